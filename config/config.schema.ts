@@ -1,0 +1,146 @@
+/**
+ * The one schema of every setting Procuration reads from its environment.
+ *
+ * Each variable has a type, a development default (or none when it must be
+ * given), a description used by `.env.example` and the README table, and a
+ * `sensitive` flag: sensitive values are never printed, and production
+ * refuses to start on their development defaults.
+ */
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Kind =
+  | { type: 'string'; pattern?: RegExp; rule?: string; minLength?: number }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'boolean' }
+  | { type: 'url'; protocols: readonly string[] }
+  | { type: 'enum'; values: readonly string[] };
+
+export interface VariableSpec {
+  name: string;
+  kind: Kind;
+  /** Development default; `undefined` means optional with no value. */
+  default?: string;
+  /** Shown in the README and `.env.example`. */
+  description: string;
+  sensitive?: boolean;
+  /** Production refuses to start when this variable is unset. */
+  requiredInProduction?: boolean;
+}
+
+export const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
+
+export const CONFIG_SCHEMA: readonly VariableSpec[] = [
+  {
+    name: 'NODE_ENV',
+    kind: { type: 'enum', values: NODE_ENVS },
+    default: 'development',
+    description: 'Run mode: `development`, `test` or `production` (production refuses development secrets).',
+  },
+  {
+    name: 'PORT',
+    kind: { type: 'int', min: 0, max: 65535 },
+    default: '3000',
+    description: 'HTTP port of the service (0 picks a free port).',
+  },
+  {
+    name: 'HOST',
+    kind: { type: 'string', pattern: /^[A-Za-z0-9.:[\]-]+$/, rule: 'a host name or IP address' },
+    default: '127.0.0.1',
+    description: 'Address the HTTP server listens on (`0.0.0.0` in a container).',
+  },
+  {
+    name: 'PUBLIC_URL',
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    description:
+      'Public base URL as browsers and partners see it (issuer of the provider face). Default: `http://localhost:<PORT>`. HSTS is sent when it is https.',
+    requiredInProduction: true,
+  },
+  {
+    name: 'DATABASE_URL',
+    kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] },
+    description:
+      'PostgreSQL connection URL. Unset: an embedded PGlite database persisted in `DATA_DIR`.',
+    sensitive: true,
+  },
+  {
+    name: 'DATA_DIR',
+    kind: { type: 'string', minLength: 1 },
+    default: './data',
+    description: 'Directory of the embedded database (used only without `DATABASE_URL`); `memory://` keeps it in memory.',
+  },
+  {
+    name: 'DATABASE_POOL_SIZE',
+    kind: { type: 'int', min: 1, max: 200 },
+    default: '10',
+    description: 'Maximum number of database connections of this instance.',
+  },
+  {
+    name: 'MIGRATIONS_RUN_AT_START',
+    kind: { type: 'boolean' },
+    default: 'true',
+    description: 'Apply pending migrations when the service starts.',
+  },
+  {
+    name: 'SESSION_SECRET',
+    kind: { type: 'string', minLength: 32 },
+    default: DEV_SESSION_SECRET,
+    description: 'Secret signing session cookies (at least 32 characters).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'BODY_LIMIT',
+    kind: { type: 'string', pattern: /^\d+(b|kb|mb)$/, rule: 'a size such as `100kb` or `1mb`' },
+    default: '100kb',
+    description: 'Largest accepted request body (form or JSON).',
+  },
+  {
+    name: 'TRUST_PROXY',
+    kind: { type: 'boolean' },
+    default: 'false',
+    description: 'Trust `X-Forwarded-*` headers from one reverse proxy (client IPs in logs and journal).',
+  },
+  {
+    name: 'LOG_LEVEL',
+    kind: { type: 'enum', values: LOG_LEVELS },
+    default: 'info',
+    description: 'Minimum level of the JSON logs.',
+  },
+  {
+    name: 'FC_ISSUER',
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    description:
+      'FranceConnect issuer URL (discovery). Unset: the local FranceConnect simulator is started (never in production).',
+  },
+  {
+    name: 'FC_CLIENT_ID',
+    kind: { type: 'string', minLength: 1 },
+    default: 'procuration-dev',
+    description: 'Client id of Procuration at FranceConnect.',
+  },
+  {
+    name: 'FC_CLIENT_SECRET',
+    kind: { type: 'string', minLength: 16 },
+    default: 'dev-only-fc-client-secret-0123456789',
+    description: 'Client secret of Procuration at FranceConnect (`client_secret_post`).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'FC_PKCE',
+    kind: { type: 'boolean' },
+    default: 'false',
+    description: 'Send PKCE to FranceConnect (real FranceConnect v2 refuses unknown parameters).',
+  },
+  {
+    name: 'FC_SIMULATOR_PORT',
+    kind: { type: 'int', min: 0, max: 65535 },
+    default: '3100',
+    description: 'Port of the local FranceConnect simulator (development and tests only).',
+  },
+];

@@ -1,0 +1,170 @@
+import {
+  CONFIG_SCHEMA,
+  type LogLevel,
+  type NodeEnv,
+  type VariableSpec,
+} from './config.schema.js';
+
+/** The validated, frozen configuration the whole service receives. */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+  migrationsRunAtStart: boolean;
+  sessionSecret: string;
+  bodyLimit: string;
+  trustProxy: boolean;
+  logLevel: LogLevel;
+  franceConnect: {
+    issuer: string | undefined;
+    clientId: string;
+    clientSecret: string;
+    pkce: boolean;
+    simulatorPort: number;
+  };
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** One broken rule: the variable and the rule, never the value. */
+export class ConfigProblem extends Error {
+  constructor(readonly variable: string, readonly rule: string) {
+    super(`${variable} ${rule}`);
+  }
+}
+
+/** All the problems of an environment, reported on one line. */
+export class ConfigError extends Error {
+  readonly variables: string[];
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`Invalid configuration: ${problems.map((p) => p.message).join('; ')}.`);
+    this.name = 'ConfigError';
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+type Raw = Record<string, string | number | boolean | undefined>;
+
+function parseValue(spec: VariableSpec, text: string): string | number | boolean {
+  const { kind } = spec;
+  switch (kind.type) {
+    case 'string':
+      if (kind.minLength !== undefined && text.length < kind.minLength) {
+        throw new ConfigProblem(spec.name, `must be at least ${kind.minLength} characters long`);
+      }
+      if (kind.pattern && !kind.pattern.test(text)) {
+        throw new ConfigProblem(spec.name, `must be ${kind.rule ?? `of the form ${kind.pattern}`}`);
+      }
+      return text;
+    case 'int': {
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || value < kind.min || value > kind.max) {
+        throw new ConfigProblem(spec.name, `must be an integer between ${kind.min} and ${kind.max}`);
+      }
+      return value;
+    }
+    case 'boolean':
+      if (text === 'true' || text === '1') return true;
+      if (text === 'false' || text === '0') return false;
+      throw new ConfigProblem(spec.name, 'must be `true` or `false`');
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        throw new ConfigProblem(spec.name, `must be a URL (${kind.protocols.join(' or ')})`);
+      }
+      if (!kind.protocols.includes(url.protocol)) {
+        throw new ConfigProblem(spec.name, `must be a URL starting with ${kind.protocols.join(' or ')}`);
+      }
+      return text;
+    }
+    case 'enum':
+      if (!kind.values.includes(text)) {
+        throw new ConfigProblem(spec.name, `must be one of ${kind.values.join(', ')}`);
+      }
+      return text;
+  }
+}
+
+function readOne(spec: VariableSpec, env: Environment, production: boolean) {
+  const given = env[spec.name];
+  const present = given !== undefined && given !== '';
+  if (production && spec.requiredInProduction && !present) {
+    throw new ConfigProblem(spec.name, 'is required when NODE_ENV=production');
+  }
+  if (production && spec.sensitive && present && given === spec.default) {
+    throw new ConfigProblem(spec.name, 'must not be the development default when NODE_ENV=production');
+  }
+  const text = present ? given : spec.default;
+  return text === undefined ? undefined : parseValue(spec, text);
+}
+
+function readRaw(env: Environment, production: boolean): Raw {
+  const raw: Raw = {};
+  const problems: ConfigProblem[] = [];
+  for (const spec of CONFIG_SCHEMA) {
+    try {
+      raw[spec.name] = readOne(spec, env, production);
+    } catch (error) {
+      if (!(error instanceof ConfigProblem)) throw error;
+      problems.push(error);
+    }
+  }
+  if (production && raw.FC_ISSUER === undefined) {
+    problems.push(
+      new ConfigProblem('FC_ISSUER', 'is required when NODE_ENV=production (the simulator never runs in production)'),
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return raw;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Validates an environment into the frozen configuration, or throws a ConfigError. */
+export function loadConfig(env: Environment): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  const raw = readRaw(env, production);
+  const port = raw.PORT as number;
+  const config: AppConfig = {
+    nodeEnv: raw.NODE_ENV as NodeEnv,
+    port,
+    host: raw.HOST as string,
+    publicUrl: trimSlash((raw.PUBLIC_URL as string | undefined) ?? `http://localhost:${port}`),
+    databaseUrl: raw.DATABASE_URL as string | undefined,
+    dataDir: raw.DATA_DIR as string,
+    databasePoolSize: raw.DATABASE_POOL_SIZE as number,
+    migrationsRunAtStart: raw.MIGRATIONS_RUN_AT_START as boolean,
+    sessionSecret: raw.SESSION_SECRET as string,
+    bodyLimit: raw.BODY_LIMIT as string,
+    trustProxy: raw.TRUST_PROXY as boolean,
+    logLevel: raw.LOG_LEVEL as LogLevel,
+    franceConnect: {
+      issuer: raw.FC_ISSUER as string | undefined,
+      clientId: raw.FC_CLIENT_ID as string,
+      clientSecret: raw.FC_CLIENT_SECRET as string,
+      pkce: raw.FC_PKCE as boolean,
+      simulatorPort: raw.FC_SIMULATOR_PORT as number,
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** The only place in the project that reads `process.env`. */
+export function loadConfigFromProcess(): AppConfig {
+  return loadConfig(process.env);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

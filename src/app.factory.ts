@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '../config/config.js';
+import { AppModule } from './app.module.js';
+import { openDatabase, type DatabaseHandle } from './database/database-url.js';
+import { configureWebShell } from './web/web-shell.js';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  database: DatabaseHandle;
+  /** Stops taking requests, lets those in flight finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Strict CSP: only our own origin, no inline script or style anywhere. */
+function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
+  const https = config.publicUrl.startsWith('https:');
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: https ? [] : null,
+      },
+    },
+    hsts: https ? { maxAge: 63072000, includeSubDomains: true } : false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  };
+}
+
+/** Builds the configured application (database opened and migrated) without listening. */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  const database = await openDatabase(config);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url), {
+      bufferLogs: true,
+      bodyParser: false,
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  app.disable('x-powered-by');
+  app.use(helmet(helmetOptions(config)));
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  configureWebShell(app, config.nodeEnv === 'production');
+  return {
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../config/config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { loggerParams } from './logging.js';
+import { AppConfigModule } from './shared/app-config.module.js';
+import { WebModule } from './web/web.module.js';
+
+/** The whole service, built for one configuration and one database URL. */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule.forRoot({
+          url: databaseUrl,
+          poolSize: config.databasePoolSize,
+          runMigrations: config.migrationsRunAtStart,
+        }),
+        HealthModule,
+        WebModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfigFromProcess } from '../config/config.js';
+import { createApp } from './app.factory.js';
+
+async function main(): Promise<void> {
+  const config = loadConfigFromProcess();
+  const running = await createApp(config);
+  await running.app.listen(config.port, config.host);
+  const logger = new Logger('Procuration');
+  logger.log(`listening on ${config.host}:${config.port}`);
+  // A plain line for the person who just typed `npm start`.
+  process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: draining requests and closing the database`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Procuration failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

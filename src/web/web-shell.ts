@@ -1,0 +1,23 @@
+import express from 'express';
+import nunjucks from 'nunjucks';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DSFR_DIST, PUBLIC_ASSETS, SOURCE_ROOT } from './paths.js';
+
+/**
+ * Server-rendered pages: Nunjucks templates looked up from `src/` (each
+ * module keeps its own in `<module>/views/`), autoescaping on, and the DSFR
+ * assets served by the app itself (the CSP allows no other origin).
+ */
+export function configureWebShell(app: NestExpressApplication, production: boolean): void {
+  const env = nunjucks.configure(SOURCE_ROOT, {
+    autoescape: true,
+    throwOnUndefined: false,
+    noCache: !production,
+  });
+  env.express(app.getHttpAdapter().getInstance());
+  app.setViewEngine('njk');
+
+  const maxAge = production ? '7d' : 0;
+  app.use('/dsfr', express.static(DSFR_DIST, { maxAge, index: false, fallthrough: true }));
+  app.use('/static', express.static(PUBLIC_ASSETS, { maxAge, index: false, fallthrough: true }));
+}
