@@ -1,0 +1,45 @@
+/**
+ * Module boundaries (run by `npm run lint`): a domain module meets another
+ * only through its exported services, never through its entities or
+ * repositories; production code never imports tests; no cycles.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-foreign-entities-or-repositories',
+      comment:
+        'A module may not import another module\'s entities or repositories: go through its exported service.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: {
+        path: '^src/([^/]+)/.*\\.(entity|repository)\\.ts$',
+        pathNot: ['^src/$1/'],
+      },
+    },
+    {
+      name: 'only-the-migration-generator-lists-all-entities',
+      comment: 'src/database/entities.ts exists for TypeORM\'s migration generator only.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/cli/data-source\\.ts$', '^src/database/entities\\.ts$'] },
+      to: { path: '^src/database/entities\\.ts$' },
+    },
+    {
+      name: 'no-tests-in-production-code',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.spec\\.ts$' },
+      to: { path: ['^test/', '\\.spec\\.ts$'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
