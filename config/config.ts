@@ -26,6 +26,13 @@ export interface AppConfig {
     pkce: boolean;
     simulatorPort: number;
   };
+  /** 32-byte key (base64) encrypting the private signing keys at rest. */
+  keysEncryptionKey: string;
+  journal: {
+    sealIntervalMs: number;
+    checkpointEvery: number;
+    checkpointIntervalSeconds: number;
+  };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -152,6 +159,12 @@ export function loadConfig(env: Environment): AppConfig {
       clientSecret: raw.FC_CLIENT_SECRET as string,
       pkce: raw.FC_PKCE as boolean,
       simulatorPort: raw.FC_SIMULATOR_PORT as number,
+    },
+    keysEncryptionKey: raw.KEYS_ENCRYPTION_KEY as string,
+    journal: {
+      sealIntervalMs: raw.JOURNAL_SEAL_INTERVAL_MS as number,
+      checkpointEvery: raw.JOURNAL_CHECKPOINT_EVERY as number,
+      checkpointIntervalSeconds: raw.JOURNAL_CHECKPOINT_INTERVAL_SECONDS as number,
     },
   };
   return deepFreeze(config);

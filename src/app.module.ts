@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { WebModule } from './web/web.module.js';
@@ -22,6 +23,7 @@ export class AppModule {
           runMigrations: config.migrationsRunAtStart,
         }),
         HealthModule,
+        JournalModule,
         WebModule,
       ],
     };
