@@ -43,6 +43,9 @@ describe('configuration', () => {
     ['SESSION_SECRET', 'short', 'must be at least 32 characters long'],
     ['BODY_LIMIT', 'lots', 'must be a size such as `100kb` or `1mb`'],
     ['NODE_ENV', 'staging', 'must be one of development, test, production'],
+    ['FC_ID_TOKEN_ALG', 'none', 'must be one of ES256, RS256'],
+    ['FC_ID_TOKEN_ALG', 'HS256', 'must be one of ES256, RS256'],
+    ['FC_SUB_KEY', 'short', 'must be at least 32 characters long'],
   ])('names %s when it is %j', (variable, value, rule) => {
     const error = errorOf({ [variable]: value });
     expect(error.variables).toEqual([variable]);
@@ -58,7 +61,7 @@ describe('configuration', () => {
   it('refuses to start in production without secrets, with one line naming them', () => {
     const error = errorOf({ NODE_ENV: 'production' });
     expect(error.variables).toEqual(
-      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER']),
+      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'FC_SUB_KEY']),
     );
     expect(error.message).toContain('SESSION_SECRET is required when NODE_ENV=production');
     expect(error.message).not.toContain('\n');
@@ -71,6 +74,7 @@ describe('configuration', () => {
       SESSION_SECRET: DEV_SESSION_SECRET,
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
+      FC_SUB_KEY: 'k'.repeat(32),
     });
     expect(error.variables).toEqual(['SESSION_SECRET']);
     expect(error.message).toContain('must not be the development default');
@@ -83,10 +87,13 @@ describe('configuration', () => {
       SESSION_SECRET: 'x'.repeat(48),
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
+      FC_SUB_KEY: 'k'.repeat(32),
       DATABASE_URL: 'postgres://app@db/procuration',
     });
     expect(config.nodeEnv).toBe('production');
     expect(config.franceConnect.issuer).toBe('https://fc.example.fr/api/v2');
+    expect(config.franceConnect.idTokenAlg).toBe('ES256');
+    expect(config.franceConnect.subKey).toBe('k'.repeat(32));
   });
 
   it('is documented: every variable is in the README table and in .env.example', () => {

@@ -25,6 +25,10 @@ export interface AppConfig {
     clientSecret: string;
     pkce: boolean;
     simulatorPort: number;
+    /** Pinned signing algorithm of ID tokens and JWT userinfo responses. */
+    idTokenAlg: 'ES256' | 'RS256';
+    /** HMAC key of the stored usager `sub` hash. */
+    subKey: string;
   };
 }
 
@@ -152,6 +156,8 @@ export function loadConfig(env: Environment): AppConfig {
       clientSecret: raw.FC_CLIENT_SECRET as string,
       pkce: raw.FC_PKCE as boolean,
       simulatorPort: raw.FC_SIMULATOR_PORT as number,
+      idTokenAlg: raw.FC_ID_TOKEN_ALG as 'ES256' | 'RS256',
+      subKey: raw.FC_SUB_KEY as string,
     },
   };
   return deepFreeze(config);
