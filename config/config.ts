@@ -163,6 +163,14 @@ export function loadConfig(env: Environment): AppConfig {
   return deepFreeze(config);
 }
 
+/**
+ * The same configuration with the FranceConnect issuer filled in: used when
+ * the development simulator was started because FC_ISSUER is unset.
+ */
+export function withFranceConnectIssuer(config: AppConfig, issuer: string): AppConfig {
+  return deepFreeze({ ...config, franceConnect: { ...config.franceConnect, issuer } });
+}
+
 /** The only place in the project that reads `process.env`. */
 export function loadConfigFromProcess(): AppConfig {
   return loadConfig(process.env);

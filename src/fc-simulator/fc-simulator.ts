@@ -1,0 +1,276 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { exportJWK, generateKeyPair } from 'jose';
+import nunjucks from 'nunjucks';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AppConfig } from '../../config/config.js';
+import type { NodeEnv } from '../../config/config.schema.js';
+import { DSFR_DIST, SOURCE_ROOT } from '../web/paths.js';
+import { findSimulatedIdentity, SIMULATED_IDENTITIES } from './simulator-identities.js';
+import { SimulatorStore } from './simulator-adapter.js';
+import { mountInteractions } from './simulator-interactions.js';
+import { checkAuthorizeParams, checkEndSessionParams, type ParamsProblem } from './simulator-params.js';
+
+/** FranceConnect v2 serves everything under this path of its host. */
+export const SIMULATOR_BASE_PATH = '/api/v2';
+export const FC_CLAIMS = ['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'email', 'preferred_username'];
+/**
+ * Key of the simulated pairwise subjects. Fixed on purpose so that a
+ * fictional person keeps the same `sub` across restarts of the simulator.
+ */
+const PAIRWISE_KEY = 'fc-simulator-pairwise-subjects';
+
+export interface SimulatorClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  clientName?: string;
+}
+
+export interface FcSimulatorOptions {
+  /** 0 picks a free port. */
+  port: number;
+  nodeEnv: NodeEnv;
+  clients: SimulatorClient[];
+  /** Accept PKCE parameters (real FranceConnect v2 refuses them). */
+  acceptPkce?: boolean;
+}
+
+export interface FcSimulator {
+  issuer: string;
+  port: number;
+  /** Registers a client, or replaces its metadata (tests add their own redirect URIs). */
+  registerClient(client: SimulatorClient): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A clear one-line reason the simulator could not start. */
+export class FcSimulatorStartError extends Error {
+  override name = 'FcSimulatorStartError';
+}
+
+/** Procuration's own registration at the simulator, from the configuration. */
+export function simulatorClientFrom(config: AppConfig): SimulatorClient {
+  return {
+    clientId: config.franceConnect.clientId,
+    clientSecret: config.franceConnect.clientSecret,
+    redirectUris: [`${config.publicUrl}/franceconnect/callback`],
+    postLogoutRedirectUris: [`${config.publicUrl}/franceconnect/deconnexion`],
+    clientName: 'Procuration',
+  };
+}
+
+/** `sub` as FranceConnect shapes it: 64 lowercase hex characters and a version suffix, per client. */
+export function simulatedPairwiseSub(accountId: string, clientId: string): string {
+  return `${createHmac('sha256', PAIRWISE_KEY).update(`${accountId}\n${clientId}`).digest('hex')}v1`;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new FcSimulatorStartError(
+              `FranceConnect simulator: port ${port} is already in use (set FC_SIMULATOR_PORT to another port, or FC_ISSUER to use another FranceConnect).`,
+            )
+          : error,
+      );
+    });
+    // Loopback only: the simulator is never reachable from the network.
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Starts the FranceConnect v2 "low" simulator on its own HTTP server
+ * (development and tests only; refused in production).
+ */
+export async function startFcSimulator(options: FcSimulatorOptions): Promise<FcSimulator> {
+  if (options.nodeEnv === 'production') {
+    throw new FcSimulatorStartError('The FranceConnect simulator never runs in production: set FC_ISSUER.');
+  }
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handle(req, res));
+  const port = await listen(server, options.port);
+  const issuer = `http://127.0.0.1:${port}${SIMULATOR_BASE_PATH}`;
+  const store = new SimulatorStore();
+  const views = new nunjucks.Environment(new nunjucks.FileSystemLoader(SOURCE_ROOT), { autoescape: true });
+  const render = (name: string, context: object) => views.render(`fc-simulator/views/${name}.njk`, context);
+  const provider = new Provider(issuer, await providerConfiguration(store, render));
+  provider.proxy = false;
+  const app = buildApp(provider, render, options.acceptPkce ?? false);
+  handle = app;
+
+  const registerClient = async (client: SimulatorClient) => {
+    await store.adapterFor('Client').upsert(client.clientId, {
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      client_name: client.clientName ?? client.clientId,
+      redirect_uris: client.redirectUris,
+      post_logout_redirect_uris: client.postLogoutRedirectUris,
+    });
+  };
+  for (const client of options.clients) await registerClient(client);
+
+  return {
+    issuer,
+    port,
+    registerClient,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+type Render = (name: string, context: object) => string;
+
+async function providerConfiguration(store: SimulatorStore, render: Render): Promise<Configuration> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: `fc-sim-${randomBytes(6).toString('hex')}`, use: 'sig', alg: 'ES256' };
+  return {
+    adapter: (model: string) => store.adapterFor(model),
+    jwks: { keys: [signingKey] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'ES256',
+      userinfo_signed_response_alg: 'ES256',
+      subject_type: 'pairwise',
+      require_auth_time: true,
+    },
+    clientAuthMethods: ['client_secret_post'],
+    responseTypes: ['code'],
+    scopes: ['openid', ...FC_CLAIMS],
+    claims: Object.fromEntries([['openid', ['sub']], ...FC_CLAIMS.map((claim) => [claim, [claim]])]),
+    acrValues: ['eidas1'],
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => simulatedPairwiseSub(accountId, client.clientId),
+    findAccount: async (ctx, id) => {
+      const identity = findSimulatedIdentity(id);
+      if (!identity) return undefined;
+      if (identity.scenario === 'token_error' && ctx.oidc.route === 'token') {
+        throw new Error('simulated FranceConnect outage at the token endpoint');
+      }
+      return { accountId: id, claims: async () => ({ sub: id, ...identity.claims }) };
+    },
+    conformIdTokenClaims: true,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    issueRefreshToken: async () => false,
+    pkce: { required: () => false },
+    ttl: { AuthorizationCode: 30, AccessToken: 60, IdToken: 60, Interaction: 600, Session: 3600, Grant: 3600 },
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      userinfo: '/userinfo',
+      jwks: '/jwks',
+      end_session: '/session/end',
+    },
+    interactions: { url: async (_ctx, interaction) => `${SIMULATOR_BASE_PATH}/interaction/${interaction.uid}` },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      jwtUserinfo: { enabled: true },
+      claimsParameter: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
+          const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
+          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+          ctx.type = 'html';
+          ctx.body = render('logout', { pageTitle: 'Déconnexion', action, xsrf });
+        },
+        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+          ctx.type = 'html';
+          ctx.body = render('logged-out', { pageTitle: 'Déconnecté' });
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = render('error', { pageTitle: 'Erreur', error: out.error, description: out.error_description });
+    },
+  };
+}
+
+function refuse(res: Response, render: Render, problem: ParamsProblem): void {
+  res.status(400).type('html').send(render('error', { pageTitle: 'Erreur', error: problem.error, description: problem.description }));
+}
+
+function queryOf(req: Request): URLSearchParams {
+  return new URL(req.originalUrl, 'http://simulator.invalid').searchParams;
+}
+
+function buildApp(provider: Provider, render: Render, acceptPkce: boolean): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          frameAncestors: ["'none'"],
+          // No form-action: browsers apply it to the redirect that follows a
+          // form post, which here goes to the relying party's redirect_uri.
+        },
+      },
+      hsts: false,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.use('/dsfr', express.static(DSFR_DIST, { index: false }));
+  const base = SIMULATOR_BASE_PATH;
+  app.get(`${base}/authorize`, (req, res, next) => {
+    const problem = checkAuthorizeParams(queryOf(req), { acceptPkce });
+    return problem ? refuse(res, render, problem) : next();
+  });
+  app.get(`${base}/session/end`, (req, res, next) => {
+    const problem = checkEndSessionParams(queryOf(req));
+    return problem ? refuse(res, render, problem) : next();
+  });
+  // FranceConnect takes these as GET only; POST would bypass the whitelist.
+  app.post([`${base}/authorize`, `${base}/session/end`], (_req, res) => {
+    refuse(res, render, { error: 'invalid_request', description: 'only GET is accepted here' });
+  });
+  mountInteractions(app, provider, render, SIMULATED_IDENTITIES, base);
+  app.use(base, provider.callback());
+  return app;
+}
+
+/**
+ * The simulator as `npm start` and the test harness use it: started only
+ * when no FranceConnect issuer is configured, never in production.
+ */
+export async function startSimulatorIfNeeded(config: AppConfig): Promise<FcSimulator | undefined> {
+  if (config.franceConnect.issuer !== undefined || config.nodeEnv === 'production') return undefined;
+  return startFcSimulator({
+    port: config.franceConnect.simulatorPort,
+    nodeEnv: config.nodeEnv,
+    clients: [simulatorClientFrom(config)],
+    acceptPkce: config.franceConnect.pkce,
+  });
+}
