@@ -256,6 +256,12 @@ function buildApp(provider: Provider, render: Render, acceptPkce: boolean): Expr
   app.post([`${base}/authorize`, `${base}/session/end`], (_req, res) => {
     refuse(res, render, { error: 'invalid_request', description: 'only GET is accepted here' });
   });
+  // oidc-provider treats client_secret_basic and client_secret_post as one;
+  // FranceConnect accepts the secret in the form body only.
+  app.post(`${base}/token`, (req, res, next) => {
+    if (req.headers.authorization === undefined) return next();
+    res.status(401).json({ error: 'invalid_client', error_description: 'client authentication must use client_secret_post' });
+  });
   mountInteractions(app, provider, render, SIMULATED_IDENTITIES, base);
   app.use(base, provider.callback());
   return app;

@@ -15,6 +15,7 @@ export interface Page {
   url: string;
   status: number;
   html: string;
+  headers: Headers;
   /** True when the browser was redirected to `stopAt`: `url` is that address. */
   stopped: boolean;
 }
@@ -40,7 +41,7 @@ export class TestBrowser {
     let url = start;
     let request = init;
     for (let hop = 0; hop < 15; hop += 1) {
-      if (url.startsWith(this.stopAt)) return { url, status: 302, html: '', stopped: true };
+      if (url.startsWith(this.stopAt)) return { url, status: 302, html: '', headers: new Headers(), stopped: true };
       const response = await fetch(url, {
         ...request,
         redirect: 'manual',
@@ -53,7 +54,7 @@ export class TestBrowser {
         request = { method: 'GET' };
         continue;
       }
-      return { url, status: response.status, html: await response.text(), stopped: false };
+      return { url, status: response.status, html: await response.text(), headers: response.headers, stopped: false };
     }
     throw new Error('too many redirects');
   }
