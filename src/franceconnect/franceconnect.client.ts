@@ -221,7 +221,16 @@ function translate(cause: unknown, step: string, invalid: (message: string) => F
   if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
     return new FranceConnectUnavailableError(`FranceConnect ${step} request timed out`, { cause });
   }
-  return invalid(`FranceConnect ${step} check failed (${typeof code === 'string' ? code : 'unknown'}): ${(cause as Error)?.message ?? ''}`);
+  return invalid(`FranceConnect ${step} check failed (${typeof code === 'string' ? code : 'unknown'}): ${innermostMessage(cause)}`);
+}
+
+/** The most precise reason in a chain of causes (library messages name the check, never token contents). */
+function innermostMessage(error: unknown): string {
+  let message = '';
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    message = current.message;
+  }
+  return message;
 }
 
 function statusOf(error: unknown): number | undefined {
