@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { simulatedPairwiseSub, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
+import { simulatedPairwiseSub, startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
 import { SIMULATED_IDENTITIES } from '../../src/fc-simulator/simulator-identities.js';
 import { FranceConnectClient, type AuthorizationRequest } from '../../src/franceconnect/franceconnect.client.js';
 import {
@@ -268,6 +268,18 @@ describe('FranceConnect relying party against the FranceConnect v2 simulator', (
       expect(error).toBeInstanceOf(FranceConnectUnavailableError);
       expect((error as FranceConnectUnavailableError).code).toBe('franceconnect.unavailable');
       expect((error as Error).cause).toBeDefined();
+    });
+    it('retries discovery once FranceConnect is back (a failure is not cached)', async () => {
+      const port = await closedPort();
+      const late = new FranceConnectClient({ issuer: `http://127.0.0.1:${port}/api/v2`, ...TEST_CLIENT, pkce: false, idTokenAlg: 'ES256' });
+      await expect(late.buildAuthorizationRequest({ redirectUri: REDIRECT_URI })).rejects.toThrow(FranceConnectUnavailableError);
+      const back = await startFcSimulator({ port, nodeEnv: 'test', clients: [TEST_CLIENT] });
+      try {
+        const request = await late.buildAuthorizationRequest({ redirectUri: REDIRECT_URI });
+        expect(request.url.startsWith(`${back.issuer}/authorize?`)).toBe(true);
+      } finally {
+        await back.close();
+      }
     });
   });
 
