@@ -31,6 +31,16 @@ describe('FranceConnect simulator in the test harness', () => {
   });
 });
 
+describe('the simulator lifecycle', () => {
+  it('stops with the app', async () => {
+    const testApp = await startTestApp();
+    const discovery = `${testApp.simulator?.issuer as string}/.well-known/openid-configuration`;
+    expect((await fetch(discovery)).status).toBe(200);
+    await testApp.close();
+    await expect(fetch(discovery)).rejects.toThrow();
+  });
+});
+
 describe('the test harness with FC_ISSUER given', () => {
   it('starts no simulator', async () => {
     const testApp = await startTestApp({ FC_ISSUER: 'https://fc.example.test/api/v2' });
