@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../config/config.js';
 import { validateIdentityClaims } from '../franceconnect/identity-claims.js';
-import { simulatedPairwiseSub, simulatorClientFrom, startFcSimulator, startSimulatorIfNeeded } from './fc-simulator.js';
+import { simulatorClientFrom, startFcSimulator, startSimulatorIfNeeded } from './fc-simulator.js';
+import { simulatedPairwiseSub } from './simulator-configuration.js';
 import { SIMULATED_IDENTITIES } from './simulator-identities.js';
 
 const people = SIMULATED_IDENTITIES.filter((identity) => identity.scenario === undefined);

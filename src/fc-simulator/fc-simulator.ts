@@ -1,27 +1,20 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { exportJWK, generateKeyPair } from 'jose';
 import nunjucks from 'nunjucks';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { AppConfig } from '../../config/config.js';
 import type { NodeEnv } from '../../config/config.schema.js';
 import { DSFR_DIST, SOURCE_ROOT } from '../web/paths.js';
-import { findSimulatedIdentity, SIMULATED_IDENTITIES } from './simulator-identities.js';
+import { SIMULATED_IDENTITIES } from './simulator-identities.js';
 import { SimulatorStore } from './simulator-adapter.js';
+import { providerConfiguration, type Render } from './simulator-configuration.js';
 import { mountInteractions } from './simulator-interactions.js';
 import { checkAuthorizeParams, checkEndSessionParams, type ParamsProblem } from './simulator-params.js';
 
 /** FranceConnect v2 serves everything under this path of its host. */
 export const SIMULATOR_BASE_PATH = '/api/v2';
-export const FC_CLAIMS = ['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'email', 'preferred_username'];
-/**
- * Key of the simulated pairwise subjects. Fixed on purpose so that a
- * fictional person keeps the same `sub` across restarts of the simulator.
- */
-const PAIRWISE_KEY = 'fc-simulator-pairwise-subjects';
 
 export interface SimulatorClient {
   clientId: string;
@@ -64,11 +57,6 @@ export function simulatorClientFrom(config: AppConfig): SimulatorClient {
   };
 }
 
-/** `sub` as FranceConnect shapes it: 64 lowercase hex characters and a version suffix, per client. */
-export function simulatedPairwiseSub(accountId: string, clientId: string): string {
-  return `${createHmac('sha256', PAIRWISE_KEY).update(`${accountId}\n${clientId}`).digest('hex')}v1`;
-}
-
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -103,7 +91,7 @@ export async function startFcSimulator(options: FcSimulatorOptions): Promise<FcS
   const store = new SimulatorStore();
   const views = new nunjucks.Environment(new nunjucks.FileSystemLoader(SOURCE_ROOT), { autoescape: true });
   const render = (name: string, context: object) => views.render(`fc-simulator/views/${name}.njk`, context);
-  const provider = new Provider(issuer, await providerConfiguration(store, render));
+  const provider = new Provider(issuer, await providerConfiguration(store, render, SIMULATOR_BASE_PATH));
   provider.proxy = false;
   const app = buildApp(provider, render, options.acceptPkce ?? false);
   handle = app;
@@ -128,85 +116,6 @@ export async function startFcSimulator(options: FcSimulatorOptions): Promise<FcS
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
-  };
-}
-
-type Render = (name: string, context: object) => string;
-
-async function providerConfiguration(store: SimulatorStore, render: Render): Promise<Configuration> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: `fc-sim-${randomBytes(6).toString('hex')}`, use: 'sig', alg: 'ES256' };
-  return {
-    adapter: (model: string) => store.adapterFor(model),
-    jwks: { keys: [signingKey] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    clientDefaults: {
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
-      id_token_signed_response_alg: 'ES256',
-      userinfo_signed_response_alg: 'ES256',
-      subject_type: 'pairwise',
-      require_auth_time: true,
-    },
-    clientAuthMethods: ['client_secret_post'],
-    responseTypes: ['code'],
-    scopes: ['openid', ...FC_CLAIMS],
-    claims: Object.fromEntries([['openid', ['sub']], ...FC_CLAIMS.map((claim) => [claim, [claim]])]),
-    acrValues: ['eidas1'],
-    subjectTypes: ['pairwise'],
-    pairwiseIdentifier: async (_ctx, accountId, client) => simulatedPairwiseSub(accountId, client.clientId),
-    findAccount: async (ctx, id) => {
-      const identity = findSimulatedIdentity(id);
-      if (!identity) return undefined;
-      if (identity.scenario === 'token_error' && ctx.oidc.route === 'token') {
-        throw new Error('simulated FranceConnect outage at the token endpoint');
-      }
-      return { accountId: id, claims: async () => ({ sub: id, ...identity.claims }) };
-    },
-    conformIdTokenClaims: true,
-    allowOmittingSingleRegisteredRedirectUri: false,
-    issueRefreshToken: async () => false,
-    pkce: { required: () => false },
-    ttl: { AuthorizationCode: 30, AccessToken: 60, IdToken: 60, Interaction: 600, Session: 3600, Grant: 3600 },
-    routes: {
-      authorization: '/authorize',
-      token: '/token',
-      userinfo: '/userinfo',
-      jwks: '/jwks',
-      end_session: '/session/end',
-    },
-    interactions: { url: async (_ctx, interaction) => `${SIMULATOR_BASE_PATH}/interaction/${interaction.uid}` },
-    enabledJWA: {
-      idTokenSigningAlgValues: ['ES256'],
-      userinfoSigningAlgValues: ['ES256'],
-    },
-    features: {
-      devInteractions: { enabled: false },
-      jwtUserinfo: { enabled: true },
-      claimsParameter: { enabled: true },
-      pushedAuthorizationRequests: { enabled: false },
-      dPoP: { enabled: false },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
-          const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
-          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
-          ctx.type = 'html';
-          ctx.body = render('logout', { pageTitle: 'Déconnexion', action, xsrf });
-        },
-        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
-          ctx.type = 'html';
-          ctx.body = render('logged-out', { pageTitle: 'Déconnecté' });
-        },
-      },
-    },
-    renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.body = render('error', { pageTitle: 'Erreur', error: out.error, description: out.error_description });
-    },
   };
 }
 

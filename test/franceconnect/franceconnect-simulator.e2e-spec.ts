@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { simulatedPairwiseSub, startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
+import { startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
+import { simulatedPairwiseSub } from '../../src/fc-simulator/simulator-configuration.js';
 import { SIMULATED_IDENTITIES } from '../../src/fc-simulator/simulator-identities.js';
 import { FranceConnectClient, type AuthorizationRequest } from '../../src/franceconnect/franceconnect.client.js';
 import {
