@@ -173,4 +173,20 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     default: '300',
     description: 'Sign a journal checkpoint of a chain with new entries at least this often, in seconds.',
   },
+  {
+    name: 'FC_ID_TOKEN_ALG',
+    kind: { type: 'enum', values: ['ES256', 'RS256'] },
+    default: 'ES256',
+    description:
+      'Signing algorithm required of FranceConnect ID tokens (and of JWT userinfo responses); `none` and HS* are never accepted.',
+  },
+  {
+    name: 'FC_SUB_KEY',
+    kind: { type: 'string', minLength: 32 },
+    default: 'dev-only-fc-sub-key-change-me-0123456789',
+    description:
+      'HMAC-SHA-256 key hashing the usager\'s FranceConnect `sub` before it is stored (at least 32 characters; changing it orphans every usager).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
 ];

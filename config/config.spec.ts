@@ -45,6 +45,9 @@ describe('configuration', () => {
     ['NODE_ENV', 'staging', 'must be one of development, test, production'],
     ['KEYS_ENCRYPTION_KEY', 'too-short', 'must be 32 random bytes in base64'],
     ['JOURNAL_CHECKPOINT_EVERY', '0', 'must be an integer between 1 and 1000000'],
+    ['FC_ID_TOKEN_ALG', 'none', 'must be one of ES256, RS256'],
+    ['FC_ID_TOKEN_ALG', 'HS256', 'must be one of ES256, RS256'],
+    ['FC_SUB_KEY', 'short', 'must be at least 32 characters long'],
   ])('names %s when it is %j', (variable, value, rule) => {
     const error = errorOf({ [variable]: value });
     expect(error.variables).toEqual([variable]);
@@ -60,7 +63,7 @@ describe('configuration', () => {
   it('refuses to start in production without secrets, with one line naming them', () => {
     const error = errorOf({ NODE_ENV: 'production' });
     expect(error.variables).toEqual(
-      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'KEYS_ENCRYPTION_KEY']),
+      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'KEYS_ENCRYPTION_KEY', 'FC_SUB_KEY']),
     );
     expect(error.message).toContain('SESSION_SECRET is required when NODE_ENV=production');
     expect(error.message).not.toContain('\n');
@@ -74,6 +77,7 @@ describe('configuration', () => {
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      FC_SUB_KEY: 'k'.repeat(32),
     });
     expect(error.variables).toEqual(['SESSION_SECRET']);
     expect(error.message).toContain('must not be the development default');
@@ -87,10 +91,13 @@ describe('configuration', () => {
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      FC_SUB_KEY: 'k'.repeat(32),
       DATABASE_URL: 'postgres://app@db/procuration',
     });
     expect(config.nodeEnv).toBe('production');
     expect(config.franceConnect.issuer).toBe('https://fc.example.fr/api/v2');
+    expect(config.franceConnect.idTokenAlg).toBe('ES256');
+    expect(config.franceConnect.subKey).toBe('k'.repeat(32));
   });
 
   it('is documented: every variable is in the README table and in .env.example', () => {

@@ -25,6 +25,10 @@ export interface AppConfig {
     clientSecret: string;
     pkce: boolean;
     simulatorPort: number;
+    /** Pinned signing algorithm of ID tokens and JWT userinfo responses. */
+    idTokenAlg: 'ES256' | 'RS256';
+    /** HMAC key of the stored usager `sub` hash. */
+    subKey: string;
   };
   /** 32-byte key (base64) encrypting the private signing keys at rest. */
   keysEncryptionKey: string;
@@ -159,6 +163,8 @@ export function loadConfig(env: Environment): AppConfig {
       clientSecret: raw.FC_CLIENT_SECRET as string,
       pkce: raw.FC_PKCE as boolean,
       simulatorPort: raw.FC_SIMULATOR_PORT as number,
+      idTokenAlg: raw.FC_ID_TOKEN_ALG as 'ES256' | 'RS256',
+      subKey: raw.FC_SUB_KEY as string,
     },
     keysEncryptionKey: raw.KEYS_ENCRYPTION_KEY as string,
     journal: {
@@ -168,6 +174,14 @@ export function loadConfig(env: Environment): AppConfig {
     },
   };
   return deepFreeze(config);
+}
+
+/**
+ * The same configuration with the FranceConnect issuer filled in: used when
+ * the development simulator was started because FC_ISSUER is unset.
+ */
+export function withFranceConnectIssuer(config: AppConfig, issuer: string): AppConfig {
+  return deepFreeze({ ...config, franceConnect: { ...config.franceConnect, issuer } });
 }
 
 /** The only place in the project that reads `process.env`. */

@@ -3,15 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import type { AppConfig } from '../config/config.js';
+import { withFranceConnectIssuer, type AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
 import { openDatabase, type DatabaseHandle } from './database/database-url.js';
+import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
 import { configureWebShell } from './web/web-shell.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
   database: DatabaseHandle;
-  /** Stops taking requests, lets those in flight finish, closes the database. */
+  /** The configuration the app runs with (FranceConnect issuer filled in when the simulator runs). */
+  config: AppConfig;
+  /** The local FranceConnect simulator, when FC_ISSUER is unset outside production. */
+  simulator: FcSimulator | undefined;
+  /** Stops taking requests, lets those in flight finish, closes the database and the simulator. */
   close(): Promise<void>;
 }
 
@@ -42,10 +47,22 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   };
 }
 
-/** Builds the configured application (database opened and migrated) without listening. */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
-  const database = await openDatabase(config);
+/**
+ * Builds the configured application (database opened and migrated) without
+ * listening. Without FC_ISSUER (outside production) the FranceConnect
+ * simulator is started first and its issuer used.
+ */
+export async function createApp(given: AppConfig): Promise<RunningApp> {
+  const simulator = await startSimulatorIfNeeded(given);
+  const config = simulator ? withFranceConnectIssuer(given, simulator.issuer) : given;
+  let database: DatabaseHandle;
   let app: NestExpressApplication;
+  try {
+    database = await openDatabase(config);
+  } catch (error) {
+    await simulator?.close();
+    throw error;
+  }
   try {
     app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url), {
       bufferLogs: true,
@@ -53,6 +70,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     });
   } catch (error) {
     await database.close();
+    await simulator?.close();
     throw error;
   }
   app.useLogger(app.get(Logger));
@@ -65,9 +83,12 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   return {
     app,
     database,
+    config,
+    simulator,
     close: async () => {
       await app.close();
       await database.close();
+      await simulator?.close();
     },
   };
 }

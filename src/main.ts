@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
 import { createApp } from './app.factory.js';
+import { FcSimulatorStartError } from './fc-simulator/fc-simulator.js';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
@@ -9,13 +10,17 @@ async function main(): Promise<void> {
   const logger = new Logger('Procuration');
   logger.log(`listening on ${config.host}:${config.port}`);
   // A plain line for the person who just typed `npm start`.
-  process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n\n`);
+  process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n`);
+  if (running.simulator) {
+    process.stdout.write(`Simulateur FranceConnect (identités fictives) : ${running.simulator.issuer}\n`);
+  }
+  process.stdout.write('\n');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received: draining requests and closing the database`);
+    logger.log(`${signal} received: draining requests, closing the database and the FranceConnect simulator`);
     await running.close();
     process.exit(0);
   };
@@ -24,7 +29,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof FcSimulatorStartError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`Procuration failed to start: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -1,12 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig, type Environment } from '../../config/config.js';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { simulatorClientFrom, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   app: INestApplication;
+  /** The configuration the app runs with (FranceConnect issuer filled in when the simulator runs). */
   config: AppConfig;
   database: TestDatabase;
+  /** The FranceConnect simulator on a free loopback port, unless FC_ISSUER was given. */
+  simulator: FcSimulator | undefined;
   /** Base URL of the app listening on a free loopback port. */
   url: string;
   close(): Promise<void>;
@@ -14,7 +18,8 @@ export interface TestApp {
 
 /**
  * The real application on a fresh database, listening on a free loopback
- * port. `env` overrides the test defaults (quiet logs, port 0).
+ * port, with the FranceConnect simulator on another free port unless
+ * `FC_ISSUER` is given. `env` overrides the test defaults (quiet logs, port 0).
  */
 export async function startTestApp(env: Environment = {}): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -26,21 +31,30 @@ export async function startTestApp(env: Environment = {}): Promise<TestApp> {
     ...env,
     DATABASE_URL: database.url,
   });
+  let running: RunningApp | undefined;
   try {
-    const running = await createApp(config);
+    running = await createApp(config);
     await running.app.listen(0, '127.0.0.1');
     const address = running.app.getHttpServer().address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}`;
+    if (running.simulator) {
+      // PUBLIC_URL cannot name a port chosen at listen time: register the
+      // app's real URIs (one host only: the simulator's subjects are pairwise).
+      await running.simulator.registerClient(simulatorClientFrom({ ...running.config, publicUrl: url }));
+    }
     return {
       app: running.app,
-      config,
+      config: running.config,
       database,
-      url: `http://127.0.0.1:${address.port}`,
+      simulator: running.simulator,
+      url,
       close: async () => {
-        await running.close();
+        await running?.close();
         await database.drop();
       },
     };
   } catch (error) {
+    await running?.close();
     await database.drop();
     throw error;
   }

@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { AppConfig } from '../../config/config.js';
+import {
+  FranceConnectAccessDeniedError,
+  FranceConnectClaimsInvalidError,
+  FranceConnectError,
+  FranceConnectProviderError,
+  FranceConnectStateMismatchError,
+  FranceConnectTokenInvalidError,
+  FranceConnectUnavailableError,
+  FranceConnectUserinfoInvalidError,
+} from './franceconnect.errors.js';
+import { validateIdentityClaims, type IdentityClaims } from './identity-claims.js';
+import { stateMatches } from './state-check.js';
+
+/** The scopes of FranceConnect v2's identity, email and nom d'usage. */
+export const FC_SCOPES = 'openid given_name family_name birthdate gender birthplace birthcountry email preferred_username';
+/** Levels of assurance accepted in the ID token (eIDAS low and above). */
+export const ACCEPTED_ACR = ['eidas1', 'eidas2', 'eidas3'] as const;
+export const REQUESTED_ACR = 'eidas1';
+
+export interface FranceConnectClientOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Send PKCE (real FranceConnect v2 refuses it: off there). */
+  pkce: boolean;
+  /** The one accepted signing algorithm of ID tokens and JWT userinfo. */
+  idTokenAlg: 'ES256' | 'RS256';
+  /** Per-request timeout towards FranceConnect, in seconds. */
+  timeoutSeconds?: number;
+}
+
+export function franceConnectOptionsFrom(config: AppConfig): FranceConnectClientOptions {
+  const fc = config.franceConnect;
+  if (!fc.issuer) throw new Error('FranceConnect issuer is not configured (FC_ISSUER, or the simulator in development)');
+  return { issuer: fc.issuer, clientId: fc.clientId, clientSecret: fc.clientSecret, pkce: fc.pkce, idTokenAlg: fc.idTokenAlg };
+}
+
+/** What the caller stores server-side (bound to the browser session) until the callback. */
+export interface AuthorizationRequest {
+  url: string;
+  state: string;
+  nonce: string;
+  codeVerifier?: string;
+}
+
+export interface ExpectedCallback {
+  state: string;
+  nonce: string;
+  codeVerifier?: string;
+}
+
+export interface VerifiedIdentity extends IdentityClaims {
+  /** Pairwise subject: hash it (`hashFcSub`) before storing. */
+  sub: string;
+  acr: string;
+  /** `auth_time` of the ID token (seconds since the epoch), when FranceConnect sent it. */
+  authTime?: number;
+  /** SHA-256 (base64url) of the raw ID token: consent evidence. */
+  idTokenHash: string;
+  /** The raw ID token, only for `id_token_hint` at logout; never store or log it. */
+  idToken: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The relying party towards FranceConnect (openid-client behind one class).
+ * It keeps no protocol state: state, nonce and PKCE verifier go back to the
+ * caller, who stores them server-side and gives them back at the callback.
+ * Only the discovered metadata is cached.
+ */
+export class FranceConnectClient {
+  private configuration: Promise<oidc.Configuration> | undefined;
+  private readonly insecureHttp: boolean;
+
+  constructor(private readonly options: FranceConnectClientOptions) {
+    const issuer = new URL(options.issuer);
+    this.insecureHttp = issuer.protocol === 'http:';
+    if (this.insecureHttp && !LOOPBACK.has(issuer.hostname)) {
+      throw new Error('FranceConnect issuer must use https (plain http is allowed on loopback only)');
+    }
+  }
+
+  /** Discovery, cached once it succeeds; a failure is retried at the next call. */
+  async discover(): Promise<oidc.Configuration> {
+    this.configuration ??= this.load().catch((error: unknown) => {
+      this.configuration = undefined;
+      throw error;
+    });
+    return this.configuration;
+  }
+
+  async buildAuthorizationRequest({ redirectUri }: { redirectUri: string }): Promise<AuthorizationRequest> {
+    const config = await this.discover();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const parameters: Record<string, string> = {
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: FC_SCOPES,
+      acr_values: REQUESTED_ACR,
+      prompt: 'login',
+      state,
+      nonce,
+    };
+    if (!this.options.pkce) {
+      return { url: oidc.buildAuthorizationUrl(config, parameters).href, state, nonce };
+    }
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    parameters.code_challenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+    parameters.code_challenge_method = 'S256';
+    return { url: oidc.buildAuthorizationUrl(config, parameters).href, state, nonce, codeVerifier };
+  }
+
+  /**
+   * The callback: OAuth error first, then state, code exchange
+   * (client_secret_post), ID token (signature with the pinned algorithm,
+   * iss, aud, exp, nonce, acr), userinfo at once (signature when a JWT, same
+   * sub) and the identity claims.
+   */
+  async handleCallback({ currentUrl, expected }: { currentUrl: string | URL; expected: ExpectedCallback }): Promise<VerifiedIdentity> {
+    const url = new URL(currentUrl);
+    const error = url.searchParams.get('error');
+    if (error === 'access_denied') throw new FranceConnectAccessDeniedError();
+    if (error !== null) throw new FranceConnectProviderError(error);
+    if (!stateMatches(url.searchParams.get('state'), expected.state)) throw new FranceConnectStateMismatchError();
+
+    const config = await this.discover();
+    const tokens = await this.exchangeCode(config, url, expected);
+    const claims = tokens.claims();
+    if (!claims) throw new FranceConnectTokenInvalidError('token response without an ID token');
+    const acr = claims.acr;
+    if (typeof acr !== 'string' || !(ACCEPTED_ACR as readonly string[]).includes(acr)) {
+      throw new FranceConnectTokenInvalidError('ID token acr is missing or below eidas1');
+    }
+    const userinfo = await this.fetchUserinfo(config, tokens.access_token, claims.sub);
+    const checked = validateIdentityClaims(userinfo, new Date());
+    if (!checked.ok) throw new FranceConnectClaimsInvalidError(checked.invalid);
+    const idToken = tokens.id_token as string;
+    return {
+      sub: claims.sub,
+      ...checked.claims,
+      acr,
+      ...(typeof claims.auth_time === 'number' ? { authTime: claims.auth_time } : {}),
+      idTokenHash: createHash('sha256').update(idToken, 'ascii').digest('base64url'),
+      idToken,
+    };
+  }
+
+  /** RP-initiated logout at FranceConnect, with exactly the parameters FranceConnect v2 knows. */
+  async buildEndSessionUrl(input: { idTokenHint: string; state: string; postLogoutRedirectUri: string }): Promise<string> {
+    const endpoint = (await this.discover()).serverMetadata().end_session_endpoint;
+    if (!endpoint) throw new FranceConnectUnavailableError('FranceConnect metadata has no end_session_endpoint');
+    const url = new URL(endpoint);
+    url.searchParams.set('id_token_hint', input.idTokenHint);
+    url.searchParams.set('state', input.state);
+    url.searchParams.set('post_logout_redirect_uri', input.postLogoutRedirectUri);
+    return url.href;
+  }
+
+  private async load(): Promise<oidc.Configuration> {
+    const { issuer, clientId, clientSecret, idTokenAlg } = this.options;
+    const execute = this.insecureHttp ? [oidc.allowInsecureRequests] : [];
+    const timeout = this.options.timeoutSeconds ?? 10;
+    let server: oidc.ServerMetadata;
+    try {
+      const discovered = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.ClientSecretPost(clientSecret), { execute, timeout });
+      server = discovered.serverMetadata();
+    } catch (cause) {
+      throw new FranceConnectUnavailableError('FranceConnect discovery failed', { cause });
+    }
+    // Pin the algorithms: the ID token always, userinfo when the issuer
+    // answers JWTs (FranceConnect v2 does; a plain OIDC provider may answer JSON).
+    const jwtUserinfo = server.userinfo_signing_alg_values_supported?.includes(idTokenAlg) ?? false;
+    const metadata: Partial<oidc.ClientMetadata> = {
+      id_token_signed_response_alg: idTokenAlg,
+      ...(jwtUserinfo ? { userinfo_signed_response_alg: idTokenAlg } : {}),
+    };
+    const config = new oidc.Configuration(server, clientId, metadata, oidc.ClientSecretPost(clientSecret));
+    if (this.insecureHttp) oidc.allowInsecureRequests(config);
+    // openid-client trusts TLS by default: make it verify signatures against the issuer's JWKS.
+    oidc.enableNonRepudiationChecks(config);
+    config.timeout = timeout;
+    return config;
+  }
+
+  private async exchangeCode(config: oidc.Configuration, url: URL, expected: ExpectedCallback) {
+    try {
+      return await oidc.authorizationCodeGrant(config, url, {
+        expectedState: expected.state,
+        expectedNonce: expected.nonce,
+        pkceCodeVerifier: expected.codeVerifier,
+        idTokenExpected: true,
+      });
+    } catch (cause) {
+      throw translate(cause, 'token', (message) => new FranceConnectTokenInvalidError(message, { cause }));
+    }
+  }
+
+  private async fetchUserinfo(config: oidc.Configuration, accessToken: string, sub: string): Promise<Record<string, unknown>> {
+    try {
+      return await oidc.fetchUserInfo(config, accessToken, sub);
+    } catch (cause) {
+      throw translate(cause, 'userinfo', (message) => new FranceConnectUserinfoInvalidError(message, { cause }));
+    }
+  }
+}
+
+/** openid-client / fetch failures → our errors: unreachable or 5xx is `unavailable`, anything else a failed check. */
+function translate(cause: unknown, step: string, invalid: (message: string) => FranceConnectError): FranceConnectError {
+  if (cause instanceof FranceConnectError) return cause;
+  if (cause instanceof TypeError) return new FranceConnectUnavailableError(`FranceConnect ${step} request failed`, { cause });
+  const status = statusOf(cause);
+  if (status !== undefined && status >= 500) {
+    return new FranceConnectUnavailableError(`FranceConnect ${step} endpoint answered HTTP ${status}`, { cause });
+  }
+  const code = (cause as { code?: unknown })?.code;
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
+    return new FranceConnectUnavailableError(`FranceConnect ${step} request timed out`, { cause });
+  }
+  return invalid(`FranceConnect ${step} check failed (${typeof code === 'string' ? code : 'unknown'}): ${innermostMessage(cause)}`);
+}
+
+/** The most precise reason in a chain of causes (library messages name the check, never token contents). */
+function innermostMessage(error: unknown): string {
+  let message = '';
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    message = current.message;
+  }
+  return message;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const direct = (error as { status?: unknown })?.status;
+  if (typeof direct === 'number') return direct;
+  const inner = (error as { cause?: { status?: unknown } })?.cause?.status;
+  return typeof inner === 'number' ? inner : undefined;
+}
