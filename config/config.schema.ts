@@ -34,6 +34,8 @@ export interface VariableSpec {
 
 export const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 
+export const DEV_TOTP_ENCRYPTION_KEY = '6465762d6f6e6c792d746f74702d6b65792d6368616e67652d6d652d30313233';
+
 export const CONFIG_SCHEMA: readonly VariableSpec[] = [
   {
     name: 'NODE_ENV',
@@ -142,5 +144,32 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     kind: { type: 'int', min: 0, max: 65535 },
     default: '3100',
     description: 'Port of the local FranceConnect simulator (development and tests only).',
+  },
+  {
+    name: 'TOTP_ENCRYPTION_KEY',
+    kind: { type: 'string', pattern: /^[0-9a-fA-F]{64}$/, rule: '64 hexadecimal characters (a 256-bit key)' },
+    default: DEV_TOTP_ENCRYPTION_KEY,
+    description: 'AES-256-GCM key encrypting the TOTP seeds of cards and apps at rest (`openssl rand -hex 32`).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'DEMO_SEED',
+    kind: { type: 'boolean' },
+    description:
+      'Create the demo structures and accounts at start when missing. Default: `true` in development, `false` otherwise; refused in production.',
+  },
+  {
+    name: 'SMTP_URL',
+    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
+    description:
+      'SMTP server for invitations and lockout notices (`smtps://user:password@host:465`). Unset: mails are kept in the database outbox, shown at `/dev/outbox` in development.',
+    sensitive: true,
+  },
+  {
+    name: 'MAIL_FROM',
+    kind: { type: 'string', minLength: 3 },
+    default: 'Procuration <ne-pas-repondre@procuration.localhost>',
+    description: 'Sender address of the mails Procuration sends.',
   },
 ];

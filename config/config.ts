@@ -26,6 +26,10 @@ export interface AppConfig {
     pkce: boolean;
     simulatorPort: number;
   };
+  /** Hex AES-256-GCM key of TOTP seeds at rest. */
+  totpEncryptionKey: string;
+  demoSeed: boolean;
+  mail: { smtpUrl: string | undefined; from: string };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -120,6 +124,9 @@ function readRaw(env: Environment, production: boolean): Raw {
       new ConfigProblem('FC_ISSUER', 'is required when NODE_ENV=production (the simulator never runs in production)'),
     );
   }
+  if (production && raw.DEMO_SEED === true) {
+    problems.push(new ConfigProblem('DEMO_SEED', 'must not be `true` when NODE_ENV=production'));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return raw;
 }
@@ -153,6 +160,9 @@ export function loadConfig(env: Environment): AppConfig {
       pkce: raw.FC_PKCE as boolean,
       simulatorPort: raw.FC_SIMULATOR_PORT as number,
     },
+    totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
+    demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',
+    mail: { smtpUrl: raw.SMTP_URL as string | undefined, from: raw.MAIL_FROM as string },
   };
   return deepFreeze(config);
 }
