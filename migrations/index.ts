@@ -1,7 +1,9 @@
 import { ServiceKeys1764000000000 } from './1764000000000-service-keys.js';
+import { StructuresAndAidants1764200000000 } from './1764200000000-structures-and-aidants.js';
+import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
  * compiled service, the migration commands and the tests run the same set.
  */
-export const MIGRATIONS = [ServiceKeys1764000000000];
+export const MIGRATIONS = [ServiceKeys1764000000000, StructuresAndAidants1764200000000, HttpSessions1764200001000];

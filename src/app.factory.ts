@@ -5,7 +5,10 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
+import type { Clock } from './clock/clock.js';
 import { openDatabase, type DatabaseHandle } from './database/database-url.js';
+import { configureSessions } from './sessions/sessions.js';
+import { csrfLocals } from './web/csrf.js';
 import { configureWebShell } from './web/web-shell.js';
 
 export interface RunningApp {
@@ -42,12 +45,17 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   };
 }
 
+export interface CreateAppOptions {
+  /** Replaces the system clock (tests move time to reach lockout and session ends). */
+  clock?: Clock;
+}
+
 /** Builds the configured application (database opened and migrated) without listening. */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
   const database = await openDatabase(config);
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url, options.clock), {
       bufferLogs: true,
       bodyParser: false,
     });
@@ -62,6 +70,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   configureWebShell(app, config.nodeEnv === 'production');
+  configureSessions(app, config);
+  app.use(csrfLocals);
   return {
     app,
     database,

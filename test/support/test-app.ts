@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig, type Environment } from '../../config/config.js';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -14,9 +14,10 @@ export interface TestApp {
 
 /**
  * The real application on a fresh database, listening on a free loopback
- * port. `env` overrides the test defaults (quiet logs, port 0).
+ * port. `env` overrides the test defaults (quiet logs, port 0); `options`
+ * replaces parts such as the clock.
  */
-export async function startTestApp(env: Environment = {}): Promise<TestApp> {
+export async function startTestApp(env: Environment = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -27,7 +28,7 @@ export async function startTestApp(env: Environment = {}): Promise<TestApp> {
     DATABASE_URL: database.url,
   });
   try {
-    const running = await createApp(config);
+    const running = await createApp(config, options);
     await running.app.listen(0, '127.0.0.1');
     const address = running.app.getHttpServer().address() as { port: number };
     return {
