@@ -25,6 +25,6 @@ export class InvitationController {
     const totp = form.totp();
     form.done();
     await this.pages.accept(token, req.session, { password, confirmation, totp }, requestFactsOf(req));
-    res.render('aidants/views/activated.njk', { pageTitle: 'Compte activé' });
+    res.status(200).render('aidants/views/activated.njk', { pageTitle: 'Compte activé' });
   }
 }
