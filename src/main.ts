@@ -1,15 +1,21 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
 import { createApp } from './app.factory.js';
+import { demoCredentialsText, runDemoSeed } from './seed/demo-seed.js';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
   const running = await createApp(config);
+  if (config.demoSeed) {
+    const { created } = await runDemoSeed(running.app, config.nodeEnv);
+    new Logger('DemoSeed').log(`demo seed applied (${created} new records)`);
+  }
   await running.app.listen(config.port, config.host);
   const logger = new Logger('Procuration');
   logger.log(`listening on ${config.host}:${config.port}`);
   // A plain line for the person who just typed `npm start`.
   process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n\n`);
+  if (config.demoSeed) process.stdout.write(`${demoCredentialsText(config.publicUrl)}\n\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,6 +12,12 @@ describe('password policy', () => {
     },
   );
 
+  it('does not count the email’s domain as personal', () => {
+    const demo = { email: 'aidant@demo.procuration.test', givenName: 'Karim', familyName: 'Benali' };
+    expect(passwordProblem('Procuration-demo-2026', demo)).toBeNull();
+    expect(passwordProblem('mon-aidant-2026-x', demo)).toContain('ni votre nom');
+  });
+
   it.each([
     ['too short', 'Court-2026!', 'au moins 12'],
     ['too long', 'x'.repeat(129) + 'abc', 'au plus 128'],

@@ -39,9 +39,11 @@ function fold(text: string): string {
 
 /** Names, name parts and the email's local part, at least 3 characters long. */
 function personalWords(owner: PasswordOwner): string[] {
+  // The email's local part and its pieces count; its domain (shared by a whole office) does not.
   const local = owner.email.split('@')[0] ?? '';
-  const words = [owner.givenName, owner.familyName, local, owner.email]
+  const words = [owner.givenName, owner.familyName, local]
     .flatMap((value) => [value, ...value.split(/[\s'’.\-_+]+/)])
+    .concat(owner.email)
     .map(fold)
     .filter((word) => word.length >= 3);
   return [...new Set(words)];
