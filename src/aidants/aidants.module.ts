@@ -12,6 +12,8 @@ import { InvitationController } from './invitation.controller.js';
 import { Invitation } from './invitation.entity.js';
 import { InvitationsService } from './invitations.service.js';
 import { LocalStrategy } from './local.strategy.js';
+import { ReferentController } from './referent.controller.js';
+import { ReferentService } from './referent.service.js';
 import { Membership } from './membership.entity.js';
 import { SignInThrottle } from './sign-in-throttle.entity.js';
 import { SignInService } from './sign-in.service.js';
@@ -28,7 +30,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     PassportModule,
     StructuresModule,
   ],
-  controllers: [AidantSessionController, InvitationController],
+  controllers: [AidantSessionController, InvitationController, ReferentController],
   providers: [
     AidantsService,
     TotpDevicesService,
@@ -36,6 +38,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     InvitationPagesService,
     SignInService,
     AidantAuthService,
+    ReferentService,
     LocalStrategy,
     SignedInAidantGuard,
     ReferentGuard,
