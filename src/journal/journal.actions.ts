@@ -14,7 +14,7 @@ export interface JournalActionDetails {
   'aidant.signed_out': { reason: 'user' | 'expired' };
 
   // journal
-  'journal.exported': { chain: string; format: 'jsonl' | 'csv'; lastSeq: number };
+  'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
   'journal.verified': { chain: string | null; ok: boolean; entries: number };
 
   // keys
