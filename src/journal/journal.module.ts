@@ -3,6 +3,7 @@ import { KeysModule } from '../keys/keys.module.js';
 import { JournalCheckpoints } from './journal.checkpoints.js';
 import { JournalExport } from './journal.export.js';
 import { JournalSealer } from './journal.sealer.js';
+import { JournalQueries } from './journal.queries.js';
 import { JournalService } from './journal.service.js';
 import { JournalVerification } from './journal.verification.js';
 
@@ -10,7 +11,7 @@ import { JournalVerification } from './journal.verification.js';
 @Global()
 @Module({
   imports: [KeysModule],
-  providers: [JournalService, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport],
-  exports: [JournalService],
+  providers: [JournalService, JournalQueries, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport],
+  exports: [JournalService, JournalQueries],
 })
 export class JournalModule {}

@@ -21,7 +21,7 @@ describe('journal: a crash in the middle of appends', () => {
     const structures = Array.from({ length: 4 }, () => randomUUID());
     const child = spawn(
       process.execPath,
-      ['--import', './test/support/ts-register.mjs', 'test/journal/fixtures/append-until-killed.ts', testApp.database.url, ...structures],
+      ['--import', './test/journal/fixtures/ts-register.mjs', 'test/journal/fixtures/append-until-killed.ts', testApp.database.url, ...structures],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
     );
     const committed: string[] = [];
