@@ -5,7 +5,7 @@ import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type Se
 import type { JournalCheckpoint } from './journal.types.js';
 import { ChainVerifier, type ChainBreak } from './journal.verifier.js';
 
-const PAGE = 5000;
+const PAGE = 10000;
 
 export interface VerificationReport {
   ok: boolean;
@@ -61,30 +61,43 @@ export class JournalVerification {
 
   private async verifyChain(verifier: ChainVerifier, report: VerificationReport): Promise<ChainBreak | null> {
     const chain = verifier.chain;
-    let after = 0;
+    // The next page is read while this one is checked, so database and hashing overlap.
+    let page = this.page(chain, 0);
     for (;;) {
-      const rows: SealedRow[] = await this.dataSource.query(
-        `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
-          WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
-        [chain, after],
-      );
-      const last = rows.length === PAGE ? Number(rows[rows.length - 1]!.seq) : Number.MAX_SAFE_INTEGER;
-      const checkpoints = await this.checkpointsBetween(chain, after, last);
+      const { rows, checkpoints } = await page;
+      const last = rows.length === PAGE ? Number(rows[rows.length - 1]!.seq) : null;
+      if (last !== null) page = this.page(chain, last);
       let next = 0;
       for (const row of rows) {
         const entry = sealedEntryOf(row);
         const broken = verifier.entry(entry);
-        if (broken) return broken;
+        if (broken) return this.settle(page, broken, last);
         while (next < checkpoints.length && checkpoints[next]!.seq <= entry.seq) {
           const checkpointBroken = await verifier.checkpoint(checkpoints[next++]!);
-          if (checkpointBroken) return checkpointBroken;
+          if (checkpointBroken) return this.settle(page, checkpointBroken, last);
           report.checkpoints++;
         }
       }
-      if (next < checkpoints.length) return verifier.checkpoint(checkpoints[next]!);
-      if (rows.length < PAGE) return null;
-      after = last;
+      if (next < checkpoints.length) return this.settle(page, await verifier.checkpoint(checkpoints[next]!), last);
+      if (last === null) return null;
     }
+  }
+
+  /** Lets a page read ahead finish (its errors ignored) before answering. */
+  private async settle(page: Promise<unknown>, result: ChainBreak | null, readAhead: number | null): Promise<ChainBreak | null> {
+    if (readAhead !== null) await page.catch(() => undefined);
+    return result;
+  }
+
+  /** Entries after `after` (one page) and the checkpoints up to the page's last seq (all remaining ones on the last page). */
+  private async page(chain: string, after: number): Promise<{ rows: SealedRow[]; checkpoints: JournalCheckpoint[] }> {
+    const rows: SealedRow[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
+        WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
+      [chain, after],
+    );
+    const upTo = rows.length === PAGE ? Number(rows[rows.length - 1]!.seq) : Number.MAX_SAFE_INTEGER;
+    return { rows, checkpoints: await this.checkpointsBetween(chain, after, upTo) };
   }
 
   private async checkpointsBetween(chain: string, after: number, upTo: number): Promise<JournalCheckpoint[]> {
