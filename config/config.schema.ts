@@ -34,6 +34,9 @@ export interface VariableSpec {
 
 export const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 
+/** 32 bytes in base64: development only (production refuses it). */
+export const DEV_KEYS_ENCRYPTION_KEY = 'ZGV2LW9ubHkta2V5cy1lbmNyeXB0aW9uLWtleS0wMDE=';
+
 export const DEV_TOTP_ENCRYPTION_KEY = '6465762d6f6e6c792d746f74702d6b65792d6368616e67652d6d652d30313233';
 
 export const CONFIG_SCHEMA: readonly VariableSpec[] = [
@@ -144,6 +147,33 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     kind: { type: 'int', min: 0, max: 65535 },
     default: '3100',
     description: 'Port of the local FranceConnect simulator (development and tests only).',
+  },
+  {
+    name: 'KEYS_ENCRYPTION_KEY',
+    kind: { type: 'string', pattern: /^[A-Za-z0-9+/]{43}=$/, rule: '32 random bytes in base64 (`openssl rand -base64 32`)' },
+    default: DEV_KEYS_ENCRYPTION_KEY,
+    description:
+      'Key (AES-256-GCM) encrypting the private signing keys stored in the database (journal checkpoints, attestations).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'JOURNAL_SEAL_INTERVAL_MS',
+    kind: { type: 'int', min: 10, max: 900 },
+    default: '100',
+    description: 'How often the journal sequencer looks for entries to seal (chain them), in milliseconds.',
+  },
+  {
+    name: 'JOURNAL_CHECKPOINT_EVERY',
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '1000',
+    description: 'Sign a journal checkpoint of a chain after this many new entries.',
+  },
+  {
+    name: 'JOURNAL_CHECKPOINT_INTERVAL_SECONDS',
+    kind: { type: 'int', min: 1, max: 86400 },
+    default: '300',
+    description: 'Sign a journal checkpoint of a chain with new entries at least this often, in seconds.',
   },
   {
     name: 'TOTP_ENCRYPTION_KEY',

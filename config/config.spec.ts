@@ -43,6 +43,8 @@ describe('configuration', () => {
     ['SESSION_SECRET', 'short', 'must be at least 32 characters long'],
     ['BODY_LIMIT', 'lots', 'must be a size such as `100kb` or `1mb`'],
     ['NODE_ENV', 'staging', 'must be one of development, test, production'],
+    ['KEYS_ENCRYPTION_KEY', 'too-short', 'must be 32 random bytes in base64'],
+    ['JOURNAL_CHECKPOINT_EVERY', '0', 'must be an integer between 1 and 1000000'],
   ])('names %s when it is %j', (variable, value, rule) => {
     const error = errorOf({ [variable]: value });
     expect(error.variables).toEqual([variable]);
@@ -58,7 +60,7 @@ describe('configuration', () => {
   it('refuses to start in production without secrets, with one line naming them', () => {
     const error = errorOf({ NODE_ENV: 'production' });
     expect(error.variables).toEqual(
-      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'TOTP_ENCRYPTION_KEY']),
+      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'KEYS_ENCRYPTION_KEY', 'TOTP_ENCRYPTION_KEY']),
     );
     expect(error.message).toContain('SESSION_SECRET is required when NODE_ENV=production');
     expect(error.message).not.toContain('\n');
@@ -71,6 +73,7 @@ describe('configuration', () => {
       SESSION_SECRET: DEV_SESSION_SECRET,
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
+      KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
     });
     expect(error.variables).toEqual(['SESSION_SECRET']);
@@ -84,6 +87,7 @@ describe('configuration', () => {
       SESSION_SECRET: 'x'.repeat(48),
       FC_ISSUER: 'https://fc.example.fr/api/v2',
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
+      KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
       DATABASE_URL: 'postgres://app@db/procuration',
     });

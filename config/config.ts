@@ -26,6 +26,13 @@ export interface AppConfig {
     pkce: boolean;
     simulatorPort: number;
   };
+  /** 32-byte key (base64) encrypting the private signing keys at rest. */
+  keysEncryptionKey: string;
+  journal: {
+    sealIntervalMs: number;
+    checkpointEvery: number;
+    checkpointIntervalSeconds: number;
+  };
   /** Hex AES-256-GCM key of TOTP seeds at rest. */
   totpEncryptionKey: string;
   demoSeed: boolean;
@@ -159,6 +166,12 @@ export function loadConfig(env: Environment): AppConfig {
       clientSecret: raw.FC_CLIENT_SECRET as string,
       pkce: raw.FC_PKCE as boolean,
       simulatorPort: raw.FC_SIMULATOR_PORT as number,
+    },
+    keysEncryptionKey: raw.KEYS_ENCRYPTION_KEY as string,
+    journal: {
+      sealIntervalMs: raw.JOURNAL_SEAL_INTERVAL_MS as number,
+      checkpointEvery: raw.JOURNAL_CHECKPOINT_EVERY as number,
+      checkpointIntervalSeconds: raw.JOURNAL_CHECKPOINT_INTERVAL_SECONDS as number,
     },
     totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
     demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',

@@ -4,8 +4,8 @@ import type { AppConfig } from '../config/config.js';
 import { AidantsModule } from './aidants/aidants.module.js';
 import { Clock, ClockModule } from './clock/clock.js';
 import { DatabaseModule } from './database/database.module.js';
-import { JournalModule } from './journal/journal.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
@@ -27,8 +27,8 @@ export class AppModule {
         }),
         ClockModule.forRoot(clock),
         HealthModule,
-        WebModule,
         JournalModule,
+        WebModule,
         StructuresModule,
         AidantsModule,
       ],

@@ -66,7 +66,7 @@ export class AidantAuthService {
           actor: { type: 'aidant', id: session.aidantId },
           subjects: { aidantId: session.aidantId },
           request,
-          details: { reason: 'sign_out' },
+          details: { reason: 'user' },
         });
       }
     });

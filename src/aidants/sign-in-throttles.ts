@@ -10,7 +10,7 @@ export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 export type ThrottleScope = 'account' | 'ip';
 
 /** Keys never hold the email itself: a SHA-256 of it (same key whether or not the account exists). */
-export function throttleKeys(email: string, ip: string | undefined): Record<ThrottleScope, string> {
+export function throttleKeys(email: string, ip: string | null | undefined): Record<ThrottleScope, string> {
   const digest = createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest('hex');
   return { account: `email:${digest}`, ip: `ip:${ip ?? 'unknown'}` };
 }

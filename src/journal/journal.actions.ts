@@ -1,22 +1,53 @@
-// Placeholder of the journal's contract until branch `journal` is merged (taken from theirs on merge).
+/**
+ * The closed catalogue of journal actions: each dotted name maps to the shape
+ * of its `details`. `JournalService.append` is generic over this map, so an
+ * action cannot be written with another's payload.
+ *
+ * A module adds its actions here, one line each, under a comment naming the
+ * module. `details` carry ids and facts, never personal data (names, emails,
+ * birth data): subjects go in the entry's subject ids.
+ */
 export interface JournalActionDetails {
   // aidants
-  'structure.created': { name: string; siret: string; type: string; allowedDemarches: string[] };
-  'structure.demarches_restricted': { before: string[]; after: string[] };
+  'aidant.signed_in': { method: 'password+totp'; currentStructure?: boolean };
+  'aidant.sign_in_failed': {
+    reason:
+      | 'unknown_account'
+      | 'not_activated'
+      | 'bad_password'
+      | 'bad_totp'
+      | 'totp_replayed'
+      | 'no_totp_device'
+      | 'locked'
+      | 'not_habilitated'
+      | 'no_active_structure';
+  };
+  'aidant.locked': { scope: 'account' | 'ip'; until: string };
+  // `user`: the aidant signed out; `expired` is the generic form of the two timeouts.
+  'aidant.signed_out': { reason: 'user' | 'expired' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
+  'aidant.structure_switched': { from: string | null; to: string };
+  'aidant.totp_reauthenticated': { device: 'card' | 'app' };
   'aidant.invited': { roles: string[]; newAccount: boolean; invitationExpiresAt: string | null; passwordReset?: boolean };
   'aidant.activated': { totpDevice: 'app' };
   'aidant.habilitation_changed': { from: string; to: string };
   'aidant.suspended': Record<string, never>;
   'aidant.reactivated': Record<string, never>;
   'aidant.role_changed': { before: string[]; after: string[] };
-  'aidant.signed_in': { method: 'password+totp'; currentStructure: boolean };
-  'aidant.sign_in_failed': { reason: string };
-  'aidant.locked': { scope: 'account' | 'ip'; until: string };
-  'aidant.signed_out': { reason: 'sign_out' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
-  'aidant.structure_switched': { from: string | null; to: string };
-  'aidant.totp_reauthenticated': { device: 'card' | 'app' };
   'totp_card.registered': { serial: string; step: number; assigned: boolean };
   'totp_card.resynchronised': { serial: string; driftSteps: number };
   'totp_card.revoked': { serial: string };
+  'structure.created': { name: string; siret: string; type: string; allowedDemarches: string[] };
+  'structure.demarches_restricted': { before: string[]; after: string[] };
+
+  // journal
+  'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
+  'journal.verified': { chain: string | null; ok: boolean; entries: number };
+
+  // keys
+  'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };
 }
+
 export type JournalAction = keyof JournalActionDetails;
+
+/** Dotted lower-case names: `module.event_name` (the database checks the same pattern). */
+export const JOURNAL_ACTION_PATTERN = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;

@@ -1,23 +1,139 @@
-// Placeholder of the journal's contract until branch `journal` is merged (taken from theirs on merge).
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { JournalAction, JournalActionDetails } from './journal.actions.js';
-import type { RequestFacts } from './journal.types.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { NotFoundError } from '../shared/domain-error.js';
+import { JOURNAL_ACTION_PATTERN, type JournalAction } from './journal.actions.js';
+import { JournalExport, type LineSink } from './journal.export.js';
+import { JournalSealer } from './journal.sealer.js';
+import {
+  ACTOR_TYPES,
+  NATIONAL_CHAIN,
+  type AppendedEntry,
+  type JournalActor,
+  type JournalCheckpoint,
+  type JournalEvent,
+  type RequestFacts,
+} from './journal.types.js';
+import { JournalVerification, type VerificationReport } from './journal.verification.js';
+import { USER_AGENT_MAX_LENGTH } from './request-facts.js';
 
-export interface AppendInput<A extends JournalAction> {
-  action: A;
-  structureId: string | null;
-  actor: { type: 'aidant' | 'usager' | 'operator' | 'partner' | 'system'; id: string | null };
-  subjects?: { usagerId?: string; mandateId?: string; aidantId?: string; partnerId?: string };
-  demarche?: string | null;
-  request?: RequestFacts;
-  details: JournalActionDetails[A];
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A programming error in a call to the journal (never caused by a person's input). */
+export class JournalUsageError extends Error {}
+
+/**
+ * The journal's one entry point for other modules. `append` writes the event
+ * inside the caller's transaction: it commits or rolls back with the change
+ * it records. The entry takes its place in its chain (seq, hashes) when the
+ * sequencer seals it, well under a second after commit.
+ */
 @Injectable()
 export class JournalService {
-  async append<A extends JournalAction>(_manager: EntityManager, _input: AppendInput<A>): Promise<{ id: string }> {
-    return { id: randomUUID() };
+  constructor(
+    private readonly sealer: JournalSealer,
+    private readonly verification: JournalVerification,
+    private readonly exporter: JournalExport,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  async append<A extends JournalAction>(manager: EntityManager, event: JournalEvent<A>): Promise<AppendedEntry> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new JournalUsageError('JournalService.append must be called with the manager of an open transaction');
+    }
+    const chain = chainOf(event.structureId);
+    checkEvent(event);
+    const id = randomUUID();
+    const subjects = event.subjects ?? {};
+    const request = event.request ?? {};
+    await manager.query(
+      `INSERT INTO journal_pending
+         (id, chain, action, actor_type, actor_id, usager_id, mandate_id, aidant_id, partner_id,
+          demarche, ip, user_agent, request_id, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        id,
+        chain,
+        event.action,
+        event.actor.type,
+        event.actor.id,
+        subjects.usagerId ?? null,
+        subjects.mandateId ?? null,
+        subjects.aidantId ?? null,
+        subjects.partnerId ?? null,
+        event.demarche ?? null,
+        request.ip ?? null,
+        request.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+        request.requestId ?? null,
+        JSON.stringify(event.details),
+      ],
+    );
+    return { id, chain };
+  }
+
+  /** Seals every committed pending entry now (tests, exports, shutdown). */
+  flush(): Promise<void> {
+    return this.sealer.flush();
+  }
+
+  /** Signs a checkpoint of the current head of the given chains (all when absent), after sealing. */
+  checkpoint(chains?: readonly string[]): Promise<JournalCheckpoint[]> {
+    return this.sealer.checkpointNow(chains);
+  }
+
+  /** Verifies one chain or all of them, as stored (see JournalVerification). */
+  verify(options: { chain?: string } = {}): Promise<VerificationReport> {
+    return this.verification.verify(options);
+  }
+
+  /** Chains that have at least one sealed entry. */
+  chains(): Promise<string[]> {
+    return this.verification.chains();
+  }
+
+  /**
+   * Exports a chain as JSON Lines: journals the export itself, seals, signs
+   * a checkpoint of the head, then streams every entry up to that
+   * checkpoint, so the whole file is covered by a signature.
+   */
+  async exportChain(
+    chain: string,
+    by: { actor: JournalActor; request?: RequestFacts },
+    sink: LineSink,
+  ): Promise<{ entries: number; checkpoints: number }> {
+    if (!(await this.chains()).includes(chain)) {
+      throw new JournalChainNotFoundError('Ce journal n’existe pas.', `journal chain ${chain} does not exist`);
+    }
+    await this.transactions.run((manager) =>
+      this.append(manager, {
+        action: 'journal.exported',
+        structureId: chain === NATIONAL_CHAIN ? null : chain,
+        actor: by.actor,
+        request: by.request,
+        details: { chain, format: 'jsonl' },
+      }),
+    );
+    await this.checkpoint([chain]);
+    const upTo = await this.verification.lastCheckpointSeq(chain);
+    return this.exporter.write(chain, upTo, sink);
+  }
+}
+
+export class JournalChainNotFoundError extends NotFoundError {}
+
+/** The chain of a structure (its id), or the national chain. */
+export function chainOf(structureId: string | null): string {
+  if (structureId === null) return NATIONAL_CHAIN;
+  if (!UUID.test(structureId)) throw new JournalUsageError('journal structureId must be a uuid or null');
+  return structureId.toLowerCase();
+}
+
+function checkEvent(event: JournalEvent<JournalAction>): void {
+  if (!JOURNAL_ACTION_PATTERN.test(event.action)) throw new JournalUsageError(`journal action ${event.action} is not a dotted name`);
+  if (!ACTOR_TYPES.includes(event.actor.type)) throw new JournalUsageError(`journal actor type ${event.actor.type} is unknown`);
+  const details: unknown = event.details;
+  if (details === null || typeof details !== 'object' || Array.isArray(details)) {
+    throw new JournalUsageError(`journal details of ${event.action} must be an object`);
   }
 }

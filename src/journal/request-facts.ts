@@ -1,7 +1,19 @@
-// Placeholder of the journal's contract until branch `journal` is merged (taken from theirs on merge).
 import type { Request } from 'express';
 import type { RequestFacts } from './journal.types.js';
 
+export const USER_AGENT_MAX_LENGTH = 512;
+
+/**
+ * The facts of a request worth journaling: the client IP as Express sees it
+ * (honouring TRUST_PROXY), the user agent (truncated) and the request id set
+ * by the logger, so a journal entry can be matched with the log lines.
+ */
 export function requestFactsOf(req: Request): RequestFacts {
-  return { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 512), requestId: String(req.id ?? '') };
+  const userAgent = req.get('user-agent');
+  const id = (req as Request & { id?: unknown }).id;
+  return {
+    ip: req.ip ?? null,
+    userAgent: userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
+    requestId: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
+  };
 }

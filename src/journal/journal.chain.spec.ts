@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import canonicalize from 'canonicalize';
+import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm } from './journal.chain.js';
+import type { JournalEntry } from './journal.types.js';
+
+const entry: JournalEntry = {
+  id: '0b9f4c1e-2f0a-4c47-9d0e-3f6c2b7a1d55',
+  chain: 'national',
+  seq: 1,
+  at: '2026-01-31T09:00:00.000Z',
+  action: 'aidant.signed_in',
+  actor: { type: 'aidant', id: 'a1' },
+  subjects: { usagerId: null, mandateId: null, aidantId: 'a1', partnerId: null },
+  demarche: null,
+  request: { ip: '192.0.2.1', userAgent: 'UA', requestId: 'r1' },
+  details: { method: 'password+totp', é: 1.5, a: [2, 'x'] },
+};
+
+describe('journal chain', () => {
+  it('hashes the RFC 8785 form: keys sorted, no spaces, numbers in ECMAScript form', () => {
+    expect(canonicalEntry(entry)).toBe(
+      '{"action":"aidant.signed_in","actor":{"id":"a1","type":"aidant"},"at":"2026-01-31T09:00:00.000Z",' +
+        '"chain":"national","demarche":null,"details":{"a":[2,"x"],"method":"password+totp","é":1.5},' +
+        '"id":"0b9f4c1e-2f0a-4c47-9d0e-3f6c2b7a1d55","request":{"ip":"192.0.2.1","requestId":"r1","userAgent":"UA"},' +
+        '"seq":1,"subjects":{"aidantId":"a1","mandateId":null,"partnerId":null,"usagerId":null}}',
+    );
+  });
+
+  it('is SHA-256 over the previous hash bytes then the canonical JSON', () => {
+    const expected = createHash('sha256')
+      .update(Buffer.alloc(32))
+      .update(canonicalEntry(entry))
+      .digest('hex');
+    expect(chainHash(GENESIS_HASH, entry)).toBe(expected);
+  });
+
+  it('ignores fields outside the hashed form and changes with any hashed field', () => {
+    const base = chainHash(GENESIS_HASH, entry);
+    expect(chainHash(GENESIS_HASH, { ...entry, hash: 'x', prevHash: 'y' } as JournalEntry)).toBe(base);
+    expect(chainHash(GENESIS_HASH, { ...entry, seq: 2 })).not.toBe(base);
+    expect(chainHash(GENESIS_HASH, { ...entry, details: { method: 'other' } })).not.toBe(base);
+    expect(chainHash('f'.repeat(64), entry)).not.toBe(base);
+  });
+
+  it.each<[string, Partial<JournalEntry>]>([
+    ['nulls everywhere', { actor: { type: 'system', id: null }, request: { ip: null, userAgent: null, requestId: null } }],
+    ['every subject', { subjects: { usagerId: 'u', mandateId: 'm', aidantId: 'a', partnerId: 'p' }, demarche: 'logement' }],
+    ['non-ASCII, escapes and control characters', { action: 'x.y', request: { ip: '::1', userAgent: 'Mozilla "é" \u2028 \n \u0001 😀', requestId: '\\' } }],
+    ['nested details with numbers', { details: { z: [1e21, 0.1, -0, 123456789012], a: { é: true, e: null, '\u20ac': 'x' }, '': 5 } }],
+    ['a large seq', { seq: 9007199254740991 }],
+  ])('writes the same canonical form as the generic library: %s', (_what, change) => {
+    const variant = { ...entry, ...change } as JournalEntry;
+    expect(canonicalEntry(variant)).toBe(canonicalize(hashedForm(variant)));
+  });
+});

@@ -1,0 +1,176 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { chainHash, GENESIS_HASH } from './journal.chain.js';
+import { JournalCheckpoints, type ChainHead } from './journal.checkpoints.js';
+import { ENTRY_COLUMNS, entryOf, type EntryRow } from './journal.rows.js';
+import type { JournalCheckpoint } from './journal.types.js';
+
+/** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
+export const SEALER_LOCK = 7_361_042_201;
+const BATCH = 2000;
+/** How often, at most, the time-based checkpoint rule is evaluated. */
+const TIME_CHECK_MS = 1000;
+
+export interface SealResult {
+  sealed: number;
+  /** Another instance held the sequencer lock: nothing was done. */
+  busy: boolean;
+}
+
+/**
+ * The journal's sequencer (docs/decisions/0100-journal-sequencer.md). Use
+ * cases insert pending entries in their own transactions; this single sealer
+ * (one at a time across instances, by an advisory lock) takes committed
+ * pending entries in insertion order, gives each the next `seq` of its chain,
+ * its `prev_hash` and `hash`, moves them into `journal_entries` and signs the
+ * checkpoints that are due, all in one transaction. A crash at any point
+ * leaves either the whole batch sealed or none of it; the next sealer
+ * resumes from the chain heads in the database.
+ */
+@Injectable()
+export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JournalSealer.name);
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<unknown> = Promise.resolve();
+  private lastTimeCheck = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly checkpoints: JournalCheckpoints,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for the batch in progress, if any. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.current.catch(() => undefined);
+  }
+
+  /** Seals one batch now (serialised with the loop in this process). */
+  sealBatch(): Promise<SealResult> {
+    const next = this.current.catch(() => undefined).then(() => this.sealInTransaction());
+    this.current = next;
+    return next;
+  }
+
+  /** Seals until nothing committed is pending (waits while another instance seals). */
+  async flush(): Promise<void> {
+    for (;;) {
+      const result = await this.sealBatch();
+      if (result.busy) await new Promise((resolve) => setTimeout(resolve, 20));
+      else if (result.sealed === 0) return;
+    }
+  }
+
+  /** Signs checkpoints of the chains' current heads now (after sealing what is pending). */
+  async checkpointNow(chains?: readonly string[]): Promise<JournalCheckpoint[]> {
+    await this.flush();
+    const run = this.current
+      .catch(() => undefined)
+      .then(() => this.withLock((m) => this.checkpoints.signHeads(m, chains)));
+    this.current = run;
+    const result = await run;
+    return result ?? this.checkpointNow(chains);
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private async tick(): Promise<void> {
+    let result: SealResult = { sealed: 0, busy: false };
+    try {
+      result = await this.sealBatch();
+      this.failures = 0;
+    } catch (error) {
+      // Database down or restarting: pending entries wait, nothing is lost.
+      this.failures++;
+      if (this.failures === 1 || this.failures % 100 === 0) {
+        this.logger.warn(`journal sealing failed (${this.failures} in a row): ${(error as Error).message}`);
+      }
+    }
+    this.schedule(result.sealed >= BATCH ? 0 : this.config.journal.sealIntervalMs);
+  }
+
+  /** Runs `work` in a transaction holding the sequencer lock; `undefined` if another instance holds it. */
+  private async withLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T | undefined> {
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const [{ locked }]: { locked: boolean }[] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEALER_LOCK]);
+      return locked ? work(manager) : undefined;
+    });
+  }
+
+  private async sealInTransaction(): Promise<SealResult> {
+    const sealed = await this.withLock(async (manager) => {
+      const count = await this.sealPending(manager);
+      if (Date.now() - this.lastTimeCheck >= TIME_CHECK_MS) {
+        this.lastTimeCheck = Date.now();
+        await this.checkpoints.signDueByTime(manager);
+      }
+      return count;
+    });
+    return sealed === undefined ? { sealed: 0, busy: true } : { sealed, busy: false };
+  }
+
+  private async sealPending(manager: EntityManager): Promise<number> {
+    const pending: (EntryRow & { pending_id: string })[] = await manager.query(
+      `SELECT pending_id, ${ENTRY_COLUMNS.join(', ')} FROM journal_pending ORDER BY pending_id LIMIT $1`,
+      [BATCH],
+    );
+    if (pending.length === 0) return 0;
+    const heads = await this.headsOf(manager, [...new Set(pending.map((row) => row.chain))]);
+    const sealed = pending.map((row) => {
+      const head = heads.get(row.chain) ?? { chain: row.chain, seq: 0, hash: GENESIS_HASH };
+      const seq = head.seq + 1;
+      const hash = chainHash(head.hash, entryOf(row, seq));
+      heads.set(row.chain, { chain: row.chain, seq, hash });
+      return { id: row.id, seq, prev_hash: head.hash, hash };
+    });
+    await manager.query(`INSERT INTO journal_chains (chain) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+      [...heads.keys()],
+    ]);
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO journal_entries (${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash)
+       SELECT ${ENTRY_COLUMNS.map((c) => `p.${c}`).join(', ')}, x.seq, x.prev_hash, x.hash
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, seq bigint, prev_hash text, hash text)
+         JOIN journal_pending p ON p.id = x.id
+       RETURNING 1`,
+      [JSON.stringify(sealed)],
+    );
+    if (inserted.length !== sealed.length) throw new Error('journal sealing lost pending entries mid-batch');
+    await manager.query(`DELETE FROM journal_pending WHERE pending_id = ANY($1::bigint[])`, [
+      pending.map((row) => row.pending_id),
+    ]);
+    await this.checkpoints.signDueByCount(manager, [...heads.values()]);
+    return pending.length;
+  }
+
+  private async headsOf(manager: EntityManager, chains: string[]): Promise<Map<string, ChainHead>> {
+    const rows: { chain: string; seq: string; hash: string }[] = await manager.query(
+      `SELECT c.chain, h.seq, h.hash FROM unnest($1::text[]) AS c(chain)
+         JOIN LATERAL (SELECT seq, hash FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true`,
+      [chains],
+    );
+    return new Map(rows.map((r) => [r.chain, { chain: r.chain, seq: Number(r.seq), hash: r.hash }]));
+  }
+}
