@@ -1,7 +1,9 @@
 import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { JournalService } from '../../src/journal/journal.service.js';
 import type { ManualClock } from '../../src/clock/clock.js';
 import { KnownAccounts, type KnownAccount } from '../../src/seed/accounts.js';
 import type { TestApp } from './test-app.js';
@@ -77,4 +79,26 @@ export async function signIn(
 export async function postForm(agent: TestAgent, pagePath: string, action: string, fields: Record<string, string | string[]>) {
   const page = await agent.get(pagePath);
   return agent.post(action).type('form').send({ _csrf: csrfOf(page.text), ...fields });
+}
+
+export interface JournalRow {
+  chain: string;
+  action: string;
+  actor_type: string;
+  actor_id: string | null;
+  aidant_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Sealed journal entries of these actions, oldest first (the sequencer is flushed first). */
+export async function journalOf(t: TestApp, ...actions: string[]): Promise<JournalRow[]> {
+  await t.app.get(JournalService).flush();
+  return t.app
+    .get(DataSource)
+    .query(
+      `SELECT chain, action, actor_type, actor_id, aidant_id, ip, details, user_agent, request_id, usager_id, mandate_id, partner_id, demarche
+         FROM journal_entries WHERE action = ANY($1) ORDER BY at, seq`,
+      [actions],
+    );
 }
