@@ -37,6 +37,8 @@ export const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789'
 /** 32 bytes in base64: development only (production refuses it). */
 export const DEV_KEYS_ENCRYPTION_KEY = 'ZGV2LW9ubHkta2V5cy1lbmNyeXB0aW9uLWtleS0wMDE=';
 
+export const DEV_TOTP_ENCRYPTION_KEY = '6465762d6f6e6c792d746f74702d6b65792d6368616e67652d6d652d30313233';
+
 export const CONFIG_SCHEMA: readonly VariableSpec[] = [
   {
     name: 'NODE_ENV',
@@ -188,5 +190,32 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
       'HMAC-SHA-256 key hashing the usager\'s FranceConnect `sub` before it is stored (at least 32 characters; changing it orphans every usager).',
     sensitive: true,
     requiredInProduction: true,
+  },
+  {
+    name: 'TOTP_ENCRYPTION_KEY',
+    kind: { type: 'string', pattern: /^[0-9a-fA-F]{64}$/, rule: '64 hexadecimal characters (a 256-bit key)' },
+    default: DEV_TOTP_ENCRYPTION_KEY,
+    description: 'AES-256-GCM key encrypting the TOTP seeds of cards and apps at rest (`openssl rand -hex 32`).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'DEMO_SEED',
+    kind: { type: 'boolean' },
+    description:
+      'Create the demo structures and accounts at start when missing. Default: `true` in development, `false` otherwise; refused in production.',
+  },
+  {
+    name: 'SMTP_URL',
+    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
+    description:
+      'SMTP server for invitations and lockout notices (`smtps://user:password@host:465`). Unset: mails are kept in the database outbox, shown at `/dev/outbox` in development.',
+    sensitive: true,
+  },
+  {
+    name: 'MAIL_FROM',
+    kind: { type: 'string', minLength: 3 },
+    default: 'Procuration <ne-pas-repondre@procuration.localhost>',
+    description: 'Sender address of the mails Procuration sends.',
   },
 ];

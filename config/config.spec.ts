@@ -63,7 +63,15 @@ describe('configuration', () => {
   it('refuses to start in production without secrets, with one line naming them', () => {
     const error = errorOf({ NODE_ENV: 'production' });
     expect(error.variables).toEqual(
-      expect.arrayContaining(['SESSION_SECRET', 'PUBLIC_URL', 'FC_CLIENT_SECRET', 'FC_ISSUER', 'KEYS_ENCRYPTION_KEY', 'FC_SUB_KEY']),
+      expect.arrayContaining([
+        'SESSION_SECRET',
+        'PUBLIC_URL',
+        'FC_CLIENT_SECRET',
+        'FC_ISSUER',
+        'KEYS_ENCRYPTION_KEY',
+        'FC_SUB_KEY',
+        'TOTP_ENCRYPTION_KEY',
+      ]),
     );
     expect(error.message).toContain('SESSION_SECRET is required when NODE_ENV=production');
     expect(error.message).not.toContain('\n');
@@ -78,6 +86,7 @@ describe('configuration', () => {
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       FC_SUB_KEY: 'k'.repeat(32),
+      TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
     });
     expect(error.variables).toEqual(['SESSION_SECRET']);
     expect(error.message).toContain('must not be the development default');
@@ -92,12 +101,27 @@ describe('configuration', () => {
       FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       FC_SUB_KEY: 'k'.repeat(32),
+      TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
       DATABASE_URL: 'postgres://app@db/procuration',
     });
     expect(config.nodeEnv).toBe('production');
     expect(config.franceConnect.issuer).toBe('https://fc.example.fr/api/v2');
     expect(config.franceConnect.idTokenAlg).toBe('ES256');
     expect(config.franceConnect.subKey).toBe('k'.repeat(32));
+  });
+
+  it('seeds the demo by default in development only, and never in production', () => {
+    expect(loadConfig({}).demoSeed).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).demoSeed).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', DEMO_SEED: 'true' }).demoSeed).toBe(true);
+    expect(loadConfig({ DEMO_SEED: 'false' }).demoSeed).toBe(false);
+    expect(errorOf({ NODE_ENV: 'production', DEMO_SEED: 'true' }).variables).toContain('DEMO_SEED');
+  });
+
+  it.each(['short', 'z'.repeat(64), 'ab'.repeat(31)])('refuses the TOTP key %j without quoting it', (value) => {
+    const error = errorOf({ TOTP_ENCRYPTION_KEY: value });
+    expect(error.variables).toEqual(['TOTP_ENCRYPTION_KEY']);
+    expect(error.message).not.toContain(value);
   });
 
   it('is documented: every variable is in the README table and in .env.example', () => {

@@ -37,6 +37,10 @@ export interface AppConfig {
     checkpointEvery: number;
     checkpointIntervalSeconds: number;
   };
+  /** Hex AES-256-GCM key of TOTP seeds at rest. */
+  totpEncryptionKey: string;
+  demoSeed: boolean;
+  mail: { smtpUrl: string | undefined; from: string };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -131,6 +135,9 @@ function readRaw(env: Environment, production: boolean): Raw {
       new ConfigProblem('FC_ISSUER', 'is required when NODE_ENV=production (the simulator never runs in production)'),
     );
   }
+  if (production && raw.DEMO_SEED === true) {
+    problems.push(new ConfigProblem('DEMO_SEED', 'must not be `true` when NODE_ENV=production'));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return raw;
 }
@@ -172,6 +179,9 @@ export function loadConfig(env: Environment): AppConfig {
       checkpointEvery: raw.JOURNAL_CHECKPOINT_EVERY as number,
       checkpointIntervalSeconds: raw.JOURNAL_CHECKPOINT_INTERVAL_SECONDS as number,
     },
+    totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
+    demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',
+    mail: { smtpUrl: raw.SMTP_URL as string | undefined, from: raw.MAIL_FROM as string },
   };
   return deepFreeze(config);
 }

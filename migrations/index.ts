@@ -1,8 +1,15 @@
 import { ServiceKeys1764000000000 } from './1764000000000-service-keys.js';
 import { Journal1764100000000 } from './1764100000000-journal.js';
+import { StructuresAndAidants1764200000000 } from './1764200000000-structures-and-aidants.js';
+import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
  * compiled service, the migration commands and the tests run the same set.
  */
-export const MIGRATIONS = [ServiceKeys1764000000000, Journal1764100000000];
+export const MIGRATIONS = [
+  ServiceKeys1764000000000,
+  Journal1764100000000,
+  StructuresAndAidants1764200000000,
+  HttpSessions1764200001000,
+];

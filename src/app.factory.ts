@@ -5,8 +5,11 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { withFranceConnectIssuer, type AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
+import type { Clock } from './clock/clock.js';
 import { openDatabase, type DatabaseHandle } from './database/database-url.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
+import { configureSessions } from './sessions/sessions.js';
+import { csrfLocals } from './web/csrf.js';
 import { configureWebShell } from './web/web-shell.js';
 
 export interface RunningApp {
@@ -47,12 +50,17 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   };
 }
 
+export interface CreateAppOptions {
+  /** Replaces the system clock (tests move time to reach lockout and session ends). */
+  clock?: Clock;
+}
+
 /**
  * Builds the configured application (database opened and migrated) without
  * listening. Without FC_ISSUER (outside production) the FranceConnect
  * simulator is started first and its issuer used.
  */
-export async function createApp(given: AppConfig): Promise<RunningApp> {
+export async function createApp(given: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
   const simulator = await startSimulatorIfNeeded(given);
   const config = simulator ? withFranceConnectIssuer(given, simulator.issuer) : given;
   let database: DatabaseHandle;
@@ -64,7 +72,7 @@ export async function createApp(given: AppConfig): Promise<RunningApp> {
     throw error;
   }
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url, options.clock), {
       bufferLogs: true,
       bodyParser: false,
     });
@@ -80,6 +88,8 @@ export async function createApp(given: AppConfig): Promise<RunningApp> {
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   configureWebShell(app, config.nodeEnv === 'production');
+  configureSessions(app, config);
+  app.use(csrfLocals);
   return {
     app,
     database,

@@ -1,17 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
+import { AidantsModule } from './aidants/aidants.module.js';
+import { Clock, ClockModule } from './clock/clock.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
 import { AppConfigModule } from './shared/app-config.module.js';
+import { StructuresModule } from './structures/structures.module.js';
 import { WebModule } from './web/web.module.js';
 
 /** The whole service, built for one configuration and one database URL. */
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, databaseUrl: string): DynamicModule {
+  static register(config: AppConfig, databaseUrl: string, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -22,9 +25,12 @@ export class AppModule {
           poolSize: config.databasePoolSize,
           runMigrations: config.migrationsRunAtStart,
         }),
+        ClockModule.forRoot(clock),
         HealthModule,
         JournalModule,
         WebModule,
+        StructuresModule,
+        AidantsModule,
       ],
     };
   }

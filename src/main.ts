@@ -2,10 +2,15 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
 import { createApp } from './app.factory.js';
 import { FcSimulatorStartError } from './fc-simulator/fc-simulator.js';
+import { demoCredentialsText, runDemoSeed } from './seed/demo-seed.js';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
   const running = await createApp(config);
+  if (config.demoSeed) {
+    const { created } = await runDemoSeed(running.app, config.nodeEnv);
+    new Logger('DemoSeed').log(`demo seed applied (${created} new records)`);
+  }
   await running.app.listen(config.port, config.host);
   const logger = new Logger('Procuration');
   logger.log(`listening on ${config.host}:${config.port}`);
@@ -15,6 +20,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Simulateur FranceConnect (identités fictives) : ${running.simulator.issuer}\n`);
   }
   process.stdout.write('\n');
+  if (config.demoSeed) process.stdout.write(`${demoCredentialsText(config.publicUrl)}\n\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -8,13 +8,39 @@
  * birth data): subjects go in the entry's subject ids.
  */
 export interface JournalActionDetails {
-  // aidants (accounts and sign-in)
-  'aidant.signed_in': { method: 'password+totp' };
-  'aidant.sign_in_failed': { reason: 'unknown_account' | 'bad_password' | 'bad_totp' | 'not_habilitated' | 'locked' };
-  'aidant.signed_out': { reason: 'user' | 'expired' };
+  // aidants
+  'aidant.signed_in': { method: 'password+totp'; currentStructure?: boolean };
+  'aidant.sign_in_failed': {
+    reason:
+      | 'unknown_account'
+      | 'not_activated'
+      | 'bad_password'
+      | 'bad_totp'
+      | 'totp_replayed'
+      | 'no_totp_device'
+      | 'locked'
+      | 'not_habilitated'
+      | 'no_active_structure';
+  };
+  'aidant.locked': { scope: 'account' | 'ip'; until: string };
+  // `user`: the aidant signed out; `expired` is the generic form of the two timeouts.
+  'aidant.signed_out': { reason: 'user' | 'expired' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
+  'aidant.structure_switched': { from: string | null; to: string };
+  'aidant.totp_reauthenticated': { device: 'card' | 'app' };
+  'aidant.invited': { roles: string[]; newAccount: boolean; invitationExpiresAt: string | null; passwordReset?: boolean };
+  'aidant.activated': { totpDevice: 'app' };
+  'aidant.habilitation_changed': { from: string; to: string };
+  'aidant.suspended': Record<string, never>;
+  'aidant.reactivated': Record<string, never>;
+  'aidant.role_changed': { before: string[]; after: string[] };
+  'totp_card.registered': { serial: string; step: number; assigned: boolean };
+  'totp_card.resynchronised': { serial: string; driftSteps: number };
+  'totp_card.revoked': { serial: string };
+  'structure.created': { name: string; siret: string; type: string; allowedDemarches: string[] };
+  'structure.demarches_restricted': { before: string[]; after: string[] };
 
   // journal
-  'journal.exported': { chain: string; format: 'jsonl' | 'csv'; lastSeq: number };
+  'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
   'journal.verified': { chain: string | null; ok: boolean; entries: number };
 
   // keys

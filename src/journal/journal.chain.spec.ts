@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { canonicalEntry, chainHash, GENESIS_HASH } from './journal.chain.js';
+import canonicalize from 'canonicalize';
+import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm } from './journal.chain.js';
 import type { JournalEntry } from './journal.types.js';
 
 const entry: JournalEntry = {
@@ -40,5 +41,16 @@ describe('journal chain', () => {
     expect(chainHash(GENESIS_HASH, { ...entry, seq: 2 })).not.toBe(base);
     expect(chainHash(GENESIS_HASH, { ...entry, details: { method: 'other' } })).not.toBe(base);
     expect(chainHash('f'.repeat(64), entry)).not.toBe(base);
+  });
+
+  it.each<[string, Partial<JournalEntry>]>([
+    ['nulls everywhere', { actor: { type: 'system', id: null }, request: { ip: null, userAgent: null, requestId: null } }],
+    ['every subject', { subjects: { usagerId: 'u', mandateId: 'm', aidantId: 'a', partnerId: 'p' }, demarche: 'logement' }],
+    ['non-ASCII, escapes and control characters', { action: 'x.y', request: { ip: '::1', userAgent: 'Mozilla "é" \u2028 \n \u0001 😀', requestId: '\\' } }],
+    ['nested details with numbers', { details: { z: [1e21, 0.1, -0, 123456789012], a: { é: true, e: null, '\u20ac': 'x' }, '': 5 } }],
+    ['a large seq', { seq: 9007199254740991 }],
+  ])('writes the same canonical form as the generic library: %s', (_what, change) => {
+    const variant = { ...entry, ...change } as JournalEntry;
+    expect(canonicalEntry(variant)).toBe(canonicalize(hashedForm(variant)));
   });
 });

@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { NotFoundError } from '../shared/domain-error.js';
 import { JOURNAL_ACTION_PATTERN, type JournalAction } from './journal.actions.js';
+import { JournalExport, type LineSink } from './journal.export.js';
 import { JournalSealer } from './journal.sealer.js';
-import { ACTOR_TYPES, NATIONAL_CHAIN, type AppendedEntry, type JournalCheckpoint, type JournalEvent } from './journal.types.js';
+import {
+  ACTOR_TYPES,
+  NATIONAL_CHAIN,
+  type AppendedEntry,
+  type JournalActor,
+  type JournalCheckpoint,
+  type JournalEvent,
+  type RequestFacts,
+} from './journal.types.js';
+import { JournalVerification, type VerificationReport } from './journal.verification.js';
 import { USER_AGENT_MAX_LENGTH } from './request-facts.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,7 +31,12 @@ export class JournalUsageError extends Error {}
  */
 @Injectable()
 export class JournalService {
-  constructor(private readonly sealer: JournalSealer) {}
+  constructor(
+    private readonly sealer: JournalSealer,
+    private readonly verification: JournalVerification,
+    private readonly exporter: JournalExport,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   async append<A extends JournalAction>(manager: EntityManager, event: JournalEvent<A>): Promise<AppendedEntry> {
     if (!manager.queryRunner?.isTransactionActive) {
@@ -64,7 +81,46 @@ export class JournalService {
   checkpoint(chains?: readonly string[]): Promise<JournalCheckpoint[]> {
     return this.sealer.checkpointNow(chains);
   }
+
+  /** Verifies one chain or all of them, as stored (see JournalVerification). */
+  verify(options: { chain?: string } = {}): Promise<VerificationReport> {
+    return this.verification.verify(options);
+  }
+
+  /** Chains that have at least one sealed entry. */
+  chains(): Promise<string[]> {
+    return this.verification.chains();
+  }
+
+  /**
+   * Exports a chain as JSON Lines: journals the export itself, seals, signs
+   * a checkpoint of the head, then streams every entry up to that
+   * checkpoint, so the whole file is covered by a signature.
+   */
+  async exportChain(
+    chain: string,
+    by: { actor: JournalActor; request?: RequestFacts },
+    sink: LineSink,
+  ): Promise<{ entries: number; checkpoints: number }> {
+    if (!(await this.chains()).includes(chain)) {
+      throw new JournalChainNotFoundError('Ce journal n’existe pas.', `journal chain ${chain} does not exist`);
+    }
+    await this.transactions.run((manager) =>
+      this.append(manager, {
+        action: 'journal.exported',
+        structureId: chain === NATIONAL_CHAIN ? null : chain,
+        actor: by.actor,
+        request: by.request,
+        details: { chain, format: 'jsonl' },
+      }),
+    );
+    await this.checkpoint([chain]);
+    const upTo = await this.verification.lastCheckpointSeq(chain);
+    return this.exporter.write(chain, upTo, sink);
+  }
 }
+
+export class JournalChainNotFoundError extends NotFoundError {}
 
 /** The chain of a structure (its id), or the national chain. */
 export function chainOf(structureId: string | null): string {

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CsrfGuard } from './csrf.js';
 import { ErrorPageFilter } from './error-page.filter.js';
 import { HomeController } from './home.controller.js';
 
-/** The page shell: home page, layout, error pages (the one exception filter). */
+/** The page shell: home page, layout, error pages (the one exception filter), CSRF on every POST. */
 @Module({
   controllers: [HomeController],
-  providers: [{ provide: APP_FILTER, useClass: ErrorPageFilter }],
+  providers: [
+    { provide: APP_FILTER, useClass: ErrorPageFilter },
+    { provide: APP_GUARD, useClass: CsrfGuard },
+  ],
 })
 export class WebModule {}

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig, type Environment } from '../../config/config.js';
-import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
 import { simulatorClientFrom, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -19,9 +19,10 @@ export interface TestApp {
 /**
  * The real application on a fresh database, listening on a free loopback
  * port, with the FranceConnect simulator on another free port unless
- * `FC_ISSUER` is given. `env` overrides the test defaults (quiet logs, port 0).
+ * `FC_ISSUER` is given. `env` overrides the test defaults (quiet logs, port 0);
+ * `options` replaces parts such as the clock.
  */
-export async function startTestApp(env: Environment = {}): Promise<TestApp> {
+export async function startTestApp(env: Environment = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -33,7 +34,7 @@ export async function startTestApp(env: Environment = {}): Promise<TestApp> {
   });
   let running: RunningApp | undefined;
   try {
-    running = await createApp(config);
+    running = await createApp(config, options);
     await running.app.listen(0, '127.0.0.1');
     const address = running.app.getHttpServer().address() as { port: number };
     const url = `http://127.0.0.1:${address.port}`;

@@ -1,0 +1,107 @@
+import { Body, Controller, Get, Post, Query, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { destroySession, regenerateSession, SESSION_COOKIE } from '../sessions/sessions.js';
+import { FormPageFilter } from '../web/form-page.filter.js';
+import { CurrentAidant, type AidantActor } from './aidant-actor.js';
+import { AidantAuthService } from './aidant-auth.service.js';
+import { AllowWithoutStructure, SignedInAidantGuard } from './aidant-session.guard.js';
+import { FormInput } from './form-input.js';
+import { LocalAuthGuard } from './local.strategy.js';
+import type { SignedIn } from './sign-in.service.js';
+
+/** Only local paths are followed after re-authentication (no open redirect). */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]{0,500}$/.test(value) ? value : '/aidant';
+}
+
+const signInPage = new FormPageFilter('aidants/views/connexion.njk', (req) => ({
+  pageTitle: 'Connexion aidant',
+  values: { email: typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '' },
+}));
+
+@Controller('aidant')
+export class AidantSessionController {
+  constructor(private readonly auth: AidantAuthService) {}
+
+  @Get('connexion')
+  @Render('aidants/views/connexion.njk')
+  signInForm() {
+    return { pageTitle: 'Connexion aidant', values: {}, errors: {} };
+  }
+
+  /** Email + password + TOTP through passport; a new session id on success. */
+  @Post('connexion')
+  @UseGuards(LocalAuthGuard)
+  @UseFilters(signInPage)
+  async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const signedIn = req.user as SignedIn;
+    await regenerateSession(req);
+    req.session.aidant = this.auth.newSession(signedIn);
+    res.redirect(303, req.session.aidant.structureId ? '/aidant' : '/aidant/structure');
+  }
+
+  @Post('deconnexion')
+  @UseGuards(SignedInAidantGuard)
+  @AllowWithoutStructure()
+  async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.auth.signOut(req.session.aidant!, requestFactsOf(req));
+    await destroySession(req);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.locals.signedIn = undefined;
+    res.status(200).render('aidants/views/signed-out.njk', { pageTitle: 'Déconnexion' });
+  }
+
+  /** Landing page after sign-in (the mandates module adds the structure's mandates). */
+  @Get()
+  @UseGuards(SignedInAidantGuard)
+  @Render('aidants/views/espace.njk')
+  async home(@CurrentAidant() actor: AidantActor) {
+    const memberships = await this.auth.usableMemberships(actor.aidantId);
+    return { pageTitle: 'Espace aidant', actor, multiple: memberships.length > 1 };
+  }
+
+  @Get('structure')
+  @UseGuards(SignedInAidantGuard)
+  @AllowWithoutStructure()
+  @Render('aidants/views/structure-choice.njk')
+  async chooseStructure(@Req() req: Request) {
+    const session = req.session.aidant!;
+    return {
+      pageTitle: 'Choisir votre structure',
+      memberships: await this.auth.usableMemberships(session.aidantId),
+      currentId: session.structureId,
+    };
+  }
+
+  @Post('structure')
+  @UseGuards(SignedInAidantGuard)
+  @AllowWithoutStructure()
+  async switchStructure(@Req() req: Request, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.auth.switchStructure(req.session.aidant!, body?.structure, requestFactsOf(req));
+    res.redirect(303, '/aidant');
+  }
+
+  @Get('reauthentification')
+  @UseGuards(SignedInAidantGuard)
+  @Render('aidants/views/reauthentification.njk')
+  reauthForm(@Query('suite') next: unknown) {
+    return { pageTitle: 'Confirmez votre identité', next: safeNext(next), errors: {} };
+  }
+
+  @Post('reauthentification')
+  @UseGuards(SignedInAidantGuard)
+  @UseFilters(
+    new FormPageFilter('aidants/views/reauthentification.njk', (req) => ({
+      pageTitle: 'Confirmez votre identité',
+      next: safeNext(req.body?.suite),
+    })),
+  )
+  async reauthenticate(@Req() req: Request, @CurrentAidant() actor: AidantActor, @Res() res: Response): Promise<void> {
+    const form = new FormInput(req.body);
+    const code = form.totp();
+    form.done();
+    await this.auth.reauthenticate(req.session.aidant!, actor, code, requestFactsOf(req));
+    res.redirect(303, safeNext(req.body?.suite));
+  }
+}

@@ -1,0 +1,145 @@
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { Clock } from '../clock/clock.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { JournalService } from '../journal/journal.service.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, TOTP_FRESHNESS_MS, type AidantSession } from '../sessions/session-data.js';
+import { destroySession } from '../sessions/sessions.js';
+import { ForbiddenError } from '../shared/domain-error.js';
+import { AccessSuspendedError, NotSignedInError } from './aidants.errors.js';
+import { AidantsService } from './aidants.service.js';
+import { TotpReauthRequiredError } from './totp-reauth.errors.js';
+
+const WITHOUT_STRUCTURE = 'procuration:without-structure';
+/** The route works before an aidant of several structures has chosen one (the chooser itself). */
+export const AllowWithoutStructure = () => SetMetadata(WITHOUT_STRUCTURE, true);
+
+type Ending = 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn';
+
+/**
+ * Every aidant route: a live session (idle 30 min, absolute 12 h), and the
+ * account, membership and structure re-read on each request, so that a
+ * suspension or revocation takes effect on the very next request.
+ */
+@Injectable()
+export class SignedInAidantGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly transactions: TransactionRunner,
+    private readonly aidants: AidantsService,
+    private readonly journal: JournalService,
+    private readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const auth = req.session?.aidant;
+    if (!auth) throw new NotSignedInError('Connectez-vous pour accéder à cette page.', 'no aidant session');
+    const now = this.clock.nowMs();
+    if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(req, auth, 'absolute_timeout');
+    if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(req, auth, 'idle_timeout');
+
+    const allowed = await this.transactions.run(async (m) => {
+      const aidant = await this.aidants.findById(m, auth.aidantId);
+      if (!aidant || aidant.habilitationStatus !== 'habilitated') return null;
+      const memberships = (await this.aidants.membershipsOf(m, aidant.id)).filter(
+        (ms) => ms.structure.active && !ms.suspended,
+      );
+      if (memberships.length === 0) return null;
+      return { aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
+    });
+    if (!allowed) return this.end(req, auth, 'access_withdrawn');
+    if (auth.structureId !== null && !allowed.current) return this.end(req, auth, 'access_withdrawn');
+
+    auth.lastSeenAt = now;
+    if (!allowed.current) {
+      const without = this.reflector.getAllAndOverride<boolean>(WITHOUT_STRUCTURE, [context.getHandler(), context.getClass()]);
+      if (!without) {
+        throw new ForbiddenError(
+          'Choisissez d’abord la structure dans laquelle vous agissez : /aidant/structure.',
+          'no current structure chosen',
+        );
+      }
+      return true;
+    }
+    const roles = allowed.current.roles;
+    context.switchToHttp().getResponse<Response>().locals.signedIn = {
+      name: `${allowed.aidant.givenName} ${allowed.aidant.familyName}`,
+      structure: allowed.current.structure.name,
+    };
+    req.aidantActor = {
+      aidantId: allowed.aidant.id,
+      structureId: allowed.current.structure.id,
+      structureName: allowed.current.structure.name,
+      roles,
+      canOpenMandates: roles.includes('aidant'),
+      isReferent: roles.includes('referent'),
+      givenName: allowed.aidant.givenName,
+      familyName: allowed.aidant.familyName,
+      totpAt: auth.totpAt,
+    };
+    return true;
+  }
+
+  private async end(req: Request, auth: AidantSession, reason: Ending): Promise<never> {
+    await this.transactions.run(async (m) => {
+      const chains = auth.structureId ? [auth.structureId] : await this.aidants.chainsOf(m, auth.aidantId);
+      for (const structureId of chains) {
+        await this.journal.append(m, {
+          action: 'aidant.signed_out',
+          structureId,
+          actor: { type: 'system', id: null },
+          subjects: { aidantId: auth.aidantId },
+          request: requestFactsOf(req),
+          details: { reason },
+        });
+      }
+    });
+    await destroySession(req);
+    if (reason === 'access_withdrawn') {
+      throw new AccessSuspendedError(
+        'Votre accès a été suspendu ou retiré : vous avez été déconnecté. Contactez votre référent.',
+        'session ended: access withdrawn',
+      );
+    }
+    throw new NotSignedInError(
+      reason === 'idle_timeout'
+        ? 'Votre session a expiré après 30 minutes d’inactivité : reconnectez-vous.'
+        : 'Votre session a atteint sa durée maximale de 12 heures : reconnectez-vous.',
+      `session ended: ${reason}`,
+    );
+  }
+}
+
+/** Référent pages: the current structure's référents only (behind SignedInAidantGuard). */
+@Injectable()
+export class ReferentGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const actor = context.switchToHttp().getRequest<Request>().aidantActor;
+    if (!actor?.isReferent) {
+      throw new ForbiddenError('Cette page est réservée aux référents de la structure.', 'not a referent');
+    }
+    return true;
+  }
+}
+
+/**
+ * Sensitive actions (confirming or revoking a mandate): the last TOTP code
+ * must be less than 15 minutes old, otherwise the person is sent to
+ * `/aidant/reauthentification` (behind SignedInAidantGuard).
+ */
+@Injectable()
+export class RecentTotpGuard implements CanActivate {
+  constructor(private readonly clock: Clock) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const actor = req.aidantActor;
+    if (!actor || this.clock.nowMs() - actor.totpAt > TOTP_FRESHNESS_MS) {
+      throw new TotpReauthRequiredError(req.method === 'GET' ? req.originalUrl : '/aidant');
+    }
+    return true;
+  }
+}

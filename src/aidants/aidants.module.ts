@@ -1,0 +1,57 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { StructuresModule } from '../structures/structures.module.js';
+import { Aidant } from './aidant.entity.js';
+import { AidantAuthService } from './aidant-auth.service.js';
+import { AidantSessionController } from './aidant-session.controller.js';
+import { RecentTotpGuard, ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
+import { AidantsService } from './aidants.service.js';
+import { InvitationPagesService } from './invitation-pages.service.js';
+import { InvitationController } from './invitation.controller.js';
+import { Invitation } from './invitation.entity.js';
+import { InvitationsService } from './invitations.service.js';
+import { LocalStrategy } from './local.strategy.js';
+import { ReferentController } from './referent.controller.js';
+import { ReferentService } from './referent.service.js';
+import { Membership } from './membership.entity.js';
+import { SignInThrottle } from './sign-in-throttle.entity.js';
+import { SignInService } from './sign-in.service.js';
+import { TotpDevice } from './totp-device.entity.js';
+import { TotpDevicesService } from './totp-devices.service.js';
+
+/**
+ * Aidants: accounts, habilitation, memberships and roles, TOTP devices,
+ * invitations, sign-in and the guards every aidant route uses.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Aidant, Membership, TotpDevice, Invitation, SignInThrottle]),
+    PassportModule,
+    StructuresModule,
+  ],
+  controllers: [AidantSessionController, InvitationController, ReferentController],
+  providers: [
+    AidantsService,
+    TotpDevicesService,
+    InvitationsService,
+    InvitationPagesService,
+    SignInService,
+    AidantAuthService,
+    ReferentService,
+    LocalStrategy,
+    SignedInAidantGuard,
+    ReferentGuard,
+    RecentTotpGuard,
+  ],
+  exports: [
+    AidantsService,
+    TotpDevicesService,
+    InvitationsService,
+    AidantAuthService,
+    SignedInAidantGuard,
+    ReferentGuard,
+    RecentTotpGuard,
+  ],
+})
+export class AidantsModule {}

@@ -1,0 +1,267 @@
+import { Injectable } from '@nestjs/common';
+import { In, type EntityManager } from 'typeorm';
+import { Clock } from '../clock/clock.js';
+import { JournalService } from '../journal/journal.service.js';
+import type { RequestFacts } from '../journal/journal.types.js';
+import { NotFoundError, ValidationError } from '../shared/domain-error.js';
+import type { Actor } from '../structures/actor.js';
+import { isUuid, StructuresService, type StructureView } from '../structures/structures.service.js';
+import { Aidant, type HabilitationStatus } from './aidant.entity.js';
+import { EmailTakenError, LastReferentError } from './aidants.errors.js';
+import { isEmail } from './form-input.js';
+import { Membership, ROLES, type Role } from './membership.entity.js';
+
+export interface NewAidant {
+  email: string;
+  givenName: string;
+  familyName: string;
+  profession?: string;
+  phone?: string;
+}
+
+export interface MembershipView {
+  structure: StructureView;
+  roles: Role[];
+  suspended: boolean;
+}
+
+/** Allowed habilitation transitions (operators): revoked is final. */
+const TRANSITIONS: Record<HabilitationStatus, HabilitationStatus[]> = {
+  requested: ['habilitated', 'revoked'],
+  habilitated: ['suspended', 'revoked'],
+  suspended: ['habilitated', 'revoked'],
+  revoked: [],
+};
+
+export function actorLabel(actor: Actor): string {
+  return actor.id ? `${actor.type}:${actor.id}` : actor.type;
+}
+
+/** Accounts, habilitation and memberships. Every change is journaled in the caller's transaction. */
+@Injectable()
+export class AidantsService {
+  constructor(
+    private readonly journal: JournalService,
+    private readonly structures: StructuresService,
+    private readonly clock: Clock,
+  ) {}
+
+  async findByEmail(manager: EntityManager, email: string): Promise<Aidant | null> {
+    return manager.findOneBy(Aidant, { email: email.trim().toLowerCase() });
+  }
+
+  async findById(manager: EntityManager, id: string): Promise<Aidant | null> {
+    return isUuid(id) ? manager.findOneBy(Aidant, { id }) : null;
+  }
+
+  async getById(manager: EntityManager, id: string): Promise<Aidant> {
+    const aidant = await this.findById(manager, id);
+    if (!aidant) throw new NotFoundError('Cet aidant n’existe pas.', `aidant ${id} not found`);
+    return aidant;
+  }
+
+  /** Creates an account with status `requested` and no password (the invitation sets it). */
+  async create(manager: EntityManager, input: NewAidant, actor: Actor): Promise<Aidant> {
+    const email = input.email.trim().toLowerCase();
+    const fields: Record<string, string> = {};
+    if (!isEmail(email)) fields.email = 'Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr.';
+    const givenName = input.givenName.trim();
+    const familyName = input.familyName.trim();
+    if (givenName.length < 1 || givenName.length > 100) fields.givenName = 'Le prénom doit contenir entre 1 et 100 caractères.';
+    if (familyName.length < 1 || familyName.length > 100) fields.familyName = 'Le nom doit contenir entre 1 et 100 caractères.';
+    const profession = (input.profession ?? '').trim();
+    const phone = (input.phone ?? '').trim();
+    if (profession.length > 100) fields.profession = 'La profession doit contenir au plus 100 caractères.';
+    if (!/^[0-9 +().-]{0,30}$/.test(phone)) fields.phone = 'Le numéro de téléphone ne peut contenir que des chiffres, espaces, +, points et tirets (30 au plus).';
+    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+    if (await manager.existsBy(Aidant, { email })) {
+      throw new EmailTakenError('Un compte existe déjà avec cette adresse électronique.', 'aidant email taken');
+    }
+    return manager.save(
+      manager.create(Aidant, {
+        email,
+        givenName,
+        familyName,
+        profession,
+        phone,
+        passwordHash: null,
+        habilitationStatus: 'requested',
+        habilitatedAt: null,
+        statusChangedAt: this.clock.now(),
+        statusChangedBy: actorLabel(actor),
+        activatedAt: null,
+      }),
+    );
+  }
+
+  /** Adds the aidant to a structure with these roles (no journal: the caller's use case records it). */
+  async addMembership(manager: EntityManager, aidantId: string, structureId: string, roles: readonly Role[]) {
+    const valid = roles.length > 0 && roles.every((r) => (ROLES as readonly string[]).includes(r));
+    if (!valid) throw new ValidationError({ roles: 'Choisissez au moins un rôle : aidant, référent.' });
+    const existing = await manager.findOneBy(Membership, { aidantId, structureId });
+    if (existing) {
+      const merged = ROLES.filter((r) => existing.roles.includes(r) || roles.includes(r));
+      await manager.update(Membership, { id: existing.id }, { roles: merged });
+      return { ...existing, roles: merged };
+    }
+    return manager.save(manager.create(Membership, { aidantId, structureId, roles: ROLES.filter((r) => roles.includes(r)) }));
+  }
+
+  async membership(manager: EntityManager, aidantId: string, structureId: string): Promise<Membership | null> {
+    if (!isUuid(aidantId) || !isUuid(structureId)) return null;
+    return manager.findOneBy(Membership, { aidantId, structureId });
+  }
+
+  /** The aidant's memberships with their structures, oldest first. */
+  async membershipsOf(manager: EntityManager, aidantId: string): Promise<MembershipView[]> {
+    const rows = await manager.find(Membership, { where: { aidantId }, order: { createdAt: 'ASC' } });
+    const views: MembershipView[] = [];
+    for (const row of rows) {
+      const structure = await this.structures.getById(manager, row.structureId);
+      views.push({ structure, roles: row.roles, suspended: row.suspendedAt !== null });
+    }
+    return views;
+  }
+
+  /** Chains an aidant-level event goes to: each of their structures, or the national chain. */
+  async chainsOf(manager: EntityManager, aidantId: string): Promise<(string | null)[]> {
+    const rows = await manager.find(Membership, { where: { aidantId }, order: { createdAt: 'ASC' } });
+    return rows.length > 0 ? rows.map((r) => r.structureId) : [null];
+  }
+
+  /** Operator decision: habilitate, suspend, revoke (or habilitate again after a suspension). */
+  async changeHabilitation(
+    manager: EntityManager,
+    aidantId: string,
+    to: HabilitationStatus,
+    actor: Actor,
+    request?: RequestFacts,
+  ): Promise<Aidant> {
+    const aidant = await this.getById(manager, aidantId);
+    const from = aidant.habilitationStatus;
+    if (!TRANSITIONS[from].includes(to)) {
+      throw new ValidationError(
+        { status: `Passage impossible de « ${from} » à « ${to} ».` },
+        `habilitation transition ${from} -> ${to} refused`,
+      );
+    }
+    const now = this.clock.now();
+    await manager.update(
+      Aidant,
+      { id: aidant.id },
+      {
+        habilitationStatus: to,
+        statusChangedAt: now,
+        statusChangedBy: actorLabel(actor),
+        ...(to === 'habilitated' && !aidant.habilitatedAt ? { habilitatedAt: now } : {}),
+      },
+    );
+    for (const structureId of await this.chainsOf(manager, aidant.id)) {
+      await this.journal.append(manager, {
+        action: 'aidant.habilitation_changed',
+        structureId,
+        actor,
+        subjects: { aidantId: aidant.id },
+        request,
+        details: { from, to },
+      });
+    }
+    return { ...aidant, habilitationStatus: to };
+  }
+
+  /** Référent decision, for one structure: suspend or reactivate the aidant there. */
+  async setSuspended(
+    manager: EntityManager,
+    structureId: string,
+    aidantId: string,
+    suspended: boolean,
+    actor: Actor,
+    request?: RequestFacts,
+  ): Promise<void> {
+    const membership = await this.requireMember(manager, structureId, aidantId);
+    if ((membership.suspendedAt !== null) === suspended) return;
+    if (suspended && actor.type === 'aidant' && actor.id === aidantId) {
+      throw new ValidationError({ aidant: 'Vous ne pouvez pas suspendre votre propre accès.' });
+    }
+    await manager.update(Membership, { id: membership.id }, { suspendedAt: suspended ? this.clock.now() : null });
+    await this.journal.append(manager, {
+      action: suspended ? 'aidant.suspended' : 'aidant.reactivated',
+      structureId,
+      actor,
+      subjects: { aidantId },
+      request,
+      details: {},
+    });
+  }
+
+  /** Grants or withdraws one role in one structure; a structure keeps at least one référent. */
+  async setRole(
+    manager: EntityManager,
+    structureId: string,
+    aidantId: string,
+    role: Role,
+    granted: boolean,
+    actor: Actor,
+    request?: RequestFacts,
+  ): Promise<Role[]> {
+    const membership = await this.requireMember(manager, structureId, aidantId);
+    const before = membership.roles;
+    const after = ROLES.filter((r) => (r === role ? granted : before.includes(r)));
+    if (after.length === before.length && after.every((r) => before.includes(r))) return before;
+    if (after.length === 0) {
+      throw new ValidationError({ roles: 'Un membre de la structure garde au moins un rôle.' });
+    }
+    if (role === 'referent' && !granted) {
+      const referents = await manager
+        .createQueryBuilder(Membership, 'm')
+        .where('m.structure_id = :structureId', { structureId })
+        .andWhere(`'referent' = ANY(m.roles)`)
+        .getCount();
+      if (referents <= 1) {
+        throw new LastReferentError(
+          'La structure doit garder au moins un référent : désignez-en un autre avant de retirer ce rôle.',
+          'last referent of the structure',
+        );
+      }
+    }
+    await manager.update(Membership, { id: membership.id }, { roles: after });
+    await this.journal.append(manager, {
+      action: 'aidant.role_changed',
+      structureId,
+      actor,
+      subjects: { aidantId },
+      request,
+      details: { before, after },
+    });
+    return after;
+  }
+
+  /** The membership, or the same not-found error whether the aidant is unknown or elsewhere. */
+  async requireMember(manager: EntityManager, structureId: string, aidantId: string): Promise<Membership> {
+    const membership = await this.membership(manager, aidantId, structureId);
+    if (!membership) throw new NotFoundError('Cet aidant n’existe pas dans votre structure.', 'aidant not in structure');
+    return membership;
+  }
+
+  /** Members of a structure with their accounts, for the référent pages. */
+  async listForStructure(manager: EntityManager, structureId: string) {
+    const memberships = await manager.find(Membership, { where: { structureId }, order: { createdAt: 'ASC' } });
+    const ids = memberships.map((m) => m.aidantId);
+    const aidants = ids.length > 0 ? await manager.findBy(Aidant, { id: In(ids) }) : [];
+    const byId = new Map(aidants.map((a) => [a.id, a]));
+    return memberships.map((m) => ({ membership: m, aidant: byId.get(m.aidantId)! }));
+  }
+
+  async recordSignIn(manager: EntityManager, aidantId: string, structureId: string | null): Promise<void> {
+    if (!structureId) return;
+    await manager.update(Membership, { aidantId, structureId }, { lastSignedInAt: this.clock.now() });
+  }
+
+  async setPassword(manager: EntityManager, aidantId: string, passwordHash: string): Promise<void> {
+    await manager.update(Aidant, { id: aidantId }, { passwordHash, activatedAt: this.clock.now() });
+  }
+
+  async clearPassword(manager: EntityManager, aidantId: string): Promise<void> {
+    await manager.update(Aidant, { id: aidantId }, { passwordHash: null });
+  }
+}

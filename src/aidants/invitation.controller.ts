@@ -1,0 +1,30 @@
+import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { FormPageFilter } from '../web/form-page.filter.js';
+import { FormInput } from './form-input.js';
+import { InvitationPagesService } from './invitation-pages.service.js';
+
+/** `/aidant/invitation/:token`: set a password and enrol an authenticator app (one-time link). */
+@Controller('aidant/invitation')
+export class InvitationController {
+  constructor(private readonly pages: InvitationPagesService) {}
+
+  @Get(':token')
+  async form(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    res.render('aidants/views/invitation.njk', { ...(await this.pages.model(token, req.session)), errors: {} });
+  }
+
+  @Post(':token')
+  @UseFilters(new FormPageFilter('aidants/views/invitation.njk', (req) => (req.res?.locals.invitationPage ?? {}) as Record<string, unknown>))
+  async accept(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    res.locals.invitationPage = await this.pages.model(token, req.session);
+    const form = new FormInput(req.body);
+    const password = form.text('password', 'un mot de passe', { max: 1024, trim: false });
+    const confirmation = form.text('confirmation', 'la confirmation du mot de passe', { max: 1024, trim: false });
+    const totp = form.totp();
+    form.done();
+    await this.pages.accept(token, req.session, { password, confirmation, totp }, requestFactsOf(req));
+    res.status(200).render('aidants/views/activated.njk', { pageTitle: 'Compte activé' });
+  }
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Inject, Param, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { AppConfig } from '../../config/config.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { FormPageFilter } from '../web/form-page.filter.js';
+import { CurrentAidant, type AidantActor } from './aidant-actor.js';
+import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
+import { ReferentService } from './referent.service.js';
+
+const PAGE = 'aidants/views/referent-aidants.njk';
+/** A refused form shows the page again, with the values typed (never a code). */
+const rerender = new FormPageFilter(PAGE, (req) => ({
+  ...(req.res?.locals.referentPage ?? {}),
+  values: pick(req.body, ['email', 'givenName', 'familyName', 'profession', 'phone', 'serial']),
+  target: typeof req.params.aidantId === 'string' ? req.params.aidantId : null,
+}));
+
+function pick(body: unknown, names: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const value = (body as Record<string, unknown> | undefined)?.[name];
+    if (typeof value === 'string') values[name] = value.slice(0, 254);
+  }
+  return values;
+}
+
+/** `/structure/aidants`: the référent manages the aidants of their current structure. */
+@Controller('structure')
+@UseGuards(SignedInAidantGuard, ReferentGuard)
+export class ReferentController {
+  constructor(
+    private readonly referent: ReferentService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('aidants')
+  @Render(PAGE)
+  async list(@CurrentAidant() actor: AidantActor) {
+    return { ...(await this.referent.overview(actor, actor.structureId)), values: {}, errors: {} };
+  }
+
+  @Post('aidants/invitation')
+  @UseFilters(rerender)
+  async invite(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
+    res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
+    const { aidant, invitation } = await this.referent.invite(actor, actor.structureId, body, requestFactsOf(req));
+    res.status(200).render('aidants/views/referent-invited.njk', {
+      pageTitle: 'Invitation créée',
+      email: aidant.email,
+      link: invitation ? `${this.config.publicUrl}/aidant/invitation/${invitation.token}` : null,
+      expiresAt: invitation?.expiresAt.toISOString() ?? null,
+    });
+  }
+
+  @Post('aidants/:aidantId/suspension')
+  async suspend(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Req() req: Request, @Res() res: Response) {
+    await this.referent.setSuspended(actor, actor.structureId, aidantId, true, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('aidants/:aidantId/reactivation')
+  async reactivate(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Req() req: Request, @Res() res: Response) {
+    await this.referent.setSuspended(actor, actor.structureId, aidantId, false, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('aidants/:aidantId/referent')
+  async grantReferent(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Req() req: Request, @Res() res: Response) {
+    await this.referent.setReferent(actor, actor.structureId, aidantId, true, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('aidants/:aidantId/referent/retrait')
+  async withdrawReferent(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Req() req: Request, @Res() res: Response) {
+    await this.referent.setReferent(actor, actor.structureId, aidantId, false, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('aidants/:aidantId/carte')
+  @UseFilters(rerender)
+  async registerCard(
+    @CurrentAidant() actor: AidantActor,
+    @Param('aidantId') aidantId: string,
+    @Req() req: Request,
+    @Body() body: unknown,
+    @Res() res: Response,
+  ) {
+    res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
+    await this.referent.registerCard(actor, actor.structureId, aidantId, body, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('demarches')
+  @UseFilters(rerender)
+  async restrictDemarches(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
+    res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
+    await this.referent.restrictDemarches(actor, actor.structureId, body, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+}

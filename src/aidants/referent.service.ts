@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { DEMARCHES } from '../demarches/demarches.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import type { RequestFacts } from '../journal/journal.types.js';
+import { StructuresService } from '../structures/structures.service.js';
+import type { AidantActor } from './aidant-actor.js';
+import { AidantsService } from './aidants.service.js';
+import { FormInput } from './form-input.js';
+import { InvitationsService } from './invitations.service.js';
+import { ROLES, type Role } from './membership.entity.js';
+import { requireStructureAccess } from './structure-access.js';
+import { TotpDevicesService } from './totp-devices.service.js';
+
+const STATUS_LABELS: Record<string, string> = {
+  requested: 'Habilitation demandée',
+  habilitated: 'Habilité',
+  suspended: 'Habilitation suspendue',
+  revoked: 'Habilitation retirée',
+};
+
+function frenchDateTime(at: Date | null): string {
+  if (!at) return 'jamais';
+  return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(at);
+}
+
+/** The référent's pages: the aidants of their own structure, and nothing else. */
+@Injectable()
+export class ReferentService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly aidants: AidantsService,
+    private readonly structures: StructuresService,
+    private readonly invitations: InvitationsService,
+    private readonly devices: TotpDevicesService,
+  ) {}
+
+  async overview(actor: AidantActor, structureId: string) {
+    requireStructureAccess(actor, structureId);
+    return this.transactions.run(async (m) => {
+      const structure = await this.structures.getById(m, structureId);
+      const members = [];
+      for (const { membership, aidant } of await this.aidants.listForStructure(m, structureId)) {
+        const devices = await this.devices.liveDevicesOf(m, aidant.id);
+        members.push({
+          id: aidant.id,
+          name: `${aidant.givenName} ${aidant.familyName}`,
+          email: aidant.email,
+          profession: aidant.profession,
+          roles: membership.roles,
+          isReferent: membership.roles.includes('referent'),
+          isSelf: aidant.id === actor.aidantId,
+          status: STATUS_LABELS[aidant.habilitationStatus],
+          activated: aidant.passwordHash !== null,
+          suspended: membership.suspendedAt !== null,
+          lastActivity: frenchDateTime(membership.lastSignedInAt),
+          devices: devices.map((d) => (d.kind === 'card' ? `carte ${d.serial} (${d.step} s)` : 'application')).join(', ') || 'aucun',
+        });
+      }
+      return {
+        pageTitle: 'Aidants de la structure',
+        structure,
+        members,
+        demarches: DEMARCHES.map((d) => ({ ...d, allowed: structure.allowedDemarches.includes(d.id) })),
+      };
+    });
+  }
+
+  async invite(actor: AidantActor, structureId: string, body: unknown, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    const form = new FormInput(body);
+    const email = form.email();
+    const givenName = form.text('givenName', 'le prénom', { max: 100 });
+    const familyName = form.text('familyName', 'le nom', { max: 100 });
+    const profession = form.text('profession', 'la profession', { max: 100, required: false });
+    const phone = form.text('phone', 'le téléphone', { max: 30, required: false });
+    const roles = form.list('roles', 2).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+    if (roles.length === 0) form.fail('roles', 'Choisissez au moins un rôle.');
+    form.done();
+    return this.transactions.run((m) =>
+      this.invitations.inviteToStructure(m, structureId, { email, givenName, familyName, profession, phone }, roles, { type: 'aidant', id: actor.aidantId }, request),
+    );
+  }
+
+  async setSuspended(actor: AidantActor, structureId: string, aidantId: string, suspended: boolean, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    await this.transactions.run((m) =>
+      this.aidants.setSuspended(m, structureId, aidantId, suspended, { type: 'aidant', id: actor.aidantId }, request),
+    );
+  }
+
+  async setReferent(actor: AidantActor, structureId: string, aidantId: string, granted: boolean, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    await this.transactions.run((m) =>
+      this.aidants.setRole(m, structureId, aidantId, 'referent', granted, { type: 'aidant', id: actor.aidantId }, request),
+    );
+  }
+
+  async registerCard(actor: AidantActor, structureId: string, aidantId: string, body: unknown, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    const form = new FormInput(body);
+    const serial = form.text('serial', 'le numéro de série de la carte', { max: 64 });
+    const code = form.totp('totp', 'le code affiché par la carte');
+    form.done();
+    await this.transactions.run(async (m) => {
+      await this.aidants.requireMember(m, structureId, aidantId);
+      await this.devices.assignCard(m, structureId, aidantId, serial, code, { type: 'aidant', id: actor.aidantId }, request);
+    });
+  }
+
+  async restrictDemarches(actor: AidantActor, structureId: string, body: unknown, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    const form = new FormInput(body);
+    const demarches = form.list('demarches', DEMARCHES.length);
+    form.done();
+    await this.transactions.run((m) =>
+      this.structures.restrictDemarches(m, structureId, demarches, { type: 'aidant', id: actor.aidantId }, request),
+    );
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Journal benchmark (docs/benchmarks.md); not a test. On a PostgreSQL server
+ * (default the local one), in a throwaway database whose name contains
+ * `bench`, dropped afterwards:
+ *   (a) plain INSERTs of journal-shaped rows into an unchained table, through
+ *       the same driver and pool, autocommit and each in its own transaction;
+ *   (b) JournalService.append, each in its own transaction, timed until the
+ *       sequencer has sealed everything;
+ *   both at 1, 8 and 32 concurrent writers over 16 chains; then
+ *   (c) verification of at least 1,000,000 bulk-generated entries, with RSS.
+ *
+ *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --verify-entries 1000000]
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../../config/config.js';
+import { dataSourceOptions } from '../../database/data-source-options.js';
+import { chainHash, GENESIS_HASH } from '../journal.chain.js';
+import { signCheckpoint } from '../journal.checkpoint.js';
+import { createJournal, type JournalParts } from '../journal.factory.js';
+import type { JournalEntry } from '../journal.types.js';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    entries: { type: 'string', default: '12000' },
+    'verify-entries': { type: 'string', default: '1000000' },
+    /** Keep the database afterwards (to look into a result); the default drops it. */
+    'keep-database': { type: 'boolean', default: false },
+  },
+});
+const ENTRIES = Number(values.entries);
+const VERIFY_ENTRIES = Number(values['verify-entries']);
+const WRITERS = [1, 8, 32];
+const CHAINS = Array.from({ length: 16 }, () => randomUUID());
+const HARD_LIMIT_MS = 8 * 60_000;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: values.server });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `total` operations from `writers` concurrent loops; returns operations per second. */
+async function timed(writers: number, total: number, operation: (i: number) => Promise<unknown>, drain?: () => Promise<void>) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < total) await operation(next++);
+    }),
+  );
+  if (drain) await drain();
+  return total / ((performance.now() - started) / 1000);
+}
+
+const DUMMY_HASH = 'ab'.repeat(32);
+const PLAIN_INSERT = `INSERT INTO bench_plain (id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, request_id, details, prev_hash, hash)
+  VALUES ($1, $2, $3, date_trunc('milliseconds', now()), 'aidant.signed_in', 'aidant', $4, $4, '192.0.2.1', 'bench', $5, $6, $7, $7)`;
+
+async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
+  const { journal, transactions, sealer } = parts;
+  await dataSource.query(
+    `CREATE TABLE bench_plain (LIKE journal_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`,
+  );
+  const plainSeq = new Map<string, number>();
+  const plainParams = (i: number) => {
+    const chain = CHAINS[i % CHAINS.length]!;
+    const seq = (plainSeq.get(chain) ?? 0) + 1;
+    plainSeq.set(chain, seq);
+    const aidant = randomUUID();
+    return [randomUUID(), chain, seq, aidant, randomUUID(), JSON.stringify({ method: 'password+totp' }), DUMMY_HASH];
+  };
+  const append = (i: number) => {
+    const aidant = randomUUID();
+    return transactions.run((manager) =>
+      journal.append(manager, {
+        action: 'aidant.signed_in',
+        structureId: CHAINS[i % CHAINS.length]!,
+        actor: { type: 'aidant', id: aidant },
+        subjects: { aidantId: aidant },
+        request: { ip: '192.0.2.1', userAgent: 'bench', requestId: randomUUID() },
+        details: { method: 'password+totp' },
+      }),
+    );
+  };
+  let maxPendingAgeMs = 0;
+  const drain = async () => {
+    for (;;) {
+      const [{ pending, age }] = await dataSource.query(
+        `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM max(now() - at)) * 1000, 0)::int AS age FROM journal_pending`,
+      );
+      maxPendingAgeMs = Math.max(maxPendingAgeMs, age);
+      if (pending === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  // Sample how long committed entries wait to be sealed, while (b) runs.
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling && dataSource.isInitialized) {
+      const [{ age }] = await dataSource.query(
+        `SELECT coalesce(extract(epoch FROM max(clock_timestamp() - at)) * 1000, 0)::int AS age FROM journal_pending`,
+      );
+      maxPendingAgeMs = Math.max(maxPendingAgeMs, age);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })().catch(() => undefined);
+
+  sealer.start();
+  await timed(8, 500, append, drain); // warm-up
+  await timed(8, 500, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+  out('\n| writers | (a) autocommit INSERT /s | (a) INSERT in a transaction /s | (b) append, sealed /s | (b)/(a tx) | (b)/(a autocommit) |');
+  out('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  const rows = [];
+  for (const writers of WRITERS) {
+    const total = writers === 1 ? Math.min(ENTRIES, 4000) : ENTRIES;
+    const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+    const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
+    const appended = await timed(writers, total, append, drain);
+    rows.push({ writers, plainAuto, plainTx, appended });
+    out(
+      `| ${writers} | ${Math.round(plainAuto)} | ${Math.round(plainTx)} | ${Math.round(appended)} | ${(appended / plainTx).toFixed(2)} | ${(appended / plainAuto).toFixed(2)} |`,
+    );
+  }
+  sampling = false;
+  await sampler;
+  await sealer.stop();
+  out(`\nlongest wait of a committed entry before sealing, during (b): ${maxPendingAgeMs} ms`);
+  const report = await journal.verify();
+  out(`verification after (b): ${report.ok ? 'OK' : `BROKEN ${JSON.stringify(report.broken)}`} (${report.entries} entries, ${report.checkpoints} checkpoints)`);
+  return rows;
+}
+
+/** Writes `total` entries with correct hashes over 16 new chains, checkpoint every 1000, in batches. */
+async function bulkGenerate(dataSource: DataSource, parts: JournalParts, total: number) {
+  const key = await parts.keys.signingKey('journal');
+  const chains = Array.from({ length: 16 }, () => randomUUID());
+  await dataSource.query(`INSERT INTO journal_chains (chain) SELECT unnest($1::text[])`, [chains]);
+  const heads = new Map(chains.map((c) => [c, { seq: 0, hash: GENESIS_HASH }]));
+  const start = Date.parse('2026-01-01T00:00:00.000Z');
+  const BATCH = 5000;
+  for (let done = 0; done < total; done += BATCH) {
+    const rows = [];
+    const checkpoints = [];
+    for (let i = done; i < Math.min(total, done + BATCH); i++) {
+      const chain = chains[i % chains.length]!;
+      const head = heads.get(chain)!;
+      const aidant = randomUUID();
+      const entry: JournalEntry = {
+        id: randomUUID(),
+        chain,
+        seq: head.seq + 1,
+        at: new Date(start + i).toISOString(),
+        action: 'aidant.signed_in',
+        actor: { type: 'aidant', id: aidant },
+        subjects: { usagerId: null, mandateId: null, aidantId: aidant, partnerId: null },
+        demarche: null,
+        request: { ip: '192.0.2.1', userAgent: 'bench', requestId: null },
+        details: { method: 'password+totp' },
+      };
+      const hash = chainHash(head.hash, entry);
+      rows.push({
+        id: entry.id, chain, seq: entry.seq, at: entry.at, action: entry.action, actor_type: 'aidant', actor_id: aidant,
+        aidant_id: aidant, ip: '192.0.2.1', user_agent: 'bench', details: entry.details, prev_hash: head.hash, hash,
+      });
+      heads.set(chain, { seq: entry.seq, hash });
+      if (entry.seq % 1000 === 0) {
+        const statement = { chain, seq: entry.seq, hash, at: entry.at };
+        checkpoints.push({ ...statement, kid: key.kid, jws: await signCheckpoint(key, statement) });
+      }
+    }
+    await dataSource.query(
+      `INSERT INTO journal_entries (id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, details, prev_hash, hash)
+       SELECT id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, details, prev_hash, hash
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, chain text, seq bigint, at timestamptz, action text, actor_type text,
+              actor_id text, aidant_id text, ip text, user_agent text, details jsonb, prev_hash text, hash text)`,
+      [JSON.stringify(rows)],
+    );
+    if (checkpoints.length > 0) {
+      await dataSource.query(
+        `INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws)
+         SELECT chain, seq, hash, at, kid, jws FROM jsonb_to_recordset($1::jsonb)
+           AS x(chain text, seq bigint, hash text, at timestamptz, kid text, jws text)`,
+        [JSON.stringify(checkpoints)],
+      );
+    }
+  }
+  return chains;
+}
+
+async function verifyBenchmark(dataSource: DataSource, parts: JournalParts) {
+  const started = performance.now();
+  await bulkGenerate(dataSource, parts, VERIFY_ENTRIES);
+  await dataSource.query('VACUUM ANALYZE journal_entries');
+  out(`\n(c) generated ${VERIFY_ENTRIES} chained entries with checkpoints in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const rss: number[] = [];
+  const sample = setInterval(() => rss.push(process.memoryUsage().rss), 250);
+  const before = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const report = await parts.journal.verify();
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sample);
+  const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
+  const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
+  out(
+    `(c) verification: ${report.ok ? 'OK' : 'BROKEN'} ${report.entries} entries, ${report.checkpoints} checkpoints in ${seconds.toFixed(1)} s = ${Math.round(report.entries / seconds)} entries/s`,
+  );
+  out(
+    `(c) RSS before ${mb(before)}, at 25/50/75/100 % of the run ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`,
+  );
+}
+
+async function main() {
+  Logger.overrideLogger(false);
+  const name = `procuration_bench_${Date.now()}`;
+  const url = new URL(values.server!);
+  url.pathname = `/${name}`;
+  const timer = setTimeout(() => {
+    process.stderr.write('benchmark took too long: stopping\n');
+    void admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => process.exit(2));
+  }, HARD_LIMIT_MS);
+  await admin(`CREATE DATABASE ${name}`);
+  const dataSource = await new DataSource(dataSourceOptions(url.toString(), 36)).initialize();
+  try {
+    await dataSource.runMigrations();
+    const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+    out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, PostgreSQL ${version}`);
+    out(`entries per write run: ${ENTRIES} (4000 at 1 writer), 16 chains`);
+    const parts = createJournal(dataSource, loadConfig({ NODE_ENV: 'development', DATABASE_URL: url.toString() }));
+    await writeBenchmarks(dataSource, parts).finally(() => parts.sealer.stop());
+    if (VERIFY_ENTRIES > 0) await verifyBenchmark(dataSource, parts);
+  } finally {
+    await dataSource.destroy();
+    if (values['keep-database']) out(`kept database ${name}`);
+    else await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    clearTimeout(timer);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { exportLine } from './journal.export-format.js';
+import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from './journal.rows.js';
+import { GENESIS_HASH } from './journal.chain.js';
+
+const PAGE = 5000;
+
+/** Where export lines go; resolves when the line may be followed by the next (back-pressure). */
+export type LineSink = (line: string) => Promise<void>;
+
+/** Streams one chain, up to a sealed seq, as JSON Lines (format in journal.export-format.ts). */
+@Injectable()
+export class JournalExport {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async write(chain: string, upToSeq: number, sink: LineSink): Promise<{ entries: number; checkpoints: number }> {
+    const [{ now }]: { now: Date }[] = await this.dataSource.query(`SELECT date_trunc('milliseconds', now()) AS now`);
+    await sink(exportLine.header(chain, upToSeq, now.toISOString()));
+    let after = 0;
+    let entries = 0;
+    let checkpoints = 0;
+    let lastHash = GENESIS_HASH;
+    while (after < upToSeq) {
+      const rows: SealedRow[] = await this.dataSource.query(
+        `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
+          WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${PAGE}`,
+        [chain, after, upToSeq],
+      );
+      if (rows.length === 0) break;
+      const last = Number(rows[rows.length - 1]!.seq);
+      const checkpointRows: CheckpointRow[] = await this.dataSource.query(
+        `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+        [chain, after, last],
+      );
+      let next = 0;
+      for (const row of rows) {
+        const entry = sealedEntryOf(row);
+        await sink(exportLine.entry(entry));
+        entries++;
+        lastHash = entry.hash;
+        while (next < checkpointRows.length && Number(checkpointRows[next]!.seq) <= entry.seq) {
+          await sink(exportLine.checkpoint(checkpointOf(checkpointRows[next++]!)));
+          checkpoints++;
+        }
+      }
+      after = last;
+    }
+    await sink(exportLine.end(entries, checkpoints, lastHash));
+    return { entries, checkpoints };
+  }
+}

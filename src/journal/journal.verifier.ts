@@ -1,0 +1,89 @@
+import type { JWK } from 'jose';
+import { chainHash, GENESIS_HASH } from './journal.chain.js';
+import { checkpointProblem } from './journal.checkpoint.js';
+import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
+
+/** The first thing wrong with a chain: where, and what differs. */
+export interface ChainBreak {
+  chain: string;
+  seq: number;
+  message: string;
+}
+
+/**
+ * Checks one chain as its entries and checkpoints stream past, in seq order,
+ * in constant memory: seq continuity from 1, each `prev_hash` equal to the
+ * previous `hash`, each `hash` recomputed, and each checkpoint's signature
+ * and its agreement with the entry at its seq. Shared by the database
+ * verification and the offline check of an export.
+ */
+export class ChainVerifier {
+  private lastSeq = 0;
+  private lastHash = GENESIS_HASH;
+  private checkpointed: JournalCheckpoint | null = null;
+
+  constructor(
+    readonly chain: string,
+    private readonly jwks: readonly JWK[],
+  ) {}
+
+  get entries(): number {
+    return this.lastSeq;
+  }
+
+  get head(): { seq: number; hash: string } {
+    return { seq: this.lastSeq, hash: this.lastHash };
+  }
+
+  get lastCheckpoint(): JournalCheckpoint | null {
+    return this.checkpointed;
+  }
+
+  /** Takes the next entry; returns the break it shows, if any. */
+  entry(entry: SealedJournalEntry): ChainBreak | null {
+    const expected = this.lastSeq + 1;
+    if (entry.chain !== this.chain) return this.broken(entry.seq, `entry belongs to chain ${entry.chain}`);
+    if (entry.seq !== expected) {
+      return this.broken(
+        expected,
+        entry.seq > expected
+          ? `entry ${expected} is missing (next entry found is ${entry.seq})`
+          : `entry ${entry.seq} comes after entry ${this.lastSeq} (out of order or repeated)`,
+      );
+    }
+    if (entry.prevHash !== this.lastHash) {
+      return this.broken(entry.seq, `prev_hash ${entry.prevHash} differs from the hash of entry ${this.lastSeq} (${this.lastHash})`);
+    }
+    const recomputed = chainHash(entry.prevHash, entry);
+    if (recomputed !== entry.hash) {
+      return this.broken(entry.seq, `content does not match its hash: stored ${entry.hash}, recomputed ${recomputed}`);
+    }
+    this.lastSeq = entry.seq;
+    this.lastHash = entry.hash;
+    return null;
+  }
+
+  /** Takes a checkpoint once the entry at its seq has been taken. */
+  async checkpoint(checkpoint: JournalCheckpoint): Promise<ChainBreak | null> {
+    if (checkpoint.chain !== this.chain) return this.broken(checkpoint.seq, `checkpoint belongs to chain ${checkpoint.chain}`);
+    if (checkpoint.seq !== this.lastSeq) {
+      return this.broken(
+        checkpoint.seq,
+        checkpoint.seq > this.lastSeq
+          ? `checkpoint at seq ${checkpoint.seq} refers to a missing entry (chain ends at ${this.lastSeq})`
+          : `checkpoint at seq ${checkpoint.seq} is out of order`,
+      );
+    }
+    if (checkpoint.hash !== this.lastHash) {
+      return this.broken(checkpoint.seq, `checkpoint hash ${checkpoint.hash} differs from the entry's hash ${this.lastHash}`);
+    }
+    const problem = await checkpointProblem(checkpoint.jws, checkpoint, this.jwks);
+    if (problem) return this.broken(checkpoint.seq, problem);
+    this.checkpointed = checkpoint;
+    return null;
+  }
+
+  private broken(seq: number, message: string): ChainBreak {
+    return { chain: this.chain, seq, message };
+  }
+}

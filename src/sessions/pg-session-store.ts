@@ -1,0 +1,59 @@
+import session from 'express-session';
+import type { DataSource } from 'typeorm';
+import type { Clock } from '../clock/clock.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
+
+type Callback = (err?: unknown, value?: session.SessionData | null) => void;
+
+/**
+ * express-session store on the service's own PostgreSQL (table `http_sessions`),
+ * so that every instance sees the same sessions. A row lives at most the
+ * absolute timeout; the idle timeout is enforced by the aidant guard.
+ */
+export class PgSessionStore extends session.Store {
+  private writes = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  override get(sid: string, callback: Callback): void {
+    this.dataSource
+      .query(`SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2`, [sid, this.clock.now()])
+      .then((rows: { data: session.SessionData }[]) => callback(null, rows[0]?.data ?? null), callback);
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+    // A little past the absolute end, so the guard can still say why the session ended.
+    const expiresAt = new Date(this.clock.nowMs() + ABSOLUTE_TIMEOUT_MS + IDLE_TIMEOUT_MS);
+    this.dataSource
+      .query(
+        `INSERT INTO http_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data`,
+        [sid, JSON.stringify(data), expiresAt],
+      )
+      .then(() => this.sweep())
+      .then(() => callback?.(), (error: unknown) => callback?.(error));
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.dataSource
+      .query(`DELETE FROM http_sessions WHERE sid = $1`, [sid])
+      .then(() => callback?.(), (error: unknown) => callback?.(error));
+  }
+
+  override touch(_sid: string, _data: session.SessionData, callback?: () => void): void {
+    callback?.();
+  }
+
+  /** Now and then, removes rows past their absolute end. */
+  private async sweep(): Promise<void> {
+    this.writes = (this.writes + 1) % 200;
+    if (this.writes === 0) {
+      await this.dataSource.query(`DELETE FROM http_sessions WHERE expires_at <= $1`, [this.clock.now()]);
+    }
+  }
+}

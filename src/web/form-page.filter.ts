@@ -1,0 +1,64 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, ValidationError } from '../shared/domain-error.js';
+import { sendProblem, toProblem, wantsJson } from './error-page.filter.js';
+
+export type FormModel = (req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+/**
+ * Re-renders a form page when its POST fails with an error the person can
+ * fix: the same template, the values typed (never secrets: the model picks
+ * them), `errors` bound to fields (DSFR error messages) and `error` for the
+ * whole form, with the error's status. Other errors and API clients get the
+ * usual error page or problem document.
+ *
+ *   @UseFilters(new FormPageFilter('aidants/views/connexion.njk', (req) => ({ values: { email: … } })))
+ */
+@Catch()
+export class FormPageFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Forms');
+
+  constructor(
+    private readonly view: string,
+    private readonly model: FormModel = () => ({}),
+  ) {}
+
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const problem = toProblem(error);
+    // A CSRF refusal keeps its own page: the form it came from is not trusted.
+    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf';
+    if (!rerender || wantsJson(req) || res.headersSent) {
+      if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'request failed');
+      if (!res.headersSent) sendProblem(req, res, problem);
+      return;
+    }
+    this.logger.debug({ code: problem.code, reason: error.message }, 'form refused');
+    let model: Record<string, unknown>;
+    try {
+      model = await this.model(req);
+    } catch (modelError) {
+      sendProblem(req, res, toProblem(modelError));
+      return;
+    }
+    const fields = error instanceof ValidationError ? error.fields : {};
+    res.status(problem.status);
+    res.render(
+      this.view,
+      {
+        ...model,
+        errors: fields,
+        error: error instanceof ValidationError ? null : { title: problem.title, detail: problem.detail },
+      },
+      (renderError, html) => {
+        if (renderError) {
+          this.logger.error({ err: renderError }, 'form page failed to render');
+          sendProblem(req, res, problem);
+          return;
+        }
+        res.type('html').send(html);
+      },
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateKeyPair, type JWK } from 'jose';
+import { DataSource } from 'typeorm';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { chainHash } from '../../src/journal/journal.chain.js';
+import { checkpointProblem, signCheckpoint } from '../../src/journal/journal.checkpoint.js';
+import { entryOf } from '../../src/journal/journal.rows.js';
+import { JournalService } from '../../src/journal/journal.service.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { appendOne, sealedRows } from './journal-helpers.js';
+
+describe('journal: verification finds what was changed behind its back', () => {
+  let testApp: TestApp;
+  let journal: JournalService;
+  let transactions: TransactionRunner;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    journal = testApp.app.get(JournalService);
+    transactions = testApp.app.get(TransactionRunner);
+    dataSource = testApp.app.get(DataSource);
+  });
+  afterAll(() => testApp.close());
+
+  /** A chain of `length` sealed entries, its head signed by a checkpoint when asked. */
+  async function chainOf(length: number, signed = true): Promise<string> {
+    const chain = randomUUID();
+    for (let i = 0; i < length; i++) await appendOne(transactions, journal, chain);
+    if (signed) await journal.checkpoint([chain]);
+    else await journal.flush();
+    return chain;
+  }
+
+  /** What a superuser can do: bypass the append-only triggers. */
+  async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL session_replication_role = replica`);
+      await manager.query(sql, params);
+    });
+  }
+
+  it('passes an untouched journal and its signed checkpoints', async () => {
+    const chain = await chainOf(5);
+    const report = await journal.verify({ chain });
+    expect(report).toMatchObject({ ok: true, chains: 1, entries: 5, checkpoints: 1, broken: null });
+    expect(report.lastCheckpoint).toMatchObject({ chain, seq: 5 });
+    const all = await journal.verify();
+    expect(all.ok).toBe(true);
+    expect(all.chains).toBe((await journal.chains()).length);
+  });
+
+  it('publishes the checkpoint key over HTTP, and the stored signatures verify with it', async () => {
+    const chain = await chainOf(2);
+    const response = await fetch(`${testApp.url}/.well-known/procuration/jwks.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/jwk-set+json');
+    const { keys } = (await response.json()) as { keys: JWK[] };
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(key).not.toHaveProperty('d');
+    }
+    const [checkpoint] = await dataSource.query(`SELECT chain, seq::int AS seq, hash, at, jws FROM journal_checkpoints WHERE chain = $1`, [chain]);
+    const statement = { chain, seq: 2, hash: checkpoint.hash, at: checkpoint.at.toISOString() };
+    expect(await checkpointProblem(checkpoint.jws, statement, keys)).toBeNull();
+    expect(await checkpointProblem(checkpoint.jws, { ...statement, seq: 1 }, keys)).toMatch(/checkpoint seq differs/);
+    expect(await checkpointProblem(checkpoint.jws, statement, [])).toMatch(/signed by unknown key/);
+  });
+
+  it('finds an altered entry, at that exact entry', async () => {
+    const chain = await chainOf(6);
+    await tamper(`UPDATE journal_entries SET details = '{"method":"password"}' WHERE chain = $1 AND seq = 4`, [chain]);
+    const report = await journal.verify({ chain });
+    expect(report.ok).toBe(false);
+    expect(report.broken).toMatchObject({ chain, seq: 4 });
+    expect(report.broken!.message).toMatch(/content does not match its hash/);
+  });
+
+  it('finds a deleted entry as a gap', async () => {
+    const chain = await chainOf(6);
+    await tamper(`DELETE FROM journal_entries WHERE chain = $1 AND seq = 3`, [chain]);
+    const report = await journal.verify({ chain });
+    expect(report.broken).toEqual({ chain, seq: 3, message: 'entry 3 is missing (next entry found is 4)' });
+  });
+
+  it('finds the last entries deleted, by the checkpoint that signed them', async () => {
+    const chain = await chainOf(4);
+    await tamper(`DELETE FROM journal_entries WHERE chain = $1 AND seq >= 3`, [chain]);
+    const report = await journal.verify({ chain });
+    expect(report.broken).toMatchObject({ chain, seq: 4 });
+    expect(report.broken!.message).toMatch(/checkpoint at seq 4 refers to a missing entry \(chain ends at 2\)/);
+  });
+
+  it('finds a chain rewritten with consistent hashes, by its signed checkpoint', async () => {
+    const chain = await chainOf(5);
+    const rows = await sealedRows(dataSource, chain);
+    let prev = rows[1]!.prev_hash;
+    for (const row of rows.slice(1)) {
+      const forged = { ...row, details: row.seq === rows[1]!.seq ? { method: 'forged' } : row.details };
+      const hash = chainHash(prev, entryOf(forged, Number(row.seq)));
+      await tamper(`UPDATE journal_entries SET details = $2, prev_hash = $3, hash = $4 WHERE id = $1`, [
+        row.id,
+        JSON.stringify(forged.details),
+        prev,
+        hash,
+      ]);
+      prev = hash;
+    }
+    const report = await journal.verify({ chain });
+    expect(report.broken).toMatchObject({ chain, seq: 5 });
+    expect(report.broken!.message).toMatch(/checkpoint hash [0-9a-f]{64} differs from the entry's hash/);
+  });
+
+  it('reports a forged checkpoint signature', async () => {
+    const chain = await chainOf(3, false);
+    const [head] = (await sealedRows(dataSource, chain)).slice(-1);
+    const { kid } = (await dataSource.query(`SELECT kid FROM service_keys WHERE purpose = 'journal' AND retired_at IS NULL`))[0];
+    const { privateKey } = await generateKeyPair('ES256');
+    const statement = { chain, seq: 3, hash: head!.hash, at: new Date().toISOString() };
+    const jws = await signCheckpoint({ kid, alg: 'ES256', privateKey }, statement);
+    await dataSource.query(`INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws) VALUES ($1, 3, $2, $3, $4, $5)`, [
+      chain,
+      head!.hash,
+      statement.at,
+      kid,
+      jws,
+    ]);
+    const report = await journal.verify({ chain });
+    expect(report.broken).toEqual({ chain, seq: 3, message: `checkpoint signature does not verify with key ${kid}` });
+  });
+});
