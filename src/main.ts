@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
-import { createApp } from './app.factory.js';
-import { FcSimulatorStartError } from './fc-simulator/fc-simulator.js';
-import { demoCredentialsText, runDemoSeed } from './seed/demo-seed.js';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
+  // The rest is loaded only once the configuration is valid, so that a bad
+  // configuration prints its one line and nothing else (libraries such as
+  // oidc-provider print warnings when they load).
+  const { createApp } = await import('./app.factory.js');
+  const { demoCredentialsText, runDemoSeed } = await import('./seed/demo-seed.js');
   const running = await createApp(config);
   if (config.demoSeed) {
     const { created } = await runDemoSeed(running.app, config.nodeEnv);
@@ -35,8 +37,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof FcSimulatorStartError) {
-    process.stderr.write(`${error.message}\n`);
+  const expected = error instanceof ConfigError || (error as Error)?.name === 'FcSimulatorStartError';
+  if (expected) {
+    process.stderr.write(`${(error as Error).message}\n`);
   } else {
     process.stderr.write(`Procuration failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
   }
