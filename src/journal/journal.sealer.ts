@@ -89,7 +89,10 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
       .then(() => this.withLock((m) => this.checkpoints.signHeads(m, chains)));
     this.current = run;
     const result = await run;
-    return result ?? this.checkpointNow(chains);
+    if (result) return result;
+    // Another instance holds the sequencer lock: try again shortly.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return this.checkpointNow(chains);
   }
 
   private schedule(delay: number): void {

@@ -102,7 +102,7 @@ export class JournalService {
     by: { actor: JournalActor; request?: RequestFacts },
     sink: LineSink,
   ): Promise<{ entries: number; checkpoints: number }> {
-    if (!(await this.chains()).includes(chain)) {
+    if (!(await this.verification.chainExists(chain))) {
       throw new JournalChainNotFoundError('Ce journal n’existe pas.', `journal chain ${chain} does not exist`);
     }
     await this.transactions.run((manager) =>

@@ -38,6 +38,11 @@ export class JournalVerification {
     return rows.map((r) => r.chain);
   }
 
+  async chainExists(chain: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM journal_chains WHERE chain = $1`, [chain]);
+    return rows.length > 0;
+  }
+
   async lastCheckpointSeq(chain: string): Promise<number> {
     const rows: { seq: string }[] = await this.dataSource.query(
       `SELECT seq FROM journal_checkpoints WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,

@@ -125,4 +125,13 @@ describe('journal: export and offline verification (command line)', () => {
       stdout: expect.stringMatching(new RegExp(`^BROKEN chain=${broken} seq=2: content does not match its hash`)),
     });
   });
+
+  it('signs checkpoints on demand, and refuses to export a chain that does not exist', async () => {
+    const chainWithNews = randomUUID();
+    await appendOne(testApp.app.get(TransactionRunner), testApp.app.get(JournalService), chainWithNews);
+    const signed = await run('checkpoint', '--chain', chainWithNews);
+    expect(signed).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^signed ${chainWithNews}:1@\\S+ kid=journal-`)) });
+    expect((await run('checkpoint', '--chain', chainWithNews)).stdout).toBe('nothing to sign: every chain head already has a checkpoint\n');
+    await expect(run('export', '--chain', randomUUID())).rejects.toThrow(/journal chain \S+ does not exist/);
+  });
 });
