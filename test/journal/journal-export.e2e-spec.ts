@@ -138,6 +138,7 @@ describe('journal: export and offline verification (command line)', () => {
     expect(signed).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^signed ${chainWithNews}:1@\\S+ kid=journal-`)) });
     expect((await run('checkpoint', '--chain', chainWithNews)).stdout).toBe('nothing to sign: every chain head already has a checkpoint\n');
     await expect(run('export', '--chain', randomUUID())).rejects.toThrow(/journal chain \S+ does not exist/);
+    await expect(run('verify', '--chain', randomUUID())).rejects.toThrow(/journal chain \S+ does not exist/);
   });
 
   it('rotates the journal key: new checkpoints use the new key, earlier exports still verify', async () => {
