@@ -9,6 +9,7 @@ import { InvitationsService } from '../aidants/invitations.service.js';
 import { ROLES, type Role } from '../aidants/membership.entity.js';
 import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { DELIVERY_NOTE, MailService } from '../mail/mail.service.js';
 import { DomainError, NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { Actor } from '../structures/actor.js';
 import { StructuresService } from '../structures/structures.service.js';
@@ -99,7 +100,9 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         });
         io.out(`Aidant ajouté : ${result.aidant.email} (${roles.join(', ')}).`);
         if (result.invitation) {
-          io.out(`Lien d’invitation (valable jusqu’au ${result.invitation.expiresAt.toISOString()}) :`);
+          const { aidant, invitation } = result;
+          const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
+          io.out(`Lien d’invitation${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
           io.out(`${io.publicUrl}/aidant/invitation/${result.invitation.token}`);
         }
         return 0;
@@ -120,7 +123,8 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         const { aidant, invitation } = await run((m) =>
           app.get(InvitationsService).resetPassword(m, parsed.positionals[0] ?? '', actor),
         );
-        io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien (valable jusqu’au ${invitation.expiresAt.toISOString()}) :`);
+        const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt, true);
+        io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
         io.out(`${io.publicUrl}/aidant/invitation/${invitation.token}`);
         return 0;
       }

@@ -65,6 +65,7 @@ describe('operator CLI', () => {
     const r = await cli('aidant:add', '--structure', '217 005 503 00016', '--email', 'Referente@Lure.fr', '--given-name', 'Rose', '--family-name', 'Lenoir', '--roles', 'aidant,referent');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/https:\/\/procuration\.example\.fr\/aidant\/invitation\/[A-Za-z0-9_-]{43}/);
+    expect(r.out).toContain('conservé dans la boîte d’envoi');
     expect(await rows(`SELECT roles FROM memberships`)).toEqual([{ roles: ['aidant', 'referent'] }]);
   });
 
