@@ -26,6 +26,7 @@ export interface CommandIo {
 export const USAGE = `Commandes opérateur (npm run cli -- <commande> [options]) :
   structure:create --name <nom> --siret <14 chiffres> --type <mairie|france_services|ccas|mediatheque|association|autre>
                    --address <adresse> [--demarches papiers,logement,…]
+  structure:deactivate <siret> / structure:activate <siret>  ferme ou rouvre une structure
   aidant:add       --structure <siret> --email <adresse> --given-name <prénom> --family-name <nom>
                    [--profession <métier>] [--phone <téléphone>] [--roles aidant,referent]
   aidant:habilitate <email>     habilite un aidant
@@ -73,6 +74,16 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
           ),
         );
         io.out(`Structure créée : ${s.name} (SIRET ${s.siret}, id ${s.id}).`);
+        return 0;
+      }
+      case 'structure:activate':
+      case 'structure:deactivate': {
+        const s = await run(async (m) => {
+          const found = await app.get(StructuresService).findBySiret(m, parsed.positionals[0] ?? '');
+          if (!found) throw new NotFoundError('Aucune structure n’a ce SIRET.', 'unknown structure siret');
+          return app.get(StructuresService).setActive(m, found.id, command === 'structure:activate', actor);
+        });
+        io.out(`${s.name} : ${s.active ? 'ouverte' : 'fermée'}.`);
         return 0;
       }
       case 'aidant:add': {
