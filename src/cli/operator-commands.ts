@@ -5,7 +5,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { HabilitationStatus } from '../aidants/aidant.entity.js';
 import { AidantsService } from '../aidants/aidants.service.js';
-import { InvitationsService } from '../aidants/invitations.service.js';
+import { invitationLink, InvitationsService } from '../aidants/invitations.service.js';
 import { ROLES, type Role } from '../aidants/membership.entity.js';
 import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -114,7 +114,7 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
           const { aidant, invitation } = result;
           const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
           io.out(`Lien d’invitation${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
-          io.out(`${io.publicUrl}/aidant/invitation/${result.invitation.token}`);
+          io.out(invitationLink(io.publicUrl, invitation.token));
         }
         return 0;
       }
@@ -136,7 +136,7 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         );
         const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt, true);
         io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
-        io.out(`${io.publicUrl}/aidant/invitation/${invitation.token}`);
+        io.out(invitationLink(io.publicUrl, invitation.token));
         return 0;
       }
       case 'cards:import': {

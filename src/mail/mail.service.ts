@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.js';
+import { invitationLink } from '../aidants/invitations.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { Mailer, type OutgoingMail } from './mailer.js';
 
@@ -31,7 +32,7 @@ export class MailService {
   ) {}
 
   invitationLink(token: string): string {
-    return `${this.config.publicUrl}/aidant/invitation/${token}`;
+    return invitationLink(this.config.publicUrl, token);
   }
 
   async invitation(to: string, givenName: string, token: string, expiresAt: Date, reset = false): Promise<Delivery> {

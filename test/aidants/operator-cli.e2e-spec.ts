@@ -64,7 +64,7 @@ describe('operator CLI', () => {
   it('adds an aidant with roles and prints a one-time invitation link', async () => {
     const r = await cli('aidant:add', '--structure', '217 005 503 00016', '--email', 'Referente@Lure.fr', '--given-name', 'Rose', '--family-name', 'Lenoir', '--roles', 'aidant,referent');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/https:\/\/procuration\.example\.fr\/aidant\/invitation\/[A-Za-z0-9_-]{43}/);
+    expect(r.out).toMatch(/https:\/\/procuration\.example\.fr\/aidant\/invitation\?jeton=[A-Za-z0-9_-]{43}/);
     expect(r.out).toContain('conservé dans la boîte d’envoi');
     expect(await rows(`SELECT roles FROM memberships`)).toEqual([{ roles: ['aidant', 'referent'] }]);
   });
@@ -103,7 +103,7 @@ describe('operator CLI', () => {
     await cli('aidant:add', '--structure', '21700550300016', '--email', 'oubli@lure.fr', '--given-name', 'Olga', '--family-name', 'Bli');
     const first = await cli('aidant:reset-password', 'oubli@lure.fr');
     const second = await cli('aidant:reset-password', 'oubli@lure.fr');
-    const link = (text: string) => /\/aidant\/invitation\/[A-Za-z0-9_-]+/.exec(text)![0];
+    const link = (text: string) => /\/aidant\/invitation\?jeton=[A-Za-z0-9_-]+/.exec(text)![0];
     await browser(t).get(link(first.out)).expect(410);
     await browser(t).get(link(second.out)).expect(200);
     expect((await cli('aidant:reset-password', 'inconnu@lure.fr')).code).toBe(1);
