@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
+import { MailModule } from './mail/mail.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { WebModule } from './web/web.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         HealthModule,
         JournalModule,
         WebModule,
+        MailModule,
         StructuresModule,
         AidantsModule,
       ],

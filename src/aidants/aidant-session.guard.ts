@@ -113,6 +113,25 @@ export class SignedInAidantGuard implements CanActivate {
   }
 }
 
+/**
+ * Mandate pages (opening and using mandates): holders of the `aidant` role in
+ * the current structure only; a référent who is not an aidant may not
+ * (behind SignedInAidantGuard).
+ */
+@Injectable()
+export class ActingAidantGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const actor = context.switchToHttp().getRequest<Request>().aidantActor;
+    if (!actor?.canOpenMandates) {
+      throw new ForbiddenError(
+        'Seuls les aidants de la structure peuvent ouvrir et utiliser des mandats : vous y êtes référent sans être aidant.',
+        'not an aidant of the structure',
+      );
+    }
+    return true;
+  }
+}
+
 /** Référent pages: the current structure's référents only (behind SignedInAidantGuard). */
 @Injectable()
 export class ReferentGuard implements CanActivate {

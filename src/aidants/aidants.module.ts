@@ -5,7 +5,7 @@ import { StructuresModule } from '../structures/structures.module.js';
 import { Aidant } from './aidant.entity.js';
 import { AidantAuthService } from './aidant-auth.service.js';
 import { AidantSessionController } from './aidant-session.controller.js';
-import { RecentTotpGuard, ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
+import { ActingAidantGuard, RecentTotpGuard, ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { AidantsService } from './aidants.service.js';
 import { InvitationPagesService } from './invitation-pages.service.js';
 import { InvitationController } from './invitation.controller.js';
@@ -43,6 +43,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     SignedInAidantGuard,
     ReferentGuard,
     RecentTotpGuard,
+    ActingAidantGuard,
   ],
   exports: [
     AidantsService,
@@ -52,6 +53,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     SignedInAidantGuard,
     ReferentGuard,
     RecentTotpGuard,
+    ActingAidantGuard,
   ],
 })
 export class AidantsModule {}

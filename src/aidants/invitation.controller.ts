@@ -1,23 +1,32 @@
-import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { FormInput } from './form-input.js';
 import { InvitationPagesService } from './invitation-pages.service.js';
 
-/** `/aidant/invitation/:token`: set a password and enrol an authenticator app (one-time link). */
+function tokenOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * `/aidant/invitation?jeton=…`: set a password and enrol an authenticator app
+ * (one-time link). The token is in the query string and the form body, never
+ * in the path, so request logs never carry it.
+ */
 @Controller('aidant/invitation')
 export class InvitationController {
   constructor(private readonly pages: InvitationPagesService) {}
 
-  @Get(':token')
-  async form(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    res.render('aidants/views/invitation.njk', { ...(await this.pages.model(token, req.session)), errors: {} });
+  @Get()
+  async form(@Query('jeton') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    res.render('aidants/views/invitation.njk', { ...(await this.pages.model(tokenOf(token), req.session)), errors: {} });
   }
 
-  @Post(':token')
-  @UseFilters(new FormPageFilter('aidants/views/invitation.njk', (req) => (req.res?.locals.invitationPage ?? {}) as Record<string, unknown>))
-  async accept(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  @Post()
+  @UseFilters(new FormPageFilter('aidants/views/invitation.njk', (req) => req.res?.locals.invitationPage ?? null))
+  async accept(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const token = tokenOf((req.body as Record<string, unknown> | undefined)?.jeton);
     res.locals.invitationPage = await this.pages.model(token, req.session);
     const form = new FormInput(req.body);
     const password = form.text('password', 'un mot de passe', { max: 1024, trim: false });

@@ -18,6 +18,14 @@ import { TotpDevicesService } from './totp-devices.service.js';
 
 export const INVITATION_LIFETIME_MS = 72 * 3600 * 1000;
 
+/**
+ * The link of an invitation. The token travels in the query string, which
+ * the request logs leave out (paths are logged, queries are not).
+ */
+export function invitationLink(publicUrl: string, token: string): string {
+  return `${publicUrl}/aidant/invitation?jeton=${token}`;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
 import { ManualClock } from '../clock/clock.js';
 import { safeNext } from './aidant-session.controller.js';
-import { RecentTotpGuard } from './aidant-session.guard.js';
+import { ActingAidantGuard, RecentTotpGuard } from './aidant-session.guard.js';
 import { TotpReauthRequiredError } from './totp-reauth.errors.js';
 
 function contextFor(totpAt: number, method = 'GET', originalUrl = '/aidant/mandats/1/revocation'): ExecutionContext {
@@ -28,6 +28,17 @@ describe('RecentTotpGuard', () => {
     expect(error).toBeInstanceOf(TotpReauthRequiredError);
     expect((error as TotpReauthRequiredError).next).toBe('/aidant/mandats/1/revocation');
     expect((error as TotpReauthRequiredError).status).toBe(403);
+  });
+});
+
+describe('ActingAidantGuard', () => {
+  const guard = new ActingAidantGuard();
+  const ctx = (canOpenMandates: boolean) =>
+    ({ switchToHttp: () => ({ getRequest: () => ({ aidantActor: { canOpenMandates } }) }) }) as unknown as ExecutionContext;
+
+  it('lets aidants open mandates and refuses a référent who is not an aidant', () => {
+    expect(guard.canActivate(ctx(true))).toBe(true);
+    expect(() => guard.canActivate(ctx(false))).toThrow('not an aidant of the structure');
   });
 });
 

@@ -6,15 +6,18 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
+import { invitationLink } from './invitations.service.js';
 import { ReferentService } from './referent.service.js';
 
 const PAGE = 'aidants/views/referent-aidants.njk';
 /** A refused form shows the page again, with the values typed (never a code). */
-const rerender = new FormPageFilter(PAGE, (req) => ({
-  ...(req.res?.locals.referentPage ?? {}),
+const rerender = new FormPageFilter(PAGE, (req) =>
+  // Without the page (refused before it was read), the error page is shown instead.
+  req.res?.locals.referentPage ? {
+  ...req.res.locals.referentPage,
   values: pick(req.body, ['email', 'givenName', 'familyName', 'profession', 'phone', 'serial']),
   target: typeof req.params.aidantId === 'string' ? req.params.aidantId : null,
-}));
+} : null);
 
 function pick(body: unknown, names: string[]): Record<string, string> {
   const values: Record<string, string> = {};
@@ -48,7 +51,7 @@ export class ReferentController {
     res.status(200).render('aidants/views/referent-invited.njk', {
       pageTitle: 'Invitation créée',
       email: aidant.email,
-      link: invitation ? `${this.config.publicUrl}/aidant/invitation/${invitation.token}` : null,
+      link: invitation ? invitationLink(this.config.publicUrl, invitation.token) : null,
       expiresAt: invitation?.expiresAt.toISOString() ?? null,
     });
   }

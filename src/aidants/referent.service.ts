@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DEMARCHES } from '../demarches/demarches.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { RequestFacts } from '../journal/journal.types.js';
+import { MailService } from '../mail/mail.service.js';
 import { StructuresService } from '../structures/structures.service.js';
 import type { AidantActor } from './aidant-actor.js';
 import { AidantsService } from './aidants.service.js';
@@ -32,6 +33,7 @@ export class ReferentService {
     private readonly structures: StructuresService,
     private readonly invitations: InvitationsService,
     private readonly devices: TotpDevicesService,
+    private readonly mail: MailService,
   ) {}
 
   async overview(actor: AidantActor, structureId: string) {
@@ -76,9 +78,13 @@ export class ReferentService {
     const roles = form.list('roles', 2).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     if (roles.length === 0) form.fail('roles', 'Choisissez au moins un rôle.');
     form.done();
-    return this.transactions.run((m) =>
+    const result = await this.transactions.run((m) =>
       this.invitations.inviteToStructure(m, structureId, { email, givenName, familyName, profession, phone }, roles, { type: 'aidant', id: actor.aidantId }, request),
     );
+    if (result.invitation) {
+      await this.mail.invitation(result.aidant.email, result.aidant.givenName, result.invitation.token, result.invitation.expiresAt);
+    }
+    return result;
   }
 
   async setSuspended(actor: AidantActor, structureId: string, aidantId: string, suspended: boolean, request: RequestFacts) {

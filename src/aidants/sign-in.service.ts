@@ -4,6 +4,7 @@ import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
+import { MailService } from '../mail/mail.service.js';
 import type { Aidant } from './aidant.entity.js';
 import { AccessSuspendedError, SignInLockedError, SignInRefusedError } from './aidants.errors.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
@@ -39,6 +40,7 @@ export class SignInService {
     private readonly devices: TotpDevicesService,
     private readonly journal: JournalService,
     private readonly clock: Clock,
+    private readonly mail: MailService,
   ) {}
 
   async signIn(email: string, password: string, totp: string, request: RequestFacts): Promise<SignedIn> {
@@ -61,14 +63,16 @@ export class SignInService {
       if (totpFailure) {
         await this.journalFailure(m, aidant, totpFailure, request);
         let lock: Date | null = null;
+        let accountLocked = false;
         for (const [scope, key] of Object.entries(keys) as ['account' | 'ip', string][]) {
           const until = await recordFailure(m, key, now);
           if (until) {
             lock = until;
+            accountLocked ||= scope === 'account';
             await this.journalLock(m, aidant, scope, until, request);
           }
         }
-        return { kind: 'refused' as const, reason: totpFailure, lock };
+        return { kind: 'refused' as const, reason: totpFailure, lock, accountLocked };
       }
       await clearFailures(m, keys.account);
       const memberships = (await this.aidants.membershipsOf(m, aidant!.id)).filter(
@@ -97,7 +101,11 @@ export class SignInService {
 
     if (outcome.kind === 'refused') {
       this.logger.log({ reason: outcome.reason }, 'sign-in refused');
-      if (outcome.lock) throw new SignInLockedError(outcome.lock, 'sign-in failures reached the limit');
+      if (outcome.lock) {
+        // The account's owner hears of it (an attack shows), after the commit.
+        if (outcome.accountLocked && aidant) await this.mail.lockoutNotice(aidant.email, outcome.lock);
+        throw new SignInLockedError(outcome.lock, 'sign-in failures reached the limit');
+      }
       throw new SignInRefusedError(`sign-in refused (${outcome.reason})`);
     }
     if (outcome.kind === 'denied') {

@@ -5,10 +5,11 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { HabilitationStatus } from '../aidants/aidants.types.js';
 import { AidantsService } from '../aidants/aidants.service.js';
-import { InvitationsService } from '../aidants/invitations.service.js';
+import { invitationLink, InvitationsService } from '../aidants/invitations.service.js';
 import { ROLES, type Role } from '../aidants/aidants.types.js';
 import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { DELIVERY_NOTE, MailService } from '../mail/mail.service.js';
 import { DomainError, NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { Actor } from '../structures/actor.js';
 import { StructuresService } from '../structures/structures.service.js';
@@ -25,6 +26,7 @@ export interface CommandIo {
 export const USAGE = `Commandes opérateur (npm run cli -- <commande> [options]) :
   structure:create --name <nom> --siret <14 chiffres> --type <mairie|france_services|ccas|mediatheque|association|autre>
                    --address <adresse> [--demarches papiers,logement,…]
+  structure:deactivate <siret> / structure:activate <siret>  ferme ou rouvre une structure
   aidant:add       --structure <siret> --email <adresse> --given-name <prénom> --family-name <nom>
                    [--profession <métier>] [--phone <téléphone>] [--roles aidant,referent]
   aidant:habilitate <email>     habilite un aidant
@@ -74,6 +76,16 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         io.out(`Structure créée : ${s.name} (SIRET ${s.siret}, id ${s.id}).`);
         return 0;
       }
+      case 'structure:activate':
+      case 'structure:deactivate': {
+        const s = await run(async (m) => {
+          const found = await app.get(StructuresService).findBySiret(m, parsed.positionals[0] ?? '');
+          if (!found) throw new NotFoundError('Aucune structure n’a ce SIRET.', 'unknown structure siret');
+          return app.get(StructuresService).setActive(m, found.id, command === 'structure:activate', actor);
+        });
+        io.out(`${s.name} : ${s.active ? 'ouverte' : 'fermée'}.`);
+        return 0;
+      }
       case 'aidant:add': {
         const v = parsed.values;
         const roles = (v.roles ?? 'aidant').split(',').map((r) => r.trim());
@@ -99,8 +111,10 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         });
         io.out(`Aidant ajouté : ${result.aidant.email} (${roles.join(', ')}).`);
         if (result.invitation) {
-          io.out(`Lien d’invitation (valable jusqu’au ${result.invitation.expiresAt.toISOString()}) :`);
-          io.out(`${io.publicUrl}/aidant/invitation/${result.invitation.token}`);
+          const { aidant, invitation } = result;
+          const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
+          io.out(`Lien d’invitation${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
+          io.out(invitationLink(io.publicUrl, invitation.token));
         }
         return 0;
       }
@@ -120,8 +134,9 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         const { aidant, invitation } = await run((m) =>
           app.get(InvitationsService).resetPassword(m, parsed.positionals[0] ?? '', actor),
         );
-        io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien (valable jusqu’au ${invitation.expiresAt.toISOString()}) :`);
-        io.out(`${io.publicUrl}/aidant/invitation/${invitation.token}`);
+        const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt, true);
+        io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
+        io.out(invitationLink(io.publicUrl, invitation.token));
         return 0;
       }
       case 'cards:import': {

@@ -38,6 +38,7 @@ export interface JournalActionDetails {
   'totp_card.revoked': { serial: string };
   'structure.created': { name: string; siret: string; type: string; allowedDemarches: string[] };
   'structure.demarches_restricted': { before: string[]; after: string[] };
+  'structure.status_changed': { active: boolean };
 
   // journal
   'journal.exported': { chain: string; format: 'jsonl' | 'csv' };

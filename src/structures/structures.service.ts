@@ -101,6 +101,20 @@ export class StructuresService {
     return structure;
   }
 
+  /** Operator: opens or closes a structure; the aidants of a closed one cannot sign in or act. */
+  async setActive(manager: EntityManager, structureId: string, active: boolean, actor: Actor): Promise<StructureView> {
+    const before = await this.getById(manager, structureId);
+    if (before.active === active) return before;
+    await manager.update(Structure, { id: structureId }, { active });
+    await this.journal.append(manager, {
+      action: 'structure.status_changed',
+      structureId,
+      actor,
+      details: { active },
+    });
+    return { ...before, active };
+  }
+
   /** Restricts (or widens back) the démarches of a structure; the caller checked access. */
   async restrictDemarches(
     manager: EntityManager,

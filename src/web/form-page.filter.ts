@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import { DomainError, ValidationError } from '../shared/domain-error.js';
 import { sendProblem, toProblem, wantsJson } from './error-page.filter.js';
 
-export type FormModel = (req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>;
+/** The page's data; null when the page itself could not be read (the error page is shown). */
+export type FormModel = (req: Request) => Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
 
 /**
  * Re-renders a form page when its POST fails with an error the person can
@@ -35,11 +36,15 @@ export class FormPageFilter implements ExceptionFilter {
       return;
     }
     this.logger.debug({ code: problem.code, reason: error.message }, 'form refused');
-    let model: Record<string, unknown>;
+    let model: Record<string, unknown> | null;
     try {
       model = await this.model(req);
     } catch (modelError) {
       sendProblem(req, res, toProblem(modelError));
+      return;
+    }
+    if (model === null) {
+      sendProblem(req, res, problem);
       return;
     }
     const fields = error instanceof ValidationError ? error.fields : {};

@@ -127,18 +127,18 @@ describe('structures, accounts, habilitation, invitations and TOTP cards', () =>
     });
 
     it('shows the invitation page with a QR code image and no script', async () => {
-      const res = await browser(t).get(`/aidant/invitation/${token}`).expect(200);
+      const res = await browser(t).get(`/aidant/invitation?jeton=${token}`).expect(200);
       expect(res.text).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]+"/);
       expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     });
 
     it('refuses a weak password and a wrong first code, with messages bound to the fields', async () => {
       const agent = browser(t);
-      const page = await agent.get(`/aidant/invitation/${token}`);
+      const page = await agent.get(`/aidant/invitation?jeton=${token}`);
       const weak = await agent
-        .post(`/aidant/invitation/${token}`)
+        .post('/aidant/invitation')
         .type('form')
-        .send({ _csrf: csrfOf(page.text), password: 'Rousseau-2026-nina', confirmation: 'Rousseau-2026-nina', totp: '000000' })
+        .send({ _csrf: csrfOf(page.text), jeton: token, password: 'Rousseau-2026-nina', confirmation: 'Rousseau-2026-nina', totp: '000000' })
         .expect(400);
       expect(weak.text).toContain('id="password-error"');
       expect(weak.text).toContain('ni votre nom');
@@ -148,26 +148,27 @@ describe('structures, accounts, habilitation, invitations and TOTP cards', () =>
 
     it('activates the account with a strong password and a code of the enrolled app, once', async () => {
       const agent = browser(t);
-      const page = await agent.get(`/aidant/invitation/${token}`);
+      const page = await agent.get(`/aidant/invitation?jeton=${token}`);
       const secret = /<code>([A-Z2-7 ]+)<\/code>/.exec(page.text)![1]!.replace(/ /g, '');
       const wrong = await agent
-        .post(`/aidant/invitation/${token}`)
+        .post('/aidant/invitation')
         .type('form')
-        .send({ _csrf: csrfOf(page.text), password: 'Une phrase de passe solide', confirmation: 'Une phrase de passe solide', totp: '000000' });
+        .send({ _csrf: csrfOf(page.text), jeton: token, password: 'Une phrase de passe solide', confirmation: 'Une phrase de passe solide', totp: '000000' });
       expect(wrong.status).toBe(400);
       expect(wrong.text).toContain('id="totp-error"');
       const ok = await agent
-        .post(`/aidant/invitation/${token}`)
+        .post('/aidant/invitation')
         .type('form')
         .send({
           _csrf: csrfOf(page.text),
+          jeton: token,
           password: 'Une phrase de passe solide',
           confirmation: 'Une phrase de passe solide',
           totp: totpAt(clock, secret),
         })
         .expect(200);
       expect(ok.text).toContain('Compte activé');
-      const reused = await browser(t).get(`/aidant/invitation/${token}`).expect(410);
+      const reused = await browser(t).get(`/aidant/invitation?jeton=${token}`).expect(410);
       expect(reused.text).toContain('déjà servi ou a expiré');
 
       // Not habilitated yet: correct credentials, but no entry.
@@ -192,8 +193,17 @@ describe('structures, accounts, habilitation, invitations and TOTP cards', () =>
         invitations.inviteToStructure(m, vesoul, { email: 'tardif@vesoul.test', givenName: 'T', familyName: 'Ard' }, ['aidant'], OPERATOR),
       );
       clock.advance(72 * 3600 * 1000 + 1000);
-      await browser(t).get(`/aidant/invitation/${invitation!.token}`).expect(410);
-      await browser(t).get(`/aidant/invitation/${'A'.repeat(43)}`).expect(404);
+      await browser(t).get(`/aidant/invitation?jeton=${invitation!.token}`).expect(410);
+      const agent = browser(t);
+      const form = await agent.get('/aidant/connexion');
+      const posted = await agent
+        .post('/aidant/invitation')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), jeton: invitation!.token, password: 'Une phrase de passe solide', confirmation: 'Une phrase de passe solide', totp: '123456' })
+        .expect(410);
+      expect(posted.text).toContain('déjà servi ou a expiré');
+      expect(posted.text).not.toContain('name="password"');
+      await browser(t).get(`/aidant/invitation?jeton=${'A'.repeat(43)}`).expect(404);
     });
   });
 

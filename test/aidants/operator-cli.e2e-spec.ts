@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { runOperatorCommand } from '../../src/cli/operator-commands.js';
 import { ManualClock } from '../../src/clock/clock.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { browser, totpAt } from '../support/aidants.js';
+import { browser, seedAidant, signIn, totpAt } from '../support/aidants.js';
 
 describe('operator CLI', () => {
   const clock = new ManualClock(new Date('2026-11-23T09:00:10Z'));
@@ -64,7 +64,8 @@ describe('operator CLI', () => {
   it('adds an aidant with roles and prints a one-time invitation link', async () => {
     const r = await cli('aidant:add', '--structure', '217 005 503 00016', '--email', 'Referente@Lure.fr', '--given-name', 'Rose', '--family-name', 'Lenoir', '--roles', 'aidant,referent');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/https:\/\/procuration\.example\.fr\/aidant\/invitation\/[A-Za-z0-9_-]{43}/);
+    expect(r.out).toMatch(/https:\/\/procuration\.example\.fr\/aidant\/invitation\?jeton=[A-Za-z0-9_-]{43}/);
+    expect(r.out).toContain('conservé dans la boîte d’envoi');
     expect(await rows(`SELECT roles FROM memberships`)).toEqual([{ roles: ['aidant', 'referent'] }]);
   });
 
@@ -102,10 +103,23 @@ describe('operator CLI', () => {
     await cli('aidant:add', '--structure', '21700550300016', '--email', 'oubli@lure.fr', '--given-name', 'Olga', '--family-name', 'Bli');
     const first = await cli('aidant:reset-password', 'oubli@lure.fr');
     const second = await cli('aidant:reset-password', 'oubli@lure.fr');
-    const link = (text: string) => /\/aidant\/invitation\/[A-Za-z0-9_-]+/.exec(text)![0];
+    const link = (text: string) => /\/aidant\/invitation\?jeton=[A-Za-z0-9_-]+/.exec(text)![0];
     await browser(t).get(link(first.out)).expect(410);
     await browser(t).get(link(second.out)).expect(200);
     expect((await cli('aidant:reset-password', 'inconnu@lure.fr')).code).toBe(1);
+  });
+
+  it('closes a structure: its habilitated aidants can no longer sign in, until it reopens', async () => {
+    const structures = (await rows(`SELECT id FROM structures WHERE siret = '21700550300016'`)) as { id: string }[];
+    await seedAidant(t, { email: 'ferme@lure.fr', memberships: [{ structureId: structures[0]!.id, roles: ['aidant'] }] });
+    expect((await cli('structure:deactivate', '21700550300016')).out).toContain('fermée');
+    clock.advance(30_000);
+    const refused = await signIn(browser(t), clock, 'ferme@lure.fr');
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('Aucune de vos structures n’est active');
+    expect((await cli('structure:activate', '21700550300016')).out).toContain('ouverte');
+    clock.advance(30_000);
+    expect((await signIn(browser(t), clock, 'ferme@lure.fr')).status).toBe(303);
   });
 
   it('re-synchronises a card from two consecutive codes', async () => {

@@ -115,7 +115,7 @@ describe('référent pages /structure/aidants', () => {
       roles: ['aidant'],
     });
     expect(res.status).toBe(200);
-    const link = /<code>[^<]*(\/aidant\/invitation\/[A-Za-z0-9_-]{43})<\/code>/.exec(res.text);
+    const link = /<code>[^<]*(\/aidant\/invitation\?jeton=[A-Za-z0-9_-]{43})<\/code>/.exec(res.text);
     expect(link).not.toBeNull();
     await browser(t).get(link![1]!).expect(200);
     expect((await referente.get('/structure/aidants')).text).toContain('nouvel.aidant@vesoul.test');

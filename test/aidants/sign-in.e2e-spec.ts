@@ -262,3 +262,22 @@ describe('aidant sign-in, sessions and CSRF', () => {
     expect(replay.text).toContain('déjà été utilisé');
   });
 });
+
+describe('session cookie behind https', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ PUBLIC_URL: 'https://procuration.example.fr', TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is Secure, HttpOnly and SameSite=Lax', async () => {
+    const res = await request(t.url).get('/aidant/connexion').set('X-Forwarded-Proto', 'https').expect(200);
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toMatch(/^procuration\.sid=s%3A/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+  });
+});

@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
+import { invitationLink } from '../aidants/invitations.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { Mailer, type OutgoingMail } from './mailer.js';
+
+/** `sent` by SMTP, `kept` in the outbox (no SMTP server), or `failed` (logged). */
+export type Delivery = 'sent' | 'kept' | 'failed';
+
+export const DELIVERY_NOTE: Record<Delivery, string> = {
+  sent: ' (envoyé par courriel)',
+  kept: ' (conservé dans la boîte d’envoi : aucun serveur SMTP configuré)',
+  failed: ' (le courriel n’a pas pu être envoyé)',
+};
+
+function frenchDateTime(at: Date): string {
+  return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long', timeStyle: 'short' }).format(at);
+}
+
+/**
+ * The mails Procuration sends. Sending never fails the use case (it ran and
+ * committed already; the invitation link is also shown on screen): a failure
+ * is logged without the address.
+ */
+@Injectable()
+export class MailService {
+  private readonly logger = new Logger('Mail');
+
+  constructor(
+    private readonly mailer: Mailer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  invitationLink(token: string): string {
+    return invitationLink(this.config.publicUrl, token);
+  }
+
+  async invitation(to: string, givenName: string, token: string, expiresAt: Date, reset = false): Promise<Delivery> {
+    return this.deliver({
+      to,
+      subject: reset ? 'Procuration : réinitialisation de votre mot de passe' : 'Procuration : activez votre compte aidant',
+      text: [
+        `Bonjour ${givenName},`,
+        '',
+        reset
+          ? 'Votre mot de passe Procuration a été réinitialisé. Choisissez-en un nouveau et associez votre application d’authentification en suivant ce lien :'
+          : 'Vous êtes invité à rejoindre Procuration. Choisissez votre mot de passe et associez votre application d’authentification en suivant ce lien :',
+        '',
+        this.invitationLink(token),
+        '',
+        `Ce lien ne sert qu’une fois et expire le ${frenchDateTime(expiresAt)} (heure de Paris).`,
+        'Si vous n’êtes pas concerné, ignorez ce message.',
+      ].join('\n'),
+    });
+  }
+
+  async lockoutNotice(to: string, until: Date): Promise<Delivery> {
+    return this.deliver({
+      to,
+      subject: 'Procuration : connexion temporairement bloquée',
+      text: [
+        'Bonjour,',
+        '',
+        `Après 5 tentatives de connexion échouées, la connexion à votre compte Procuration est bloquée jusqu’au ${frenchDateTime(until)} (heure de Paris).`,
+        'Si ces tentatives ne viennent pas de vous, prévenez votre référent : quelqu’un essaie peut-être d’utiliser votre compte.',
+      ].join('\n'),
+    });
+  }
+
+  private async deliver(mail: OutgoingMail): Promise<Delivery> {
+    try {
+      await this.mailer.send(mail);
+      return this.mailer.kind === 'smtp' ? 'sent' : 'kept';
+    } catch (error) {
+      this.logger.error({ err: error, kind: this.mailer.kind, subject: mail.subject }, 'mail not delivered');
+      return 'failed';
+    }
+  }
+}
