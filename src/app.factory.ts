@@ -50,6 +50,15 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   };
 }
 
+/**
+ * PGlite serves one statement at a time, and its socket server interleaves the
+ * protocol messages (parse, bind, execute) of concurrent connections that are
+ * not in a transaction: the embedded database gets exactly one connection.
+ */
+function withEmbeddedPool(config: AppConfig, database: DatabaseHandle): AppConfig {
+  return database.embedded ? Object.freeze({ ...config, databasePoolSize: 1 }) : config;
+}
+
 export interface CreateAppOptions {
   /** Replaces the system clock (tests move time to reach lockout and session ends). */
   clock?: Clock;
@@ -72,7 +81,7 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
     throw error;
   }
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, database.url, options.clock), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(withEmbeddedPool(config, database), database.url, options.clock), {
       bufferLogs: true,
       bodyParser: false,
     });

@@ -30,6 +30,9 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
     PORT: '0',
     FC_SIMULATOR_PORT: '0',
     ...env,
+    // PGlite serves one statement at a time and interleaves the protocol
+    // messages of concurrent connections outside transactions: one connection.
+    ...(database.kind === 'pglite' ? { DATABASE_POOL_SIZE: '1' } : {}),
     DATABASE_URL: database.url,
   });
   let running: RunningApp | undefined;
