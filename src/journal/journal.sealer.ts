@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
@@ -32,7 +32,7 @@ export interface SealResult {
  * resumes from the chain heads in the database.
  */
 @Injectable()
-export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JournalSealer.name);
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -51,7 +51,8 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
     this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database connection closes: the batch in progress finishes, the loop stops. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
