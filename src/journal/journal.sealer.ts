@@ -10,6 +10,8 @@ import type { JournalCheckpoint } from './journal.types.js';
 /** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
 export const SEALER_LOCK = 7_361_042_201;
 const BATCH = 2000;
+/** Longest pause of an idle sequencer between two looks. */
+const IDLE_MAX_MS = 400;
 /** How often, at most, the time-based checkpoint rule is evaluated. */
 const TIME_CHECK_MS = 1000;
 
@@ -37,6 +39,7 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
   private current: Promise<unknown> = Promise.resolve();
   private lastTimeCheck = 0;
   private failures = 0;
+  private idleDelay = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -89,7 +92,10 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
       .then(() => this.withLock((m) => this.checkpoints.signHeads(m, chains)));
     this.current = run;
     const result = await run;
-    return result ?? this.checkpointNow(chains);
+    if (result) return result;
+    // Another instance holds the sequencer lock: try again shortly.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return this.checkpointNow(chains);
   }
 
   private schedule(delay: number): void {
@@ -109,7 +115,20 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
         this.logger.warn(`journal sealing failed (${this.failures} in a row): ${(error as Error).message}`);
       }
     }
-    this.schedule(result.sealed >= BATCH ? 0 : this.config.journal.sealIntervalMs);
+    this.schedule(this.nextDelay(result.sealed));
+  }
+
+  /**
+   * At once while batches are full; every JOURNAL_SEAL_INTERVAL_MS while
+   * there is work; when idle, slowing down to IDLE_MAX_MS at most, so an
+   * idle service (and the embedded database) is not queried ten times a
+   * second for nothing, and an entry still waits well under a second.
+   */
+  private nextDelay(sealed: number): number {
+    const base = this.config.journal.sealIntervalMs;
+    if (sealed >= BATCH) return 0;
+    this.idleDelay = sealed > 0 ? base : Math.min(Math.max(base, IDLE_MAX_MS), Math.max(base, this.idleDelay * 2));
+    return this.idleDelay;
   }
 
   /** Runs `work` in a transaction holding the sequencer lock; `undefined` if another instance holds it. */

@@ -83,7 +83,8 @@ export class JournalService {
   }
 
   /** Verifies one chain or all of them, as stored (see JournalVerification). */
-  verify(options: { chain?: string } = {}): Promise<VerificationReport> {
+  async verify(options: { chain?: string } = {}): Promise<VerificationReport> {
+    if (options.chain !== undefined) await this.requireChain(options.chain);
     return this.verification.verify(options);
   }
 
@@ -102,9 +103,7 @@ export class JournalService {
     by: { actor: JournalActor; request?: RequestFacts },
     sink: LineSink,
   ): Promise<{ entries: number; checkpoints: number }> {
-    if (!(await this.chains()).includes(chain)) {
-      throw new JournalChainNotFoundError('Ce journal n’existe pas.', `journal chain ${chain} does not exist`);
-    }
+    await this.requireChain(chain);
     await this.transactions.run((manager) =>
       this.append(manager, {
         action: 'journal.exported',
@@ -117,6 +116,12 @@ export class JournalService {
     await this.checkpoint([chain]);
     const upTo = await this.verification.lastCheckpointSeq(chain);
     return this.exporter.write(chain, upTo, sink);
+  }
+
+  private async requireChain(chain: string): Promise<void> {
+    if (!(await this.verification.chainExists(chain))) {
+      throw new JournalChainNotFoundError('Ce journal n’existe pas.', `journal chain ${chain} does not exist`);
+    }
   }
 }
 

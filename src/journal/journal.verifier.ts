@@ -21,6 +21,8 @@ export class ChainVerifier {
   private lastSeq = 0;
   private lastHash = GENESIS_HASH;
   private checkpointed: JournalCheckpoint | null = null;
+  /** Checkpoints verified so far. */
+  checkpoints = 0;
 
   constructor(
     readonly chain: string,
@@ -80,6 +82,7 @@ export class ChainVerifier {
     const problem = await checkpointProblem(checkpoint.jws, checkpoint, this.jwks);
     if (problem) return this.broken(checkpoint.seq, problem);
     this.checkpointed = checkpoint;
+    this.checkpoints++;
     return null;
   }
 

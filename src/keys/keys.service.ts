@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
@@ -41,7 +41,7 @@ interface KeyRow {
  * key is retired, never deleted, so its signatures stay verifiable).
  */
 @Injectable()
-export class KeysService {
+export class KeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(KeysService.name);
   private readonly encryptionKey: Buffer;
   /** Decrypted private keys by kid (a kid's key never changes). */
@@ -52,6 +52,11 @@ export class KeysService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.encryptionKey = Buffer.from(config.keysEncryptionKey, 'base64');
+  }
+
+  /** Keys exist from the first start, so the published JWKS is never empty. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.signingKey('journal');
   }
 
   /** The active key of `purpose`, created if there is none. Pass the transaction's manager when inside one. */

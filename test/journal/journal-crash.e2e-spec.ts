@@ -39,14 +39,14 @@ describe('journal: a crash in the middle of appends', () => {
     // Kill it while it appends and its sequencer seals (some entries already sealed, others pending).
     const deadline = Date.now() + 40000;
     let sealed = 0;
-    while ((committed.length < 300 || sealed === 0) && Date.now() < deadline && child.exitCode === null) {
+    while ((committed.length < 150 || sealed === 0) && Date.now() < deadline && child.exitCode === null) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       [{ sealed }] = await dataSource.query(`SELECT count(*)::int AS sealed FROM journal_entries`);
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     expect(errors).toBe('');
-    expect(committed.length).toBeGreaterThanOrEqual(300);
+    expect(committed.length).toBeGreaterThanOrEqual(150);
 
     // "Restart": this process's sequencer takes over what was left pending.
     await journal.flush();
@@ -59,5 +59,5 @@ describe('journal: a crash in the middle of appends', () => {
     expect(report).toMatchObject({ ok: true, chains: 4 });
     expect(report.entries).toBeGreaterThanOrEqual(committed.length);
     expect(report.checkpoints).toBeGreaterThan(0);
-  });
+  }, 120000);
 });

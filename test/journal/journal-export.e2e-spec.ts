@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
 import { loadConfig } from '../../config/config.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
-import { JOURNAL_COMMANDS } from '../../src/journal/cli/journal.commands.js';
+import { JOURNAL_COMMANDS, rotateKey } from '../../src/journal/cli/journal.commands.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendOne } from './journal-helpers.js';
@@ -32,7 +33,8 @@ describe('journal: export and offline verification (command line)', () => {
     stdout.on('data', (c: Buffer) => out.push(c));
     stderr.on('data', (c: Buffer) => err.push(c));
     const config = () => loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testApp.database.url });
-    const code = await JOURNAL_COMMANDS[args[0]!]!(args.slice(1), { config, stdout, stderr });
+    const command = args[0] === 'rotate-key' ? rotateKey : JOURNAL_COMMANDS[args[0]!]!;
+    const code = await command(args.slice(1), { config, stdout, stderr });
     return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   }
 
@@ -86,6 +88,9 @@ describe('journal: export and offline verification (command line)', () => {
   });
 
   const entryLine = (seq: number) => exported.findIndex((l) => l.includes('"type":"entry"') && JSON.parse(l).seq === seq);
+  /** An entry with no checkpoint right after it (where batches ended depends on timing). */
+  const unsignedSeq = () =>
+    [6, 5, 7, 3, 9].find((seq) => !exported.some((l) => l.includes('"type":"checkpoint"') && JSON.parse(l).seq === seq))!;
   const swap = (lines: string[], a: number, b: number) => {
     const copy = [...lines];
     [copy[a], copy[b]] = [copy[b]!, copy[a]!];
@@ -95,7 +100,7 @@ describe('journal: export and offline verification (command line)', () => {
   it.each<[string, (lines: string[]) => string[], RegExp]>([
     ['two entries swapped', (l) => swap(l, entryLine(2), entryLine(3)), /^line 3: chain \S+ seq 2: entry 2 is missing \(next entry found is 3\)$/],
     ['an entry edited', (l) => l.map((x, i) => (i === entryLine(5) ? x.replace('password+totp', 'password') : x)), /^line \d+: chain \S+ seq 5: content does not match its hash/],
-    ['an entry removed', (l) => l.filter((_, i) => i !== entryLine(6)), /^line \d+: chain \S+ seq 6: entry 6 is missing \(next entry found is 7\)$/],
+    ['an entry removed', (l) => l.filter((_, i) => i !== entryLine(unsignedSeq())), /^line \d+: chain \S+ seq (\d+): entry \1 is missing \(next entry found is \d+\)$/],
     ['the end record cut off', (l) => l.slice(0, -1), /^the file is truncated: no end record after line \d+ \(last entry seq 11\)$/],
     ['a line cut in the middle', (l) => [...l.slice(0, 5), l[5]!.slice(0, 40)], /^line 6: not valid JSON \(the file is truncated or was edited\)$/],
     ['the tail of entries and the end dropped', (l) => l.slice(0, entryLine(10)), /^the file is truncated: no end record after line \d+ \(last entry seq 9\)$/],
@@ -124,5 +129,33 @@ describe('journal: export and offline verification (command line)', () => {
       code: 1,
       stdout: expect.stringMatching(new RegExp(`^BROKEN chain=${broken} seq=2: content does not match its hash`)),
     });
+  });
+
+  it('signs checkpoints on demand, and refuses to export a chain that does not exist', async () => {
+    const chainWithNews = randomUUID();
+    await appendOne(testApp.app.get(TransactionRunner), testApp.app.get(JournalService), chainWithNews);
+    const signed = await run('checkpoint', '--chain', chainWithNews);
+    expect(signed).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^signed ${chainWithNews}:1@\\S+ kid=journal-`)) });
+    expect((await run('checkpoint', '--chain', chainWithNews)).stdout).toBe('nothing to sign: every chain head already has a checkpoint\n');
+    await expect(run('export', '--chain', randomUUID())).rejects.toThrow(/journal chain \S+ does not exist/);
+    await expect(run('verify', '--chain', randomUUID())).rejects.toThrow(/journal chain \S+ does not exist/);
+  });
+
+  it('rotates the journal key: new checkpoints use the new key, earlier exports still verify', async () => {
+    const rotated = await run('rotate-key', '--purpose', 'journal');
+    const [, oldKid, newKid] = /^rotated journal key: (\S+) -> (\S+)\n$/.exec(rotated.stdout) ?? [];
+    expect(rotated.code).toBe(0);
+    expect(newKid).not.toBe(oldKid);
+    const { keys } = (await (await fetch(jwksUrl())).json()) as { keys: { kid: string }[] };
+    expect(keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
+    expect((await run('verify-file', join(dir, 'chain.jsonl'), '--jwks', jwksUrl())).code).toBe(0);
+    const journal = testApp.app.get(JournalService);
+    await appendOne(testApp.app.get(TransactionRunner), journal, chain);
+    expect((await run('checkpoint', '--chain', chain)).stdout).toContain(`kid=${newKid}`);
+    const [entry] = await testApp.app.get(DataSource).query(
+      `SELECT details FROM journal_entries WHERE action = 'keys.rotated' ORDER BY sealed_at DESC LIMIT 1`,
+    );
+    expect(entry.details).toEqual({ purpose: 'journal', kid: newKid, retiredKid: oldKid });
+    expect((await run('verify', '--chain', chain)).code).toBe(0);
   });
 });

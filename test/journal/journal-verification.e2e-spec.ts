@@ -43,6 +43,7 @@ describe('journal: verification finds what was changed behind its back', () => {
 
   it('passes an untouched journal and its signed checkpoints', async () => {
     const chain = await chainOf(5);
+    tampered.push(chain);
     const report = await journal.verify({ chain });
     expect(report).toMatchObject({ ok: true, chains: 1, entries: 5, checkpoints: 1, broken: null });
     expect(report.lastCheckpoint).toMatchObject({ chain, seq: 5 });
@@ -69,8 +70,11 @@ describe('journal: verification finds what was changed behind its back', () => {
     expect(await checkpointProblem(checkpoint.jws, statement, [])).toMatch(/signed by unknown key/);
   });
 
+  const tampered: string[] = [];
+
   it('finds an altered entry, at that exact entry', async () => {
     const chain = await chainOf(6);
+    tampered.push(chain);
     await tamper(`UPDATE journal_entries SET details = '{"method":"password"}' WHERE chain = $1 AND seq = 4`, [chain]);
     const report = await journal.verify({ chain });
     expect(report.ok).toBe(false);
@@ -80,6 +84,7 @@ describe('journal: verification finds what was changed behind its back', () => {
 
   it('finds a deleted entry as a gap', async () => {
     const chain = await chainOf(6);
+    tampered.push(chain);
     await tamper(`DELETE FROM journal_entries WHERE chain = $1 AND seq = 3`, [chain]);
     const report = await journal.verify({ chain });
     expect(report.broken).toEqual({ chain, seq: 3, message: 'entry 3 is missing (next entry found is 4)' });
@@ -87,6 +92,7 @@ describe('journal: verification finds what was changed behind its back', () => {
 
   it('finds the last entries deleted, by the checkpoint that signed them', async () => {
     const chain = await chainOf(4);
+    tampered.push(chain);
     await tamper(`DELETE FROM journal_entries WHERE chain = $1 AND seq >= 3`, [chain]);
     const report = await journal.verify({ chain });
     expect(report.broken).toMatchObject({ chain, seq: 4 });
@@ -95,6 +101,7 @@ describe('journal: verification finds what was changed behind its back', () => {
 
   it('finds a chain rewritten with consistent hashes, by its signed checkpoint', async () => {
     const chain = await chainOf(5);
+    tampered.push(chain);
     const rows = await sealedRows(dataSource, chain);
     let prev = rows[1]!.prev_hash;
     for (const row of rows.slice(1)) {
@@ -115,6 +122,7 @@ describe('journal: verification finds what was changed behind its back', () => {
 
   it('reports a forged checkpoint signature', async () => {
     const chain = await chainOf(3, false);
+    tampered.push(chain);
     const [head] = (await sealedRows(dataSource, chain)).slice(-1);
     const { kid } = (await dataSource.query(`SELECT kid FROM service_keys WHERE purpose = 'journal' AND retired_at IS NULL`))[0];
     const { privateKey } = await generateKeyPair('ES256');
@@ -129,5 +137,14 @@ describe('journal: verification finds what was changed behind its back', () => {
     ]);
     const report = await journal.verify({ chain });
     expect(report.broken).toEqual({ chain, seq: 3, message: `checkpoint signature does not verify with key ${kid}` });
+  });
+
+  it('reports, over all chains, the first broken one in chain order, the same every time', async () => {
+    const first = await journal.verify();
+    const second = await journal.verify();
+    expect(first.ok).toBe(false);
+    expect(tampered).toContain(first.broken!.chain);
+    expect(second).toEqual(first);
+    expect(first.chains).toBeLessThanOrEqual((await journal.chains()).length);
   });
 });

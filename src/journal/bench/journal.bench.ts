@@ -208,14 +208,19 @@ async function verifyBenchmark(dataSource: DataSource, parts: JournalParts) {
   const rss: number[] = [];
   const sample = setInterval(() => rss.push(process.memoryUsage().rss), 250);
   const before = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   const report = await parts.journal.verify();
   const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu);
   clearInterval(sample);
   const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
   const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
   out(
     `(c) verification: ${report.ok ? 'OK' : 'BROKEN'} ${report.entries} entries, ${report.checkpoints} checkpoints in ${seconds.toFixed(1)} s = ${Math.round(report.entries / seconds)} entries/s`,
+  );
+  out(
+    `(c) this process used ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU during the ${seconds.toFixed(1)} s (the rest is the database and waiting)`,
   );
   out(
     `(c) RSS before ${mb(before)}, at 25/50/75/100 % of the run ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`,

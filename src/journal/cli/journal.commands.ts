@@ -15,6 +15,7 @@ import type { Writable } from 'node:stream';
 
 import type { JWK } from 'jose';
 import { verifyExportLines } from '../journal.export-format.js';
+import type { KeyPurpose } from '../../keys/keys.service.js';
 import type { JournalCheckpoint } from '../journal.types.js';
 import type { AppConfig } from '../../../config/config.js';
 import { withJournal } from './cli-support.js';
@@ -100,6 +101,31 @@ async function checkpoint(args: string[], io: CommandIo): Promise<number> {
   const signed = await withJournal(io.config(), ({ journal }) => journal.checkpoint(values.chain ? [values.chain] : undefined));
   for (const c of signed) io.stdout.write(`signed ${describeCheckpoint(c)} kid=${c.kid}\n`);
   if (signed.length === 0) io.stdout.write('nothing to sign: every chain head already has a checkpoint\n');
+  return 0;
+}
+
+const ROTATABLE: readonly KeyPurpose[] = ['journal', 'attestation'];
+
+/** Rotates a signing key and journals `keys.rotated` in the same transaction. */
+export async function rotateKey(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { purpose: { type: 'string' } } });
+  const purpose = values.purpose as KeyPurpose;
+  if (!ROTATABLE.includes(purpose)) throw new Error(`--purpose must be one of ${ROTATABLE.join(', ')}`);
+  const rotated = await withJournal(io.config(), async ({ keys, journal, transactions }) => {
+    const result = await transactions.run(async (manager) => {
+      const made = await keys.rotate(purpose, manager);
+      await journal.append(manager, {
+        action: 'keys.rotated',
+        structureId: null,
+        actor: { type: 'operator', id: null },
+        details: { purpose, kid: made.kid, retiredKid: made.retiredKid },
+      });
+      return made;
+    });
+    await journal.flush();
+    return result;
+  });
+  io.stdout.write(`rotated ${purpose} key: ${rotated.retiredKid ?? 'none'} -> ${rotated.kid}\n`);
   return 0;
 }
 
