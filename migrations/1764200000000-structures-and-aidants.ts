@@ -103,7 +103,7 @@ export class StructuresAndAidants1764200000000 implements MigrationInterface {
       )
     `);
     await queryRunner.query(
-      `COMMENT ON COLUMN sign_in_throttles.key IS 'email:<sha-256 of the email> or ip:<address>, never the email itself'`,
+      `COMMENT ON COLUMN sign_in_throttles.key IS 'email:<sha-256 of the email>, ip:<address> or totp:<aidant id> (fresh codes), never the email itself'`,
     );
   }
 

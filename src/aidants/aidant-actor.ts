@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Role } from './membership.entity.js';
+import type { Role } from './roles.js';
 
 /**
  * The signed-in aidant acting in their current structure, as the guard

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
@@ -8,7 +7,9 @@ import type { AidantSession } from '../sessions/session-data.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { AidantActor } from './aidant-actor.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
+import { SignInLockedError } from './aidants.errors.js';
 import type { SignedIn } from './sign-in.service.js';
+import { clearFailures, lockedUntil, recordFailure } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
 /** Session-level use cases of a signed-in aidant: new session, switch, sign-out, fresh TOTP. */
@@ -73,33 +74,50 @@ export class AidantAuthService {
   }
 
   /**
-   * Checks a fresh TOTP code inside the caller's transaction (for forms that
-   * carry a `totp` field, such as a mandate's confirmation) and journals it.
-   * Throws a ValidationError bound to the `totp` field when it is wrong.
+   * Checks a fresh TOTP code for a sensitive action (a mandate's confirmation,
+   * a revocation) and journals it; returns the time to store as the session's
+   * `totpAt`. Runs in its own transactions, *before* the caller's use case:
+   * a consumed code without the action that followed is harmless, while
+   * failures must be counted even though the action is refused (5 wrong
+   * codes → 15 minutes without fresh codes, like sign-in). Throws a
+   * ValidationError bound to the `totp` field, or SignInLockedError (429).
    */
-  async confirmTotp(manager: EntityManager, actor: Pick<AidantActor, 'aidantId' | 'structureId'>, code: string, request?: RequestFacts) {
-    const check = /^\d{6}$/.test(code) ? await this.devices.verify(manager, actor.aidantId, code) : null;
-    if (!check?.ok) {
+  async confirmFreshTotp(actor: Pick<AidantActor, 'aidantId' | 'structureId'>, code: string, request?: RequestFacts): Promise<number> {
+    const key = `totp:${actor.aidantId}`;
+    const now = this.clock.now();
+    const outcome = await this.transactions.run(async (m) => {
+      const locked = await lockedUntil(m, [key], now);
+      if (locked) return { kind: 'locked' as const, until: locked };
+      const check = /^\d{6}$/.test(code) ? await this.devices.verify(m, actor.aidantId, code) : null;
+      const event = { structureId: actor.structureId, actor: { type: 'aidant' as const, id: actor.aidantId }, subjects: { aidantId: actor.aidantId }, request };
+      if (!check?.ok) {
+        const reason = check?.reason === 'replayed' ? ('totp_replayed' as const) : ('bad_totp' as const);
+        await this.journal.append(m, { ...event, action: 'aidant.totp_reauthentication_failed', details: { reason } });
+        const lock = await recordFailure(m, key, now);
+        if (lock) {
+          await this.journal.append(m, { ...event, actor: { type: 'system', id: null }, action: 'aidant.locked', details: { scope: 'totp', until: lock.toISOString() } });
+        }
+        return { kind: 'failed' as const, reason, lock };
+      }
+      await clearFailures(m, key);
+      await this.journal.append(m, { ...event, action: 'aidant.totp_reauthenticated', details: { device: check.kind } });
+      return { kind: 'ok' as const };
+    });
+    if (outcome.kind === 'locked') throw new SignInLockedError(outcome.until, 'fresh TOTP while locked');
+    if (outcome.kind === 'failed') {
+      if (outcome.lock) throw new SignInLockedError(outcome.lock, 'fresh TOTP failures reached the limit');
       throw new ValidationError({
         totp:
-          check?.reason === 'replayed'
+          outcome.reason === 'totp_replayed'
             ? 'Ce code a déjà été utilisé : attendez le code suivant.'
             : 'Code à usage unique incorrect : saisissez le code affiché maintenant.',
       });
     }
-    await this.journal.append(manager, {
-      action: 'aidant.totp_reauthenticated',
-      structureId: actor.structureId,
-      actor: { type: 'aidant', id: actor.aidantId },
-      subjects: { aidantId: actor.aidantId },
-      request,
-      details: { device: check.kind },
-    });
-    return this.clock.nowMs();
+    return now.getTime();
   }
 
   /** `/aidant/reauthentification`: a new code makes the session's TOTP fresh again. */
   async reauthenticate(session: AidantSession, actor: AidantActor, code: string, request: RequestFacts): Promise<void> {
-    session.totpAt = await this.transactions.run((m) => this.confirmTotp(m, actor, code, request));
+    session.totpAt = await this.confirmFreshTotp(actor, code, request);
   }
 }

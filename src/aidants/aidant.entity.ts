@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const HABILITATION_STATUSES = ['requested', 'habilitated', 'suspended', 'revoked'] as const;
-export type HabilitationStatus = (typeof HABILITATION_STATUSES)[number];
+import type { HabilitationStatus } from './roles.js';
 
 @Entity('aidants')
 export class Aidant {

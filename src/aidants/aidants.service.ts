@@ -6,10 +6,11 @@ import type { RequestFacts } from '../journal/journal.types.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { Actor } from '../structures/actor.js';
 import { isUuid, StructuresService, type StructureView } from '../structures/structures.service.js';
-import { Aidant, type HabilitationStatus } from './aidant.entity.js';
+import { Aidant } from './aidant.entity.js';
 import { EmailTakenError, LastReferentError } from './aidants.errors.js';
 import { isEmail } from './form-input.js';
-import { Membership, ROLES, type Role } from './membership.entity.js';
+import { Membership } from './membership.entity.js';
+import { ROLES, type HabilitationStatus, type Role } from './roles.js';
 
 export interface NewAidant {
   email: string;

@@ -10,7 +10,7 @@ import type { Actor } from '../structures/actor.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { AidantsService, type NewAidant } from './aidants.service.js';
 import { EmailTakenError, InvitationUnusableError } from './aidants.errors.js';
-import type { Role } from './membership.entity.js';
+import type { Role } from './roles.js';
 import { Invitation } from './invitation.entity.js';
 import { hashPassword } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';

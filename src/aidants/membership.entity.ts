@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ROLES = ['aidant', 'referent'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './roles.js';
 
 /** An aidant's place in a structure, with the roles held there. */
 @Entity('memberships')

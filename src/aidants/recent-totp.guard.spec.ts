@@ -28,6 +28,7 @@ describe('RecentTotpGuard', () => {
     expect(error).toBeInstanceOf(TotpReauthRequiredError);
     expect((error as TotpReauthRequiredError).next).toBe('/aidant/mandats/1/revocation');
     expect((error as TotpReauthRequiredError).status).toBe(403);
+    expect((error as TotpReauthRequiredError).userMessage).toContain('/aidant/reauthentification?suite=%2Faidant%2Fmandats%2F1%2Frevocation');
   });
 });
 

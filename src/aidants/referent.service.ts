@@ -8,7 +8,7 @@ import type { AidantActor } from './aidant-actor.js';
 import { AidantsService } from './aidants.service.js';
 import { FormInput } from './form-input.js';
 import { InvitationsService } from './invitations.service.js';
-import { ROLES, type Role } from './membership.entity.js';
+import { ROLES, type Role } from './roles.js';
 import { requireStructureAccess } from './structure-access.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 

@@ -7,7 +7,7 @@ export class TotpReauthRequiredError extends DomainError {
   readonly title = 'Confirmez votre identité';
   constructor(readonly next: string) {
     super(
-      'Pour cette action, saisissez un nouveau code à usage unique : votre dernier code date de plus de 15 minutes. Rendez-vous sur /aidant/reauthentification.',
+      `Pour cette action, saisissez un nouveau code à usage unique : votre dernier code date de plus de 15 minutes. Rendez-vous sur /aidant/reauthentification?suite=${encodeURIComponent(next)} puis recommencez.`,
       'totp older than 15 minutes',
     );
   }

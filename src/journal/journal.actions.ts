@@ -22,11 +22,12 @@ export interface JournalActionDetails {
       | 'not_habilitated'
       | 'no_active_structure';
   };
-  'aidant.locked': { scope: 'account' | 'ip'; until: string };
+  'aidant.locked': { scope: 'account' | 'ip' | 'totp'; until: string };
   // `user`: the aidant signed out; `expired` is the generic form of the two timeouts.
   'aidant.signed_out': { reason: 'user' | 'expired' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
   'aidant.structure_switched': { from: string | null; to: string };
   'aidant.totp_reauthenticated': { device: 'card' | 'app' };
+  'aidant.totp_reauthentication_failed': { reason: 'bad_totp' | 'totp_replayed' };
   'aidant.invited': { roles: string[]; newAccount: boolean; invitationExpiresAt: string | null; passwordReset?: boolean };
   'aidant.activated': { totpDevice: 'app' };
   'aidant.habilitation_changed': { from: string; to: string };

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
-import type { Role } from '../aidants/aidants.types.js';
+import type { Role } from '../aidants/roles.js';
 import { hashPassword } from '../aidants/password-hasher.js';
 import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import type { Actor } from '../structures/actor.js';

@@ -261,6 +261,27 @@ describe('aidant sign-in, sessions and CSRF', () => {
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('déjà été utilisé');
   });
+
+  it('locks fresh codes for 15 minutes after 5 wrong ones, without ending the session', async () => {
+    nextStep();
+    const agent = browser(t);
+    expect((await signIn(agent, clock, 'deux@structures.test')).status).toBe(303);
+    await postForm(agent, '/aidant/structure', '/aidant/structure', { structure: vesoul });
+    const wrong = String((Number(totpAt(clock)) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 1; i <= 5; i++) {
+      const res = await postForm(agent, '/aidant/reauthentification', '/aidant/reauthentification', { totp: wrong, suite: '/aidant' });
+      expect(res.status).toBe(i < 5 ? 400 : 429);
+    }
+    clock.advance(30_000);
+    const locked = await postForm(agent, '/aidant/reauthentification', '/aidant/reauthentification', { totp: totpAt(clock), suite: '/aidant' });
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('bloquée pendant 15 minutes');
+    await agent.get('/aidant').expect(200);
+    clock.advance(15 * MINUTE);
+    await agent.get('/aidant').expect(200);
+    const ok = await postForm(agent, '/aidant/reauthentification', '/aidant/reauthentification', { totp: totpAt(clock), suite: '/aidant' });
+    expect(ok.status).toBe(303);
+  });
 });
 
 describe('session cookie behind https', () => {
