@@ -3,6 +3,8 @@ import { Journal1764100000000 } from './1764100000000-journal.js';
 import { StructuresAndAidants1764200000000 } from './1764200000000-structures-and-aidants.js';
 import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 import { MailOutbox1764200002000 } from './1764200002000-mail-outbox.js';
+import { FranceConnectTransactions1764400000000 } from './1764400000000-franceconnect-transactions.js';
+import { Usagers1764400001000 } from './1764400001000-usagers.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -14,4 +16,6 @@ export const MIGRATIONS = [
   StructuresAndAidants1764200000000,
   HttpSessions1764200001000,
   MailOutbox1764200002000,
+  FranceConnectTransactions1764400000000,
+  Usagers1764400001000,
 ];
