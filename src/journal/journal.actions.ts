@@ -77,6 +77,7 @@ export interface JournalActionDetails {
   'usager.signed_out': { reason: 'user' | 'idle_timeout' | 'absolute_timeout' };
   /** Only the fields FranceConnect reported differently, old and new value (see decision 0401). */
   'usager.identity_updated': { changes: Record<string, { from: string | null; to: string | null }> };
+
   // mandates
   'mandate.started': { demarches: string[]; duration: string };
   'mandate.created': { demarches: string[]; duration: string; expiresAt: string; consentId: string; consent: 'franceconnect' | 'renewal' };
