@@ -222,7 +222,8 @@ describe('mandates at the counter', () => {
   it('expiry: the status follows database time and the job journals it once', async () => {
     const browser = await aidant();
     const id = mandateIdOf(await openAtCounter(browser, ['justice'], 'court', 'angela'));
-    expect((await browser.get(`${t.url}/aidant`)).html).toContain(id);
+    const before = await browser.get(`${t.url}/aidant`);
+    expect(before.html).toMatch(new RegExp(`à échéance dans les 30 jours[\\s\\S]*${id}`));
     await backdateMandate(t, id, 1);
     const dashboard = await browser.get(`${t.url}/aidant`);
     expect(dashboard.html).toMatch(new RegExp(`${id}[\\s\\S]*expiré`));
@@ -298,6 +299,41 @@ describe('mandates at the counter', () => {
       expect(third.status).toBe(409);
       expect(third.html).toContain('déjà été créé');
       expect(await countRows(t, 'mandates')).toBe(before + 1);
+    });
+
+    it('a replayed TOTP code (the one used to sign in) is refused at the recap', async () => {
+      const browser = await aidant();
+      const signInCode = totpAt(clock);
+      const recap = await consentAtCounter(browser, await chooseAtCounter(t, browser, ['famille'], 'mois'), 'jeanne');
+      const page = await postEntries(browser, `${t.url}/aidant/mandats/nouveau/recapitulatif`, [
+        ['_csrf', csrfIn(recap)],
+        ['declaration', 'oui'],
+        ['totp', signInCode],
+      ]);
+      expect(page.status).toBe(400);
+      expect(page.html).toContain('Ce code a déjà été utilisé');
+    });
+
+    it('a database failure in the final transaction writes nothing (no usager, consent, mandate)', async () => {
+      const db = t.app.get(DataSource);
+      const browser = await aidant();
+      const recap = await consentAtCounter(browser, await chooseAtCounter(t, browser, ['famille', 'logement'], 'mois'), 'eric');
+      const tables = ['mandates', 'autorisations', 'mandate_consents', 'usagers'] as const;
+      const before = await Promise.all(tables.map((table) => countRows(t, table)));
+      await db.query(`CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+      await db.query(`CREATE TRIGGER test_fail BEFORE INSERT ON autorisations FOR EACH ROW EXECUTE FUNCTION test_fail()`);
+      try {
+        const page = await confirmAtCounter(t, browser, clock, recap);
+        expect(page.status).toBe(500);
+        expect(page.html).toContain('Erreur technique');
+      } finally {
+        await db.query(`DROP TRIGGER test_fail ON autorisations`);
+        await db.query(`DROP FUNCTION test_fail()`);
+      }
+      expect(await Promise.all(tables.map((table) => countRows(t, table)))).toEqual(before);
+      // The pending mandate is still there: the aidant can confirm again once the database is back.
+      const retried = await confirmAtCounter(t, browser, clock, recap);
+      expect(path(retried)).toMatch(/^\/aidant\/mandats\//);
     });
 
     it('abandoning at the recap creates nothing', async () => {
