@@ -5,6 +5,8 @@ import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 import { MailOutbox1764200002000 } from './1764200002000-mail-outbox.js';
 import { FranceConnectTransactions1764400000000 } from './1764400000000-franceconnect-transactions.js';
 import { Usagers1764400001000 } from './1764400001000-usagers.js';
+import { Mandates1764500000000 } from './1764500000000-mandates.js';
+import { MandatesUsagerKey1764500001000 } from './1764500001000-mandates-usager-key.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -18,4 +20,6 @@ export const MIGRATIONS = [
   MailOutbox1764200002000,
   FranceConnectTransactions1764400000000,
   Usagers1764400001000,
+  Mandates1764500000000,
+  MandatesUsagerKey1764500001000,
 ];

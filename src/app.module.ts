@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
+import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { UsagersModule } from './usagers/usagers.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         AidantsModule,
         FranceConnectModule,
         UsagersModule,
+        MandatesModule,
       ],
     };
   }

@@ -80,6 +80,18 @@ export interface JournalActionDetails {
   /** Only the fields FranceConnect reported differently, old and new value (see decision 0401). */
   'usager.identity_updated': { changes: Record<string, { from: string | null; to: string | null }> };
 
+  // mandates
+  'mandate.started': { demarches: string[]; duration: string };
+  'mandate.created': { demarches: string[]; duration: string; expiresAt: string; consentId: string; consent: 'franceconnect' | 'renewal' };
+  'autorisation.created': { autorisationId: string };
+  'autorisation.superseded': { autorisationId: string; previousMandateId: string; supersededBy: string; lapsed: boolean };
+  'mandate.renewed': { renewedFrom: string; previousConsentId: string; consentId: string };
+  'attestation.issued': { kind: 'mandate' | 'revocation'; kid: string };
+  'attestation.verified': { kind: 'mandate' | 'revocation'; kid: string; status: 'live' | 'expired' | 'revoked' };
+  'autorisation.revoked': { autorisationId: string; by: 'aidant' | 'referent' | 'usager'; reason: string };
+  'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
+  'mandate.expired': { expiresAt: string };
+
   // journal
   'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
   'journal.verified': { chain: string | null; ok: boolean; entries: number };
