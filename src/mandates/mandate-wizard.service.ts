@@ -131,10 +131,13 @@ export class MandateWizardService implements OnModuleInit {
     const identity = this.consentOf(pending);
     const code = readConfirmation(body);
     const request = requestFactsOf(req);
-    const { mandateId, totpAt } = await this.once(() =>
-      this.transactions.run(async (m) => {
+    const { mandateId, totpAt } = await this.once(async () => {
+      // The fresh code is checked (and its failures journaled and throttled) in
+      // its own transaction first: a wrong code must be recorded even though
+      // nothing else is written (docs/decisions/0203).
+      const totpAt = await this.auth.confirmFreshTotp(actor, code, request);
+      return this.transactions.run(async (m) => {
         if (await this.opening.isSubmitted(m, pending.id)) throw alreadyCreated();
-        const totpAt = await this.auth.confirmTotp(m, actor, code, request);
         const usager = await this.usagers.upsertFromIdentity(m, { ...identity, idToken: '' } as VerifiedIdentity, {
           actor: { type: 'aidant', id: actor.aidantId },
           structureId: actor.structureId,
@@ -152,9 +155,9 @@ export class MandateWizardService implements OnModuleInit {
           request,
         });
         return { mandateId: mandate.id, totpAt };
-      }),
-    );
-    delete req.session.pendingMandate;
+      });
+    });
+    req.session.pendingMandate = { ...pending, consent: undefined, createdMandateId: mandateId };
     if (req.session.aidant) req.session.aidant.totpAt = totpAt;
     return mandateId;
   }
@@ -185,10 +188,10 @@ export class MandateWizardService implements OnModuleInit {
     const submission = (body as Record<string, unknown>)?.soumission;
     const submissionId = typeof submission === 'string' && /^[0-9a-f-]{36}$/.test(submission) ? submission : randomUUID();
     const request = requestFactsOf(req);
-    const renewed = await this.once(() =>
-      this.transactions.run(async (m) => {
+    const renewed = await this.once(async () => {
+      const totpAt = await this.auth.confirmFreshTotp(actor, code, request);
+      return this.transactions.run(async (m) => {
         if (await this.opening.isSubmitted(m, submissionId)) throw alreadyCreated();
-        const totpAt = await this.auth.confirmTotp(m, actor, code, request);
         const renewedMandate = await this.opening.open(m, {
           aidantId: actor.aidantId,
           structureId: actor.structureId,
@@ -201,8 +204,8 @@ export class MandateWizardService implements OnModuleInit {
           request,
         });
         return { mandate: renewedMandate, totpAt };
-      }),
-    );
+      });
+    });
     if (req.session.aidant) req.session.aidant.totpAt = renewed.totpAt;
     return renewed.mandate.id;
   }
@@ -248,6 +251,7 @@ export class MandateWizardService implements OnModuleInit {
         'no pending mandate in the session',
       );
     }
+    if (pending.createdMandateId) throw alreadyCreated();
     return pending;
   }
 

@@ -18,6 +18,11 @@ export interface PendingMandate {
   startedAt: number;
   /** Set by the FranceConnect handler once the usager authenticated (the raw ID token is not kept). */
   consent?: { identity: Omit<VerifiedIdentity, 'idToken'>; consentedAt: number };
+  /**
+   * Set once the mandate exists: a resubmitted recap (back button, double
+   * click) is told so instead of opening a second mandate.
+   */
+  createdMandateId?: string;
 }
 
 declare module 'express-session' {
