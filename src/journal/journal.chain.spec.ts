@@ -49,8 +49,27 @@ describe('journal chain', () => {
     ['non-ASCII, escapes and control characters', { action: 'x.y', request: { ip: '::1', userAgent: 'Mozilla "é" \u2028 \n \u0001 😀', requestId: '\\' } }],
     ['nested details with numbers', { details: { z: [1e21, 0.1, -0, 123456789012], a: { é: true, e: null, '\u20ac': 'x' }, '': 5 } }],
     ['a large seq', { seq: 9007199254740991 }],
+    ['empty details', { details: {} }],
+    ['arrays of every kind', { details: { a: [[], [[1]], {}, [{ b: null }], ['\u0000', '\u001f', '\u007f', '\\"']] } }],
+    ['keys sorted by UTF-16 code units', { details: { b: 1, a: 2, B: 3, '\u00e9': 4, '\ud83d\ude00': 5, '\uff61': 6, '10': 7, '9': 8 } }],
+    ['numbers at the edges', { details: { n: [5e-324, 1.7976931348623157e308, 1e-7, 1e-6, 123e20, -1e21, 0.000001, 2 ** 53] } }],
+    ['deep nesting', { details: { d: JSON.parse(`${'['.repeat(80)}1${']'.repeat(80)}`) as unknown } }],
+    ['a surrogate pair in a value', { details: { s: 'a\ud83d\ude00b' } }],
+    ['a Date in details (toJSON)', { details: { when: new Date(Date.UTC(2026, 0, 2)) } }],
+    ['an undefined member and a sparse array', { details: { gone: undefined, kept: 1, list: [1, undefined, 3] } }],
+    ['an object without prototype', { details: Object.assign(Object.create(null) as object, { z: 1, a: 2 }) }],
   ])('writes the same canonical form as the generic library: %s', (_what, change) => {
     const variant = { ...entry, ...change } as JournalEntry;
     expect(canonicalEntry(variant)).toBe(canonicalize(hashedForm(variant)));
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a lone high surrogate in a value', { s: 'a\ud800' }],
+    ['a lone low surrogate in a key', { '\udc00': 1 }],
+    ['NaN', { n: Number.NaN }],
+    ['Infinity', { n: [Number.POSITIVE_INFINITY] }],
+  ])('refuses what the generic library refuses: %s', (_what, details) => {
+    expect(() => canonicalize(hashedForm({ ...entry, details }))).toThrow();
+    expect(() => canonicalEntry({ ...entry, details })).toThrow();
   });
 });

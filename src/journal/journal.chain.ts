@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { JournalEntry } from './journal.types.js';
 
@@ -31,15 +31,76 @@ function jcsString(value: string | null): string {
   return value === null ? 'null' : JSON.stringify(value);
 }
 
+/** Thrown inside `jcsValue` when a value is not plain JSON: the library then decides. */
+const NOT_PLAIN = Symbol('not plain JSON');
+const SURROGATE = /[\ud800-\udfff]/;
+const MAX_DEPTH = 64;
+
+/**
+ * RFC 8785 of a value made of JSON.parse's output only (plain objects and
+ * arrays, strings without surrogates, finite numbers, booleans, null);
+ * throws NOT_PLAIN on anything else (undefined, toJSON, prototypes, NaN,
+ * surrogates, deep nesting) so the generic library handles the rare case,
+ * including its errors.
+ */
+function jcsValue(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      if (SURROGATE.test(value)) throw NOT_PLAIN;
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw NOT_PLAIN;
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth > MAX_DEPTH) throw NOT_PLAIN;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + jcsValue(value[i], depth + 1);
+        return `${out}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        throw NOT_PLAIN;
+      }
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object).sort();
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const member = object[key];
+        if (member === undefined || SURROGATE.test(key)) throw NOT_PLAIN;
+        out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${jcsValue(member, depth + 1)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw NOT_PLAIN;
+  }
+}
+
+/** `canonicalize(details)`: the fast walk for plain JSON, else the library. */
+function canonicalDetails(details: unknown): string | undefined {
+  try {
+    return jcsValue(details, 0);
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+    return canonicalize(details);
+  }
+}
+
 /**
  * RFC 8785 (JCS) canonical JSON of the hashed form: exactly
  * `canonicalize(hashedForm(entry))`, written out for the fixed envelope
- * (members already in JCS order) with the library canonicalising `details`.
- * Verification hashes millions of entries and the generic walk costs five
- * times more; a unit test holds both forms equal.
+ * (members already in JCS order) and a plain-JSON walk of `details` (the
+ * library for anything else). Verification hashes millions of entries and
+ * the generic walk costs several times more; a unit test holds both forms
+ * equal over every shape.
  */
 export function canonicalEntry(entry: JournalEntry): string {
-  const details = canonicalize(entry.details);
+  const details = canonicalDetails(entry.details);
   if (details === undefined || !Number.isSafeInteger(entry.seq)) throw new Error('journal entry has no canonical form');
   const { actor, request, subjects } = entry;
   return (
@@ -54,10 +115,16 @@ export function canonicalEntry(entry: JournalEntry): string {
   );
 }
 
+/** Reused input of `chainHash` (grown when an entry needs more): no buffer and no hash object per entry. */
+let scratch = Buffer.allocUnsafe(16384);
+
 /** `hash = hex(SHA-256(bytes(prev_hash) ‖ UTF-8(JCS(entry))))`. */
 export function chainHash(prevHash: string, entry: JournalEntry): string {
-  return createHash('sha256')
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(canonicalEntry(entry), 'utf8')
-    .digest('hex');
+  const text = canonicalEntry(entry);
+  const most = (prevHash.length >> 1) + 1 + text.length * 3;
+  if (most > scratch.length) scratch = Buffer.allocUnsafe(most * 2);
+  // Same bytes as Buffer.from(prevHash, 'hex') (which stops at the first non-hex pair), then the UTF-8 text.
+  const head = scratch.write(prevHash, 0, 'hex');
+  const length = head + scratch.write(text, head, 'utf8');
+  return hash('sha256', scratch.subarray(0, length), 'hex');
 }

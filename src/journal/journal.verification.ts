@@ -2,13 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { KeysService } from '../keys/keys.service.js';
 import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { COPY_COLUMNS, copyLines, sealedEntryOfCopyLine, seqOfCopyLine } from './journal.copy.js';
 import { checkpointOf, SEALED_COLUMNS, sealedEntryOfArray, type CheckpointRow } from './journal.rows.js';
-import type { JournalCheckpoint } from './journal.types.js';
+import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
 import { ChainVerifier, type ChainBreak } from './journal.verifier.js';
 
 const PAGE = 5000;
+/** Rows per page read through COPY (text lines, a few MB). */
+const COPY_PAGE = 10000;
 const CONCURRENT_CHAINS = 3;
 const SEQ = SEALED_COLUMNS.indexOf('seq');
+
+/** One page as read: the entries (parsed lazily, one at a time) and the checkpoints they reach. */
+interface Page {
+  size: number;
+  lastSeq: number | null;
+  entry(index: number): SealedJournalEntry;
+  checkpoints: JournalCheckpoint[];
+}
 
 export interface VerificationReport {
   ok: boolean;
@@ -28,6 +40,9 @@ export interface VerificationReport {
  */
 @Injectable()
 export class JournalVerification {
+  /** Entries are read through COPY TO STDOUT (PostgreSQL); else as driver rows. */
+  private readonly useCopy = true;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: KeysService,
@@ -87,12 +102,11 @@ export class JournalVerification {
     // The next page is read while this one is checked, so database and hashing overlap.
     let page = this.page(chain, 0);
     for (;;) {
-      const { rows, checkpoints } = await page;
-      const last = rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : null;
+      const { size, lastSeq: last, entry: entryAt, checkpoints } = await page;
       if (last !== null) page = this.page(chain, last);
       let next = 0;
-      for (const row of rows) {
-        const entry = sealedEntryOfArray(row);
+      for (let index = 0; index < size; index++) {
+        const entry = entryAt(index);
         const broken = verifier.entry(entry);
         if (broken) return this.settle(page, broken, last);
         while (next < checkpoints.length && checkpoints[next]!.seq <= entry.seq) {
@@ -111,31 +125,60 @@ export class JournalVerification {
     return result;
   }
 
-  /** Entries after `after` (one page) and the checkpoints up to the page's last seq (all remaining ones on the last page). */
   /**
    * One page: entries after `after`, and the checkpoints up to the page's last
    * seq (all remaining ones on the last page), read in one short transaction
    * (one consistent snapshot; and the embedded database keeps a connection's
-   * statements together only inside a transaction). Rows come straight
-   * through the driver as arrays: parsing is most of the cost of reading
-   * millions of rows.
+   * statements together only inside a transaction). Entries come through
+   * `COPY (SELECT …) TO STDOUT` as text lines parsed here (journal.copy.ts):
+   * the driver's per-row parsing was half the cost of verifying millions of
+   * rows. The driver path (rows as arrays) stays for `useCopy = false`.
    */
-  private page(chain: string, after: number): Promise<{ rows: unknown[][]; checkpoints: JournalCheckpoint[] }> {
+  private page(chain: string, after: number): Promise<Page> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const client = (await manager.queryRunner!.connect()) as PoolClient;
-      const { rows } = await client.query<unknown[]>({
-        text: `SELECT ${SEALED_COLUMNS.join(', ')} FROM journal_entries WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
-        values: [chain, after],
-        rowMode: 'array',
-      });
-      const upTo = rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : Number.MAX_SAFE_INTEGER;
+      let page: Omit<Page, 'checkpoints'>;
+      if (this.useCopy) {
+        const lines = await this.copyPage(client, chain, after);
+        page = {
+          size: lines.length,
+          lastSeq: lines.length === COPY_PAGE ? seqOfCopyLine(lines[lines.length - 1]!) : null,
+          entry: (index) => sealedEntryOfCopyLine(lines[index]!),
+        };
+      } else {
+        const { rows } = await client.query<unknown[]>({
+          text: `SELECT ${SEALED_COLUMNS.join(', ')} FROM journal_entries WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
+          values: [chain, after],
+          rowMode: 'array',
+        });
+        page = {
+          size: rows.length,
+          lastSeq: rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : null,
+          entry: (index) => sealedEntryOfArray(rows[index]!),
+        };
+      }
       const checkpoints: CheckpointRow[] = await manager.query(
         `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints
           WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
-        [chain, after, upTo],
+        [chain, after, page.lastSeq ?? Number.MAX_SAFE_INTEGER],
       );
-      return { rows, checkpoints: checkpoints.map(checkpointOf) };
+      return { ...page, checkpoints: checkpoints.map(checkpointOf) };
     });
+  }
+
+  /**
+   * One page of entries through `COPY (SELECT …) TO STDOUT`, as text lines.
+   * COPY takes no parameters: the chain is written as a literal by the
+   * driver's own quoting and `after` is an integer.
+   */
+  private async copyPage(client: PoolClient, chain: string, after: number): Promise<string[]> {
+    if (!Number.isSafeInteger(after)) throw new Error('journal page key is not an integer');
+    const sql =
+      `COPY (SELECT ${COPY_COLUMNS.join(', ')} FROM journal_entries` +
+      ` WHERE chain = ${client.escapeLiteral(chain)} AND seq > ${after} ORDER BY seq LIMIT ${COPY_PAGE}) TO STDOUT`;
+    const chunks: Buffer[] = [];
+    for await (const chunk of client.query(copyTo(sql))) chunks.push(chunk as Buffer);
+    return copyLines(chunks);
   }
 
   private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -120,6 +120,33 @@ describe('journal: verification finds what was changed behind its back', () => {
     expect(report.broken!.message).toMatch(/checkpoint hash [0-9a-f]{64} differs from the entry's hash/);
   });
 
+  it('reads back values with escapes, control characters, non-ASCII and sub-millisecond times as the hash saw them', async () => {
+    const chain = await chainOf(2, false);
+    const [row] = await sealedRows(dataSource, chain);
+    const forged = {
+      ...row!,
+      user_agent: 'tab\there\nnew line\r \\N \\ "quoted" é € 😀 \u0001 \u2028 \\t',
+      request_id: '\\N',
+      demarche: '',
+      details: { method: 'a\tb', nested: { z: [1e21, 0.1, -2.5e-7, true, null], é: '\\', a: {} }, '': 'x\ny' },
+    };
+    const hash = chainHash(row!.prev_hash, entryOf(forged, 1));
+    const [second] = (await sealedRows(dataSource, chain)).slice(1);
+    const secondHash = chainHash(hash, entryOf(second!, 2));
+    await tamper(
+      `UPDATE journal_entries SET user_agent = $2, request_id = $3, demarche = $4, details = $5, hash = $6,
+              at = date_trunc('milliseconds', at) + interval '999 microseconds' WHERE id = $1`,
+      [row!.id, forged.user_agent, forged.request_id, forged.demarche, JSON.stringify(forged.details), hash],
+    );
+    await tamper(`UPDATE journal_entries SET prev_hash = $2, hash = $3 WHERE id = $1`, [second!.id, hash, secondHash]);
+    expect(await journal.verify({ chain })).toMatchObject({ ok: true, entries: 2, broken: null });
+    await tamper(`UPDATE journal_entries SET user_agent = $2 WHERE id = $1`, [row!.id, `${forged.user_agent}\t`]);
+    const report = await journal.verify({ chain });
+    tampered.push(chain);
+    expect(report.broken).toMatchObject({ chain, seq: 1 });
+    expect(report.broken!.message).toMatch(/content does not match its hash/);
+  });
+
   it('reports a forged checkpoint signature', async () => {
     const chain = await chainOf(3, false);
     tampered.push(chain);
