@@ -9,6 +9,7 @@ import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
+import { SupervisionModule } from './supervision/supervision.module.js';
 import { WebModule } from './web/web.module.js';
 
 /** The whole service, built for one configuration and one database URL. */
@@ -31,6 +32,7 @@ export class AppModule {
         WebModule,
         StructuresModule,
         AidantsModule,
+        SupervisionModule,
       ],
     };
   }

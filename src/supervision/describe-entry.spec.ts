@@ -84,6 +84,12 @@ describe('describeEntry', () => {
     expect(describeEntry(entry('aidant.signed_in', {}, { actor }), names)).toBe(`Le 12/03/2027 à 10:14, ${phrase} s’est connecté(e)`);
   });
 
+  it('names a partner by its id when its name is unknown', () => {
+    expect(describeEntry(entry('autorisation.used', {}, { demarche: 'logement' }), { ...names, partners: new Map() })).toBe(
+      'Le 12/03/2027 à 10:14, Marie Curie a agi pour Jean Dupont (démarche Logement) sur le service partenaire p1',
+    );
+  });
+
   it('says so neutrally when names are missing', () => {
     expect(describeEntry(entry('mandate.created', { demarches: ['logement'], duration: 'court' }))).toBe(
       'Le 12/03/2027 à 10:14, un aidant a ouvert un mandat Logement d’un jour pour un usager',

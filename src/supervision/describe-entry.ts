@@ -171,7 +171,7 @@ export function describeEntry(entry: Entry, names: EntryNames = {}): string {
     who: actorPhrase(entry, names),
     aidant: nameOf(names.aidants, entry.subjects.aidantId, 'un aidant'),
     usager: nameOf(names.usagers, entry.subjects.usagerId, 'un usager'),
-    partner: nameOf(names.partners, entry.subjects.partnerId, 'un service partenaire'),
+    partner: nameOf(names.partners, entry.subjects.partnerId, entry.subjects.partnerId ? `le service partenaire ${entry.subjects.partnerId}` : 'un service partenaire'),
     demarche: demarcheLabelOf(entry.demarche) || 'non précisée',
     d: details,
   };

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { AidantsModule } from '../aidants/aidants.module.js';
+import { KeysModule } from '../keys/keys.module.js';
+import { ChainVerificationService } from './chain-verification.service.js';
+import { DashboardService } from './dashboard.service.js';
+import { EntryNamesService } from './entry-names.js';
+import { JournalExportService } from './journal-export.service.js';
+import { SupervisionController } from './supervision.controller.js';
+import { SupervisionJournalService } from './supervision-journal.service.js';
+
+/**
+ * Supervision (docs/supervision.md): the référent's dashboard, journal
+ * search, exports and verification of the structure's chain, and the
+ * usager's view of the entries about them.
+ */
+@Module({
+  imports: [AidantsModule, KeysModule],
+  controllers: [SupervisionController],
+  providers: [EntryNamesService, SupervisionJournalService, JournalExportService, ChainVerificationService, DashboardService],
+})
+export class SupervisionModule {}

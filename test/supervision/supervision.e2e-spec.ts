@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JWK } from 'jose';
+import { DataSource } from 'typeorm';
+import { ManualClock } from '../../src/clock/clock.js';
+import { verifyExportLines } from '../../src/journal/journal.export-format.js';
+import type { JournalAction } from '../../src/journal/journal.actions.js';
+import type { JournalEvent } from '../../src/journal/journal.types.js';
+import { monthLabel } from '../../src/supervision/usage-chart.js';
+import { ChainVerificationService } from '../../src/supervision/chain-verification.service.js';
+import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { appendHistory, chainRows, tamper } from './support.js';
+
+const USAGER = randomUUID();
+const MANDATE = randomUUID();
+
+describe('supervision: dashboard, journal search, exports, verification', () => {
+  // Journal times are database times: the clock starts at the real time.
+  const clock = new ManualClock(new Date());
+  let t: TestApp;
+  let vesoul: string;
+  let gray: string;
+  let marie: string;
+  let karim: string;
+  let referente: ReturnType<typeof browser>;
+  let thomasAgent: ReturnType<typeof browser>;
+
+  async function signedIn(email: string) {
+    clock.advance(30_000);
+    const agent = browser(t);
+    expect((await signIn(agent, clock, email)).status).toBe(303);
+    return agent;
+  }
+
+  /** Sequence numbers shown in a search page, in order. */
+  function seqsOf(html: string): number[] {
+    return [...html.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]));
+  }
+
+  function nextLinkOf(html: string): string | null {
+    const match = /id="next-page" href="([^"]+)"/.exec(html);
+    return match ? match[1]!.replaceAll('&amp;', '&') : null;
+  }
+
+  async function allSeqs(agent: ReturnType<typeof browser>, path: string): Promise<number[][]> {
+    const pages: number[][] = [];
+    let next: string | null = path;
+    while (next) {
+      const res = await agent.get(next).expect(200);
+      pages.push(seqsOf(res.text));
+      next = nextLinkOf(res.text);
+    }
+    return pages;
+  }
+
+  async function jwks(): Promise<JWK[]> {
+    return ((await (await fetch(`${t.url}/.well-known/procuration/jwks.json`)).json()) as { keys: JWK[] }).keys;
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true' }, { clock });
+    vesoul = (await seedStructure(t, 'Médiathèque de Vesoul', '21700550300016')).id;
+    gray = (await seedStructure(t, 'France Services de Gray', '21700294000013')).id;
+    await seedAidant(t, { email: 'referente@vesoul.test', givenName: 'Hélène', familyName: 'Boucher', memberships: [{ structureId: vesoul, roles: ['referent'] }] });
+    marie = await seedAidant(t, { email: 'marie@vesoul.test', givenName: 'Marie', familyName: 'Curie', memberships: [{ structureId: vesoul, roles: ['aidant'] }] });
+    karim = await seedAidant(t, { email: 'karim@vesoul.test', givenName: 'Karim', familyName: 'Benali', memberships: [{ structureId: vesoul, roles: ['aidant'] }] });
+    await seedAidant(t, { email: 'thomas@gray.test', givenName: 'Thomas', memberships: [{ structureId: gray, roles: ['aidant', 'referent'] }] });
+    const uses = (i: number): JournalEvent<JournalAction> => ({
+      action: 'autorisation.used' as JournalAction,
+      structureId: vesoul,
+      actor: { type: 'aidant', id: i % 2 === 0 ? marie : karim },
+      subjects: { usagerId: USAGER, mandateId: MANDATE, aidantId: i % 2 === 0 ? marie : karim, partnerId: i % 3 === 0 ? 'caf-demo' : 'impots-demo' },
+      demarche: i % 3 === 0 ? 'social' : 'logement',
+      request: { ip: i === 0 ? '=HYPERLINK("http://evil.test")' : '192.0.2.7', userAgent: 'jest', requestId: `req-${i}` },
+      details: {} as never,
+    });
+    await appendHistory(t, [
+      ...Array.from({ length: 12 }, (_, i) => uses(i)),
+      { action: 'aidant.suspended', structureId: gray, actor: { type: 'operator', id: null }, subjects: { aidantId: randomUUID() }, details: {} },
+    ]);
+    referente = await signedIn('referente@vesoul.test');
+    thomasAgent = await signedIn('thomas@gray.test');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each(['/structure', '/structure/journal', '/structure/journal/export?format=csv', '/structure/journal/verification'])(
+    '%s is refused to visitors (401) and to aidants who are not référents (403)',
+    async (path) => {
+      await browser(t).get(path).expect(401);
+      const aidant = await signedIn('karim@vesoul.test');
+      await aidant.get(path).expect(403);
+    },
+  );
+
+  it('shows the dashboard: aidants with last activity, uses per démarche as an SVG chart, partners used', async () => {
+    const res = await referente.get('/structure').expect(200);
+    expect(res.text).toContain('Marie Curie');
+    expect(res.text).toMatch(/id="aidant-counts"><strong>3<\/strong> actifs/);
+    expect(res.text).toContain('12 utilisations sur les 12 derniers mois');
+    expect(res.text).toContain('<svg');
+    expect(res.text).toContain(`<title>Logement, ${monthLabel(new Date().toISOString().slice(0, 7))} : 8</title>`);
+    expect(res.text).toContain('caf-demo');
+    expect(res.text).toContain('impots-demo');
+    const svg = /<svg[\s\S]*<\/svg>/.exec(res.text)![0];
+    expect(svg).not.toMatch(/style|<script|on[a-z]+=/i);
+  });
+
+  it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {
+    const all = (await chainRows(t, vesoul)).map((r) => Number(r.seq));
+    const first = await referente.get('/structure/journal').expect(200);
+    expect(seqsOf(first.text)).toEqual(all);
+    expect(first.text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur le service partenaire caf-demo');
+    // Pages of 5; entries appended meanwhile do not shift later pages.
+    const page1 = await referente.get('/structure/journal?taille=5').expect(200);
+    await appendHistory(t, [{ action: 'aidant.reactivated', structureId: vesoul, actor: { type: 'operator', id: null }, subjects: { aidantId: karim }, details: {} }]);
+    const rest = await allSeqs(referente, nextLinkOf(page1.text)!);
+    expect([...seqsOf(page1.text), ...rest.flat()]).toEqual(all);
+    expect(rest.every((p) => p.length <= 5)).toBe(true);
+  });
+
+  it.each<[string, string, (seqs: number[], rows: Array<{ seq: string; action: string }>) => void]>([
+    ['action', 'action=aidant.reactivated', (seqs) => expect(seqs).toHaveLength(1)],
+    ['démarche', 'demarche=social', (seqs) => expect(seqs).toHaveLength(4)],
+    ['partner', 'partenaire=caf-demo', (seqs) => expect(seqs).toHaveLength(4)],
+    ['mandate', `mandat=${MANDATE}`, (seqs) => expect(seqs).toHaveLength(12)],
+    ['usager id', `usager=${USAGER}`, (seqs) => expect(seqs).toHaveLength(12)],
+    ['period in the future', 'du=2999-01-01', (seqs) => expect(seqs).toEqual([])],
+    ['démarche and partner', 'demarche=logement&partenaire=caf-demo', (seqs) => expect(seqs).toEqual([])],
+  ])('filters by %s', async (_name, query, check) => {
+    const res = await referente.get(`/structure/journal?${query}`).expect(200);
+    check(seqsOf(res.text), await chainRows(t, vesoul));
+  });
+
+  it('filters by aidant (who acted)', async () => {
+    const uses = await referente.get(`/structure/journal?aidant=${karim}&action=autorisation.used`).expect(200);
+    expect(seqsOf(uses.text)).toHaveLength(6);
+    const all = await referente.get(`/structure/journal?aidant=${karim}`).expect(200);
+    const sentences = [...all.text.matchAll(/<td>(Le [^<]+)<\/td>/g)].map((m) => m[1]!);
+    expect(sentences.length).toBeGreaterThan(6);
+    expect(sentences.every((s) => /^Le .+, Karim Benali /.test(s))).toBe(true);
+  });
+
+  it.each<[string, string, string]>([
+    ['an invalid date', 'du=2027-02-30', 'Saisissez une date de début valide'],
+    ['a reversed period', 'du=2027-03-12&au=2027-03-01', 'La date de fin doit être'],
+    ['an unknown action', 'action=mandate.teleported', 'Choisissez une action dans la liste.'],
+    ['an unknown démarche', 'demarche=impots', 'Choisissez une démarche dans la liste.'],
+    ['an oversized page', 'taille=100000', 'Choisissez entre 1 et 200 entrées par page.'],
+    ['an injection attempt', `partenaire=${encodeURIComponent("x' OR 1=1 --")}`, 'L’identifiant du service partenaire'],
+    ['another structure’s aidant', `aidant=${randomUUID()}`, 'Choisissez un aidant de votre structure'],
+    ['a forged page cursor', 'apres=bm90LWEtY3Vyc29y', 'Le lien vers la page suivante du journal est invalide.'],
+  ])('refuses %s with a French message bound to the field (400)', async (_name, query, message) => {
+    const res = await referente.get(`/structure/journal?${query}`).expect(400);
+    expect(res.text).toContain(message);
+    expect(res.text).toMatch(/fr-(input|select)-group--error|fr-alert--error|fr-error-text/);
+  });
+
+  it('shows one entry with its raw fields and hash; another structure’s entries are not found', async () => {
+    const [latest] = await chainRows(t, vesoul);
+    const res = await referente.get(`/structure/journal/${vesoul}/${latest!.seq}`).expect(200);
+    expect(res.text).toMatch(/id="hash">[0-9a-f]{64}</);
+    expect(res.text).toContain('a réactivé Karim Benali dans la structure');
+    await referente.get(`/structure/journal/${gray}/1`).expect(404);
+    await referente.get(`/structure/journal/${vesoul}/999999`).expect(404);
+    await referente.get(`/structure/journal/${vesoul}/abc`).expect(404);
+    await thomasAgent.get(`/structure/journal/${vesoul}/1`).expect(404);
+  });
+
+  it('keeps each structure to its own journal', async () => {
+    const res = await thomasAgent.get('/structure/journal').expect(200);
+    expect(res.text).not.toContain('caf-demo');
+    expect(seqsOf(res.text).length).toBeGreaterThan(0);
+  });
+
+  it('exports CSV for spreadsheets: BOM, semicolons, formulas neutralised, and journals the export', async () => {
+    const res = await referente.get('/structure/journal/export?format=csv&demarche=social').buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
+    }).expect(200);
+    const text = res.body as string;
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(text.startsWith('\uFEFFseq;date;action;description;')).toBe(true);
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(1 + 4);
+    expect(text).toContain(`;"'=HYPERLINK(""http://evil.test"")";`);
+    expect(text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur le service partenaire caf-demo');
+    const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
+    expect(recorded!.details).toEqual({ chain: vesoul, format: 'csv', filters: { demarche: 'social' }, rows: 4, complete: true });
+  });
+
+  it('exports the whole chain as JSON Lines that verify offline with the published keys', async () => {
+    const res = await referente.get('/structure/journal/export?format=jsonl').expect(200);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="journal-[0-9a-f-]+-\d{4}-\d{2}-\d{2}\.jsonl"/);
+    const lines = res.text.trimEnd().split('\n');
+    async function* iterate() {
+      yield* lines;
+    }
+    const report = await verifyExportLines(iterate(), await jwks());
+    expect(report).toMatchObject({ ok: true, chain: vesoul, error: null });
+    expect(report.entries).toBeGreaterThanOrEqual(14);
+    const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
+    expect(recorded!.details).toEqual({ chain: vesoul, format: 'jsonl', rows: report.entries, complete: true });
+    // A filtered export is an extract: the offline check says entries are missing.
+    const extract = await referente.get('/structure/journal/export?format=jsonl&partenaire=caf-demo').expect(200);
+    const records = extract.text.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; partnerId?: string; subjects?: { partnerId: string } });
+    expect(records.filter((r) => r.type === 'entry').every((r) => r.subjects!.partnerId === 'caf-demo')).toBe(true);
+    async function* extractLines() {
+      yield* extract.text.trimEnd().split('\n');
+    }
+    expect((await verifyExportLines(extractLines(), await jwks())).ok).toBe(false);
+  });
+
+  it('refuses an unknown export format', async () => {
+    const res = await referente.get('/structure/journal/export?format=xlsx').expect(400);
+    expect(res.text).toContain('Choisissez le format de l’export');
+  });
+
+  it('records the partial count of an export the client interrupts, without a server error', async () => {
+    // Enough rows that the response cannot be buffered whole before the client leaves.
+    await t.app.get(DataSource).query(
+      `INSERT INTO journal_pending (id, chain, action, actor_type, actor_id, details)
+       SELECT gen_random_uuid(), $1, 'aidant.signed_in', 'system', NULL, '{"method":"password+totp"}'::jsonb FROM generate_series(1, 20000)`,
+      [gray],
+    );
+    clock.advance(30_000);
+    const signedIn = await signIn(browser(t), clock, 'thomas@gray.test');
+    const cookie = (signedIn.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    await new Promise<void>((resolve, reject) => {
+      const url = new URL(`${t.url}/structure/journal/export?format=jsonl`);
+      const req = httpRequest(url, { headers: { cookie } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e)));
+      req.end();
+    });
+    let recorded: { details: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 50 && !recorded; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      recorded = (await chainRows(t, gray)).find((r) => r.action === 'journal.exported');
+    }
+    expect(recorded!.details).toMatchObject({ chain: gray, format: 'jsonl', complete: false });
+    expect(recorded!.details.rows).toBeLessThan(20000);
+    await browser(t).get('/health').expect(200);
+  });
+
+  it('verifies the chain in the background up to a fixed seq, journals it, then detects tampering', async () => {
+    const start = await referente.get('/structure/journal/verification').expect(200);
+    expect(start.text).toContain('npm run journal:verify-file -- journal-');
+    expect(start.text).toContain('/.well-known/procuration/jwks.json');
+    await postVerification();
+    await t.app.get(ChainVerificationService).done;
+    const done = await referente.get('/structure/journal/verification').expect(200);
+    expect(done.text).toContain('data-state="ok"');
+    const head = Number((await chainRows(t, vesoul)).find((r) => r.action !== 'journal.verified')!.seq);
+    expect(done.text).toContain(`Les entrées n° 1 à ${head} ont été vérifiées`);
+    const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.verified');
+    expect(recorded!.details).toMatchObject({ chain: vesoul, ok: true, upToSeq: head, brokenAtSeq: null });
+
+    await tamper(t, `UPDATE journal_entries SET demarche = 'argent' WHERE chain = $1 AND seq = 3`, [vesoul]);
+    await postVerification();
+    await t.app.get(ChainVerificationService).done;
+    const broken = await referente.get('/structure/journal/verification').expect(200);
+    expect(broken.text).toContain('data-state="broken"');
+    expect(broken.text).toContain('Anomalie détectée à l’entrée n° 3');
+  });
+
+  async function postVerification() {
+    const page = await referente.get('/structure/journal/verification');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    await referente.post('/structure/journal/verification').type('form').send({ _csrf: csrf }).expect(303);
+  }
+});
