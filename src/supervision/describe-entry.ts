@@ -79,6 +79,10 @@ const REVOCATION_REASONS: Record<string, string> = {
   expired: 'arrivée à échéance',
 };
 
+const MANDATE_STATUS: Record<string, string> = { live: 'en cours', expired: 'expiré', revoked: 'révoqué' };
+const BY: Record<string, string> = { aidant: 'un aidant', referent: 'un référent', usager: 'l’usager' };
+const byPhrase = (d: Record<string, unknown>) => (BY[text(d.by)] && d.by !== 'aidant' ? ` (à la demande de ${BY[text(d.by)]})` : '');
+
 /** Days of a mandate from its details, whatever name its module gives the field. */
 function mandateDays(d: Record<string, unknown>): string {
   const days = typeof d.durationDays === 'number' ? d.durationDays : typeof d.days === 'number' ? d.days : null;
@@ -130,12 +134,17 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'usager.signed_out': ({ usager }) => `${usager} s’est déconnecté(e)`,
   'usager.identity_updated': ({ usager }) => `l’identité de ${usager} a été mise à jour depuis FranceConnect`,
   'usager.created': ({ usager }) => `${usager} a été enregistré(e) depuis FranceConnect`,
+  'mandate.started': ({ who, d }) => `${who} a commencé l’ouverture d’un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)}`,
   'mandate.created': ({ who, usager, d }) => `${who} a ouvert un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)} pour ${usager}`,
-  'mandate.renewed': ({ who, usager, d }) => `${who} a renouvelé un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)} pour ${usager}`,
-  'mandate.revoked': ({ who, usager }) => `${who} a révoqué le mandat de ${usager}`,
-  'mandate.attestation_printed': ({ who, usager }) => `${who} a imprimé l’attestation du mandat de ${usager}`,
+  'mandate.renewed': ({ who, usager }) => `${who} a renouvelé le mandat de ${usager}`,
+  'mandate.revoked': ({ who, usager, d }) => `${who} a révoqué le mandat de ${usager}${byPhrase(d)}`,
+  'mandate.expired': ({ usager }) => `le mandat de ${usager} est arrivé à échéance`,
+  'autorisation.created': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été créée`,
+  'autorisation.superseded': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été remplacée par un nouveau mandat`,
   'autorisation.revoked': ({ who, usager, demarche, d }) =>
     `${who} a révoqué l’autorisation ${demarche} de ${usager}${d.reason && REVOCATION_REASONS[text(d.reason)] ? ` (${REVOCATION_REASONS[text(d.reason)]})` : ''}`,
+  'attestation.issued': ({ who, usager, d }) => `${who} a émis l’attestation ${d.kind === 'revocation' ? 'de révocation du mandat' : 'du mandat'} de ${usager}`,
+  'attestation.verified': ({ usager, d }) => `l’attestation du mandat de ${usager} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
   'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} (démarche ${demarche}) sur ${partner}`,
   'partner.registered': ({ who, partner }) => `${who} a enregistré le service partenaire ${partner}`,
 };

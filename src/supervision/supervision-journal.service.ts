@@ -6,7 +6,7 @@ import { DEMARCHES } from '../demarches/demarches.js';
 import { JournalQueries } from '../journal/journal.queries.js';
 import { chainOf } from '../journal/journal.service.js';
 import type { SealedJournalEntry } from '../journal/journal.types.js';
-import { NotFoundError } from '../shared/domain-error.js';
+import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import { describeEntry, DESCRIBED_ACTIONS, frenchDateTime, type EntryNames } from './describe-entry.js';
 import { EntryNamesService, type MemberName } from './entry-names.js';
 import { parseJournalSearch, searchQuery, type JournalSearch } from './journal-search.js';
@@ -42,6 +42,7 @@ export class SupervisionJournalService {
 
   async search(actor: AidantActor, structureId: string, query: unknown, after: string | null) {
     const { search, choices } = await this.parse(actor, structureId, query);
+    requireUsagerResolved(search);
     const manager = this.dataSource.manager;
     const page = await this.queries.find(manager, { ...search.filter, chain: chainOf(structureId) }, { limit: search.limit, after });
     const names = await this.names.forEntries(manager, structureId, page.entries, choices.members);
@@ -63,6 +64,13 @@ export class SupervisionJournalService {
     if (!entry) throw new NotFoundError('Cette entrée n’existe pas dans le journal de votre structure.', 'journal entry not found');
     const names = await this.names.forEntries(manager, structureId, [entry]);
     return { entry: rowOf(entry, names), raw: JSON.stringify(entry, null, 2) };
+  }
+}
+
+/** Until usagers can be found by name, a name search is refused rather than silently ignored. */
+export function requireUsagerResolved(search: JournalSearch): void {
+  if (search.usagerName !== null) {
+    throw new ValidationError({ usager: 'La recherche par nom n’est pas encore disponible : saisissez l’identifiant de l’usager.' }, 'usager name search unavailable');
   }
 }
 

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AidantsModule } from '../aidants/aidants.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { StructuresModule } from '../structures/structures.module.js';
 import { ChainVerificationService } from './chain-verification.service.js';
 import { DashboardService } from './dashboard.service.js';
 import { EntryNamesService } from './entry-names.js';
 import { JournalExportService } from './journal-export.service.js';
 import { SupervisionController } from './supervision.controller.js';
 import { SupervisionJournalService } from './supervision-journal.service.js';
+import { UsagerJournalService } from './usager-journal.service.js';
 
 /**
  * Supervision (docs/supervision.md): the référent's dashboard, journal
@@ -14,8 +16,8 @@ import { SupervisionJournalService } from './supervision-journal.service.js';
  * usager's view of the entries about them.
  */
 @Module({
-  imports: [AidantsModule, KeysModule],
+  imports: [AidantsModule, KeysModule, StructuresModule],
   controllers: [SupervisionController],
-  providers: [EntryNamesService, SupervisionJournalService, JournalExportService, ChainVerificationService, DashboardService],
+  providers: [UsagerJournalService, EntryNamesService, SupervisionJournalService, JournalExportService, ChainVerificationService, DashboardService],
 })
 export class SupervisionModule {}

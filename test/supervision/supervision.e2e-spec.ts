@@ -8,6 +8,7 @@ import { verifyExportLines } from '../../src/journal/journal.export-format.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import type { JournalEvent } from '../../src/journal/journal.types.js';
 import { monthLabel } from '../../src/supervision/usage-chart.js';
+import { UsagerJournalService } from '../../src/supervision/usager-journal.service.js';
 import { ChainVerificationService } from '../../src/supervision/chain-verification.service.js';
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -213,6 +214,27 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
       yield* extract.text.trimEnd().split('\n');
     }
     expect((await verifyExportLines(extractLines(), await jwks())).ok).toBe(false);
+  });
+
+  it('shows the usager every entry about them in plain French, and lets them download it', async () => {
+    const other = randomUUID();
+    await appendHistory(t, [
+      { action: 'autorisation.used' as JournalAction, structureId: gray, actor: { type: 'system', id: null }, subjects: { usagerId: other }, demarche: 'famille', details: {} as never },
+    ]);
+    const service = t.app.get(UsagerJournalService);
+    const page = await service.page({ id: USAGER, name: 'Jean Dupont' }, null);
+    expect(page.entries).toHaveLength(12);
+    expect(page.entries[0]).toMatchObject({ aidant: expect.stringMatching(/Marie Curie|Karim Benali/), structure: 'Médiathèque de Vesoul', action: 'autorisation.used' });
+    expect(page.entries.map((e) => e.sentence)).toContain(
+      page.entries.find((e) => e.partner === 'caf-demo' && e.aidant === 'Marie Curie')!.sentence,
+    );
+    expect(page.entries.every((e) => / a agi pour Jean Dupont \(démarche (Logement|Social – Santé)\) sur le service partenaire /.test(e.sentence))).toBe(true);
+    let json = '';
+    for await (const chunk of service.download({ id: USAGER, name: 'Jean Dupont' })) json += chunk;
+    const document = JSON.parse(json) as { usager: string; entries: Array<{ entry: { subjects: { usagerId: string } } }> };
+    expect(document.usager).toBe(USAGER);
+    expect(document.entries).toHaveLength(12);
+    expect(document.entries.every((e) => e.entry.subjects.usagerId === USAGER)).toBe(true);
   });
 
   it('refuses an unknown export format', async () => {
