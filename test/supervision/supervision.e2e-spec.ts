@@ -57,7 +57,9 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   }
 
   async function jwks(): Promise<JWK[]> {
-    return ((await (await fetch(`${t.url}/.well-known/procuration/jwks.json`)).json()) as { keys: JWK[] }).keys;
+    const res = await browser(t).get('/.well-known/procuration/jwks.json');
+    expect([res.status, res.headers['content-type']]).toEqual([200, expect.stringContaining('application/jwk-set+json')]);
+    return (JSON.parse(res.text) as { keys: JWK[] }).keys;
   }
 
   beforeAll(async () => {

@@ -22,7 +22,10 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { createApp, type RunningApp } from '../../app.factory.js';
 import { TransactionRunner } from '../../database/transaction-runner.js';
+import type { AidantActor } from '../../aidants/aidant-actor.js';
 import { KnownAccounts } from '../../seed/accounts.js';
+import { DashboardService } from '../dashboard.service.js';
+import { SupervisionJournalService } from '../supervision-journal.service.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -95,6 +98,17 @@ async function timedGets(base: string, path: string, cookie: string, runs: numbe
     const res = await fetch(`${base}${path}`, { headers: { cookie } });
     await res.text();
     if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+    if (i >= 5) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`;
+}
+
+async function timedCalls(call: () => Promise<unknown>, runs: number): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const t0 = performance.now();
+    await call();
     if (i >= 5) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -203,6 +217,23 @@ async function main() {
     }
     out(`search, 100th page: ${await timedGets(base, page, cookie, RUNS)}`);
     out(`dashboard (/structure): ${await timedGets(base, '/structure', cookie, RUNS)}`);
+
+    // The same questions asked of the services directly: database and shaping, without HTTP, session and template.
+    const actor: AidantActor = {
+      aidantId: aidants[0]!, structureId: structure.id, structureName: structure.name, roles: ['aidant', 'referent'],
+      canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(),
+    };
+    const journal = running.app.get(SupervisionJournalService);
+    const query = { action: 'autorisation.used', demarche: 'logement', taille: '50' };
+    out(`service search, first page: ${await timedCalls(() => journal.search(actor, structure.id, query, null), RUNS)}`);
+    let cursor: string | null = null;
+    for (let i = 1; i < 100; i++) {
+      const next = await journal.search(actor, structure.id, query, cursor);
+      cursor = /apres=([^&]+)/.exec(next.nextLink ?? '')?.[1] ?? null;
+    }
+    out(`service search, 100th page: ${await timedCalls(() => journal.search(actor, structure.id, query, decodeURIComponent(cursor!)), RUNS)}`);
+    const dashboard = running.app.get(DashboardService);
+    out(`service dashboard: ${await timedCalls(() => dashboard.overview(actor, structure.id), RUNS)}`);
     const [{ rows }]: { rows: string }[] = await dataSource.query(`SELECT count(*) AS rows FROM journal_entries WHERE chain = $1`, [structure.id]);
     out(`export ${await exportThroughput(base, cookie, 'csv', Number(rows))}`);
     out(`export ${await exportThroughput(base, cookie, 'jsonl', Number(rows) + 1)}`);
