@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { loggerParams } from './logging.js';
+import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { SupervisionModule } from './supervision/supervision.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         WebModule,
         StructuresModule,
         AidantsModule,
+        MandatesModule,
         SupervisionModule,
       ],
     };

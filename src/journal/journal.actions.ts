@@ -39,6 +39,18 @@ export interface JournalActionDetails {
   'structure.created': { name: string; siret: string; type: string; allowedDemarches: string[] };
   'structure.demarches_restricted': { before: string[]; after: string[] };
 
+  // mandates
+  'mandate.started': { demarches: string[]; duration: string };
+  'mandate.created': { demarches: string[]; duration: string; expiresAt: string; consentId: string; consent: 'franceconnect' | 'renewal' };
+  'autorisation.created': { autorisationId: string };
+  'autorisation.superseded': { autorisationId: string; previousMandateId: string; supersededBy: string; lapsed: boolean };
+  'mandate.renewed': { renewedFrom: string; previousConsentId: string; consentId: string };
+  'attestation.issued': { kind: 'mandate' | 'revocation'; kid: string };
+  'attestation.verified': { kind: 'mandate' | 'revocation'; kid: string; status: 'live' | 'expired' | 'revoked' };
+  'autorisation.revoked': { autorisationId: string; by: 'aidant' | 'referent' | 'usager'; reason: string };
+  'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
+  'mandate.expired': { expiresAt: string };
+
   // journal (the optional fields are written by supervision's exports and verifications)
   'journal.exported': {
     chain: string;

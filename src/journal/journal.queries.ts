@@ -167,6 +167,18 @@ export class JournalQueries {
     return rows.map((r) => ({ demarche: r.demarche, month: r.month, count: Number(r.count) }));
   }
 
+  /** How many entries of each of these actions a chain has since `since` (actions without entries count 0). */
+  async countActions(manager: EntityManager, chain: string, actions: readonly string[], since: Date): Promise<Map<string, number>> {
+    const rows: { action: string; count: string }[] = await manager.query(
+      `SELECT action, count(*) AS count FROM journal_entries
+        WHERE chain = $1 AND action = ANY($2::text[]) AND at >= $3 GROUP BY action`,
+      [chain, [...actions], since],
+    );
+    const counts = new Map(actions.map((a) => [a, 0]));
+    for (const r of rows) counts.set(r.action, Number(r.count));
+    return counts;
+  }
+
   /** Partner ids that entries of `action` in a chain name since `since`, with counts and last use. */
   async partnersOf(
     manager: EntityManager,

@@ -5,12 +5,16 @@ import { AidantsService } from '../aidants/aidants.service.js';
 import { requireStructureAccess } from '../aidants/structure-access.js';
 import { Clock } from '../clock/clock.js';
 import { JournalQueries } from '../journal/journal.queries.js';
+import { MandatesService } from '../mandates/mandates.service.js';
 import { chainOf } from '../journal/journal.service.js';
 import { demarcheLabelOf, frenchDateTime } from './describe-entry.js';
 import { monthLabel, usageChartSvg } from './usage-chart.js';
 
 /** The journal action of a partner sign-in on a usager's behalf (written by the provider). */
 export const USE_ACTION = 'autorisation.used';
+
+/** MandatesService.liveOfStructure returns at most this many mandates. */
+const LIVE_LIST_CAP = 500;
 
 /** The last `count` months, oldest first, as `YYYY-MM` (UTC), ending with the month of `now`. */
 export function lastMonths(now: Date, count: number): string[] {
@@ -29,6 +33,7 @@ export class DashboardService {
     private readonly aidants: AidantsService,
     private readonly queries: JournalQueries,
     private readonly clock: Clock,
+    private readonly mandates: MandatesService,
   ) {}
 
   async overview(actor: AidantActor, structureId: string) {
@@ -66,7 +71,7 @@ export class DashboardService {
       structureName: actor.structureName,
       aidants,
       aidantCounts: { active: aidants.filter((a) => a.active).length, suspended: aidants.filter((a) => a.suspended).length },
-      mandates: await this.mandateFigures(structureId),
+      mandates: await this.mandateFigures(structureId, new Date(now.getTime() - 365 * 86_400_000)),
       uses: {
         months: months.map(monthLabel),
         series,
@@ -77,8 +82,20 @@ export class DashboardService {
     };
   }
 
-  // Filled in from the mandates module once it is merged.
-  private async mandateFigures(_structureId: string): Promise<{ live: number; expiringSoon: number; expired: number; revoked: number } | null> {
-    return null;
+  /**
+   * Live and soon-expiring mandates from the mandates module; expirations and
+   * revocations of the last 12 months from the journal, which records each
+   * once (the mandates module lists at most the latest 200 ended mandates).
+   */
+  private async mandateFigures(structureId: string, since: Date) {
+    const manager = this.dataSource.manager;
+    const live = await this.mandates.liveOfStructure(manager, structureId);
+    const ended = await this.queries.countActions(manager, chainOf(structureId), ['mandate.expired', 'mandate.revoked'], since);
+    return {
+      live: live.length >= LIVE_LIST_CAP ? `${LIVE_LIST_CAP} ou plus` : String(live.length),
+      expiringSoon: (await this.mandates.expiringSoon(manager, structureId, 30)).length,
+      expired: ended.get('mandate.expired') ?? 0,
+      revoked: ended.get('mandate.revoked') ?? 0,
+    };
   }
 }

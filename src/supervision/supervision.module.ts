@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AidantsModule } from '../aidants/aidants.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { MandatesModule } from '../mandates/mandates.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
 import { ChainVerificationService } from './chain-verification.service.js';
 import { DashboardService } from './dashboard.service.js';
@@ -16,7 +17,7 @@ import { UsagerJournalService } from './usager-journal.service.js';
  * usager's view of the entries about them.
  */
 @Module({
-  imports: [AidantsModule, KeysModule, StructuresModule],
+  imports: [AidantsModule, KeysModule, StructuresModule, MandatesModule],
   controllers: [SupervisionController],
   providers: [UsagerJournalService, EntryNamesService, SupervisionJournalService, JournalExportService, ChainVerificationService, DashboardService],
 })

@@ -13,6 +13,8 @@ import { ChainVerificationService } from '../../src/supervision/chain-verificati
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendHistory, chainRows, tamper } from './support.js';
+import { openMandate } from '../support/mandates.js';
+import { JournalService } from '../../src/journal/journal.service.js';
 
 const USAGER = randomUUID();
 const MANDATE = randomUUID();
@@ -110,6 +112,19 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(res.text).toContain('impots-demo');
     const svg = /<svg[\s\S]*<\/svg>/.exec(res.text)![0];
     expect(svg).not.toMatch(/style|<script|on[a-z]+=/i);
+  });
+
+  it('counts the structure’s mandates on the dashboard and tells their opening in French', async () => {
+    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: randomUUID(), demarches: ['famille'], duration: 'long' });
+    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: randomUUID(), demarches: ['famille', 'loisirs'], duration: 'court' });
+    await openMandate(t, { aidantId: karim, structureId: gray, usagerId: randomUUID(), demarches: ['famille'], duration: 'long' }).catch(() => undefined);
+    const res = await referente.get('/structure').expect(200);
+    expect(res.text).toContain('<li id="mandates-live"><strong>2</strong> en cours</li>');
+    expect(res.text).toContain('<strong>1</strong> expirent dans les 30 jours');
+    await t.app.get(JournalService).flush();
+    const journal = await referente.get('/structure/journal?action=mandate.created').expect(200);
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour un usager');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour un usager');
   });
 
   it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {

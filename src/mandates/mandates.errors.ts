@@ -1,0 +1,34 @@
+import { DomainError, NotFoundError } from '../shared/domain-error.js';
+
+/** A mandate (or its autorisation) missing, or of another structure or usager: the same answer. */
+export function mandateNotFound(logMessage = 'mandate not found or not accessible'): NotFoundError {
+  return new NotFoundError('Ce mandat n’existe pas ou ne concerne pas votre structure.', logMessage);
+}
+
+/** Revoking something already revoked or expired. */
+export class MandateNotLiveError extends DomainError {
+  readonly code = 'mandate.not_live';
+  readonly status = 409;
+  readonly title = 'Mandat déjà terminé';
+}
+
+/** The recap was submitted without a pending mandate in the session (abandoned, expired or already confirmed). */
+export class NoPendingMandateError extends DomainError {
+  readonly code = 'mandate.no_pending';
+  readonly status = 409;
+  readonly title = 'Aucun mandat en cours de création';
+}
+
+/** The aidant may not open mandates here (référent only, or démarches not allowed). */
+export class MandateForbiddenError extends DomainError {
+  readonly code = 'mandate.forbidden';
+  readonly status = 403;
+  readonly title = 'Action non autorisée';
+}
+
+/** A JWS that does not verify (forged, altered, unknown key, malformed). */
+export class AttestationInvalidError extends DomainError {
+  readonly code = 'attestation.invalid';
+  readonly status = 400;
+  readonly title = 'Attestation non valide';
+}

@@ -1,0 +1,225 @@
+import type { EntityManager } from 'typeorm';
+import { Autorisation, type ClosingReason } from './autorisation.entity.js';
+import { MandateConsent } from './mandate-consent.entity.js';
+import { Mandate, type RevokerType } from './mandate.entity.js';
+import type { Duration } from './mandate-status.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** "Live" in SQL: open autorisation of a mandate that is neither revoked nor past its end (database time). */
+const LIVE = `a.revoked_at IS NULL AND m.revoked_at IS NULL AND m.expires_at > now()`;
+
+export interface LiveAutorisationRow {
+  autorisationId: string;
+  mandateId: string;
+  usagerId: string;
+  demarche: string;
+  expiresAt: Date;
+}
+
+export interface OpenAutorisationRow {
+  id: string;
+  mandateId: string;
+  demarche: string;
+  expiresAt: Date;
+  live: boolean;
+}
+
+/** Queries of mandates, autorisations and consents, named for the question they answer. */
+export const mandatesRepository = {
+  async databaseNow(manager: EntityManager): Promise<Date> {
+    const [row] = await manager.query(`SELECT now() AS now`);
+    return new Date(row.now);
+  },
+
+  async findLiveAutorisations(
+    manager: EntityManager,
+    q: { structureId: string; demarches?: string[]; usagerId?: string },
+  ): Promise<LiveAutorisationRow[]> {
+    if (!isUuid(q.structureId) || (q.usagerId !== undefined && !isUuid(q.usagerId))) return [];
+    const params: unknown[] = [q.structureId];
+    let where = `a.structure_id = $1 AND ${LIVE}`;
+    if (q.demarches) where += ` AND a.demarche = ANY($${params.push(q.demarches)})`;
+    if (q.usagerId) where += ` AND a.usager_id = $${params.push(q.usagerId)}`;
+    const rows: Array<{ id: string; mandate_id: string; usager_id: string; demarche: string; expires_at: Date }> =
+      await manager.query(
+        `SELECT a.id, a.mandate_id, a.usager_id, a.demarche, m.expires_at
+           FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
+          WHERE ${where} ORDER BY m.expires_at, a.demarche`,
+        params,
+      );
+    return rows.map((r) => ({
+      autorisationId: r.id,
+      mandateId: r.mandate_id,
+      usagerId: r.usager_id,
+      demarche: r.demarche,
+      expiresAt: new Date(r.expires_at),
+    }));
+  },
+
+  async isAutorisationLive(manager: EntityManager, mandateId: string, demarche: string): Promise<boolean> {
+    if (!isUuid(mandateId)) return false;
+    const rows = await manager.query(
+      `SELECT 1 FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
+        WHERE a.mandate_id = $1 AND a.demarche = $2 AND ${LIVE}`,
+      [mandateId, demarche],
+    );
+    return rows.length > 0;
+  },
+
+  findMandate(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Mandate | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return manager.findOne(Mandate, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined });
+  },
+
+  findConsent(manager: EntityManager, id: string): Promise<MandateConsent | null> {
+    return manager.findOneBy(MandateConsent, { id });
+  },
+
+  autorisationsOf(manager: EntityManager, mandateIds: string[]): Promise<Autorisation[]> {
+    if (mandateIds.length === 0) return Promise.resolve([]);
+    return manager
+      .createQueryBuilder(Autorisation, 'a')
+      .where('a.mandate_id = ANY(:ids)', { ids: mandateIds })
+      .orderBy('a.created_at')
+      .addOrderBy('a.demarche')
+      .getMany();
+  },
+
+  mandatesOfUsager(manager: EntityManager, usagerId: string): Promise<Mandate[]> {
+    if (!isUuid(usagerId)) return Promise.resolve([]);
+    return manager.find(Mandate, { where: { usagerId }, order: { createdAt: 'DESC' } });
+  },
+
+  /** The structure's mandates still running (not revoked, not past their end), soonest end first. */
+  async liveMandatesOfStructure(manager: EntityManager, structureId: string, usagerIds?: string[]): Promise<Mandate[]> {
+    const qb = manager
+      .createQueryBuilder(Mandate, 'm')
+      .where('m.structure_id = :structureId', { structureId })
+      .andWhere('m.revoked_at IS NULL AND m.expires_at > now()')
+      .orderBy('m.expires_at', 'ASC')
+      .limit(500);
+    if (usagerIds) qb.andWhere('m.usager_id = ANY(:usagerIds)', { usagerIds });
+    return qb.getMany();
+  },
+
+  /** Ended mandates (revoked or expired) of the structure within the last 12 months, newest first. */
+  endedMandatesOfStructure(manager: EntityManager, structureId: string): Promise<Mandate[]> {
+    return manager
+      .createQueryBuilder(Mandate, 'm')
+      .where('m.structure_id = :structureId', { structureId })
+      .andWhere(`(m.revoked_at IS NOT NULL OR m.expires_at <= now())`)
+      .andWhere(`LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at) > now() - interval '365 days'`)
+      .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .limit(200)
+      .getMany();
+  },
+
+  /** Open autorisations of a structure and usager for these démarches, locked for the supersession. */
+  async lockOpenAutorisations(
+    manager: EntityManager,
+    q: { structureId: string; usagerId: string; demarches: string[] },
+  ): Promise<OpenAutorisationRow[]> {
+    const rows: Array<{ id: string; mandate_id: string; demarche: string; expires_at: Date; live: boolean }> =
+      await manager.query(
+        `SELECT a.id, a.mandate_id, a.demarche, m.expires_at, (m.revoked_at IS NULL AND m.expires_at > now()) AS live
+           FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
+          WHERE a.structure_id = $1 AND a.usager_id = $2 AND a.demarche = ANY($3) AND a.revoked_at IS NULL
+          ORDER BY a.id FOR UPDATE OF a`,
+        [q.structureId, q.usagerId, q.demarches],
+      );
+    return rows.map((r) => ({ id: r.id, mandateId: r.mandate_id, demarche: r.demarche, expiresAt: new Date(r.expires_at), live: r.live }));
+  },
+
+  async closeAutorisation(manager: EntityManager, id: string, reason: ClosingReason, supersededBy: string | null = null) {
+    await manager.query(
+      `UPDATE autorisations SET revoked_at = now(), revocation_reason = $2, superseded_by = $3 WHERE id = $1 AND revoked_at IS NULL`,
+      [id, reason, supersededBy],
+    );
+  },
+
+  /** Mandates with no open autorisation left get closed too (all superseded or revoked one by one). */
+  async closeMandatesWithoutOpenAutorisation(
+    manager: EntityManager,
+    mandateIds: string[],
+    by: { type: RevokerType; id: string | null; reason: string },
+  ): Promise<string[]> {
+    if (mandateIds.length === 0) return [];
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
+      `UPDATE mandates m SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4
+        WHERE m.id = ANY($1) AND m.revoked_at IS NULL AND m.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND a.revoked_at IS NULL)
+        RETURNING m.id`,
+      [mandateIds, by.type, by.id, by.reason],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async revokeMandate(manager: EntityManager, id: string, by: { type: RevokerType; id: string | null; reason: string }) {
+    await manager.query(
+      `UPDATE autorisations SET revoked_at = now(), revocation_reason = 'mandate_revoked' WHERE mandate_id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    await manager.query(
+      `UPDATE mandates SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4 WHERE id = $1`,
+      [id, by.type, by.id, by.reason],
+    );
+  },
+
+  async insertConsent(manager: EntityManager, consent: Omit<MandateConsent, 'id'>): Promise<string> {
+    const saved = await manager.save(manager.create(MandateConsent, consent));
+    return saved.id;
+  },
+
+  /** Inserts the mandate at database time with its end computed by the database from the duration. */
+  async insertMandate(
+    manager: EntityManager,
+    m: { structureId: string; usagerId: string; openedBy: string; consentId: string; renewedFrom: string | null; duration: Duration; days: number },
+  ): Promise<Mandate> {
+    const [row] = await manager.query(
+      `INSERT INTO mandates (structure_id, usager_id, opened_by, consent_id, renewed_from, duration, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), now() + interval '24 hours' * $7::int)
+       RETURNING id`,
+      [m.structureId, m.usagerId, m.openedBy, m.consentId, m.renewedFrom, m.duration, m.days],
+    );
+    return (await manager.findOneByOrFail(Mandate, { id: row.id }));
+  },
+
+  async insertAutorisation(manager: EntityManager, a: { mandateId: string; structureId: string; usagerId: string; demarche: string }) {
+    const [row] = await manager.query(
+      `INSERT INTO autorisations (mandate_id, structure_id, usager_id, demarche, created_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`,
+      [a.mandateId, a.structureId, a.usagerId, a.demarche],
+    );
+    return row.id as string;
+  },
+
+  /**
+   * Claims up to `limit` mandates past their end whose expiry is not journaled
+   * yet, skipping rows another instance holds, and marks them in the same
+   * transaction (the caller journals them there).
+   */
+  async claimExpired(manager: EntityManager, limit: number): Promise<Mandate[]> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM mandates
+        WHERE expiry_journaled_at IS NULL AND revoked_at IS NULL AND expires_at <= now()
+        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await manager.query(`UPDATE mandates SET expiry_journaled_at = now() WHERE id = ANY($1)`, [ids]);
+    return manager.createQueryBuilder(Mandate, 'm').where('m.id = ANY(:ids)', { ids }).getMany();
+  },
+
+  /** The structure's mandates ending within `days` days, soonest first. */
+  expiringSoon(manager: EntityManager, structureId: string, days: number): Promise<Mandate[]> {
+    return manager
+      .createQueryBuilder(Mandate, 'm')
+      .where('m.structure_id = :structureId', { structureId })
+      .andWhere(`m.revoked_at IS NULL AND m.expires_at > now() AND m.expires_at <= now() + interval '24 hours' * :days`, { days })
+      .orderBy('m.expires_at', 'ASC')
+      .getMany();
+  },
+};
