@@ -84,6 +84,9 @@ describe('journal queries used by supervision', () => {
       ['p-a', 3],
       ['p-b', 2],
     ]);
+    const counts = await queries.countActions(m, chain, ['autorisation.used', 'aidant.signed_in', 'mandate.expired'], since);
+    expect(Object.fromEntries(counts)).toEqual({ 'autorisation.used': 5, 'aidant.signed_in': 5, 'mandate.expired': 0 });
+    expect((await queries.countActions(m, chain, ['autorisation.used'], new Date(Date.now() + 60_000))).get('autorisation.used')).toBe(0);
     const last = await queries.lastActivity(m, chain, 'aidant', [alice, bob, randomUUID()]);
     expect([...last.keys()].sort()).toEqual([alice, bob].sort());
     const [tenth] = (await queries.bySeq(m, chain, { after: 9, upTo: 10, limit: 1 }));
