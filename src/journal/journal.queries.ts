@@ -13,6 +13,8 @@ export interface JournalFilter {
   action?: string;
   actor?: { type: ActorType; id: string };
   usagerId?: string;
+  /** Any of these usagers (an empty list matches nothing). */
+  usagerIds?: readonly string[];
   mandateId?: string;
   aidantId?: string;
   demarche?: string;
@@ -58,6 +60,7 @@ export class JournalQueries {
     if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
     if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
     if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
+    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
     if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
     if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
     if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
@@ -97,6 +100,7 @@ export class JournalQueries {
     if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
     if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
     if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
+    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
     if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
     if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
     if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
@@ -165,6 +169,15 @@ export class JournalQueries {
       [chain, action, since],
     );
     return rows.map((r) => ({ demarche: r.demarche, month: r.month, count: Number(r.count) }));
+  }
+
+  /** The distinct usagers a chain's entries are about (to find a usager of the structure by name). */
+  async usagerIdsOf(manager: EntityManager, chain: string): Promise<string[]> {
+    const rows: { usager_id: string }[] = await manager.query(
+      `SELECT DISTINCT usager_id FROM journal_entries WHERE chain = $1 AND usager_id IS NOT NULL`,
+      [chain],
+    );
+    return rows.map((r) => r.usager_id);
   }
 
   /** How many entries of each of these actions a chain has since `since` (actions without entries count 0). */
