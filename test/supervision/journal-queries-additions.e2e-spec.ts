@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 /** The query capabilities supervision added to JournalQueries, on a real database. */
 describe('journal queries used by supervision', () => {
   let database: TestDatabase;
+  let parts: ReturnType<typeof createJournal>;
   let dataSource: DataSource;
   const queries = new JournalQueries();
   const chain = randomUUID();
@@ -21,7 +22,8 @@ describe('journal queries used by supervision', () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url, 3)).initialize();
     await dataSource.runMigrations();
-    const { journal, transactions } = createJournal(dataSource, loadConfig({ NODE_ENV: 'test' }));
+    parts = createJournal(dataSource, loadConfig({ NODE_ENV: 'test' }));
+    const { journal, transactions } = parts;
     // 10 entries in `chain`: uses on even seqs (partner p-a on seq 2, 6, 10; p-b otherwise), sign-ins on odd ones.
     for (let i = 1; i <= 10; i++) {
       await transactions.run((m) =>
@@ -52,6 +54,22 @@ describe('journal queries used by supervision', () => {
     expect((await queries.bySeq(m, chain, { after: 4, upTo: 7, limit: 100 })).map((e) => e.seq)).toEqual([5, 6, 7]);
     expect((await queries.bySeq(m, chain, { after: 0, upTo: 10, limit: 100 }, { partnerId: 'p-a' })).map((e) => e.seq)).toEqual([2, 6, 10]);
     expect((await queries.bySeq(m, chain, { after: 0, upTo: 10, limit: 100 }, { actor: { type: 'aidant', id: bob }, demarche: 'social' })).map((e) => e.seq)).toEqual([8, 10]);
+  });
+
+  it('lists the usagers a chain is about, and filters by several usagers', async () => {
+    const third = randomUUID();
+    const [u1, u2, u3] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const usagerId of [u1, u2, u1, u3]) {
+      await parts.transactions.run((m) =>
+        parts.journal.append(m, { action: 'aidant.signed_in', structureId: third, actor: { type: 'system', id: null }, subjects: { usagerId }, details: { method: 'password+totp' } }),
+      );
+    }
+    await parts.journal.flush();
+    expect((await queries.usagerIdsOf(dataSource.manager, third)).sort()).toEqual([u1, u2, u3].sort());
+    expect(await queries.usagerIdsOf(dataSource.manager, chain)).toEqual([]);
+    expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [u1, u3] })).entries.map((e) => e.seq)).toEqual([4, 3, 1]);
+    expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [] })).entries).toEqual([]);
+    expect((await queries.bySeq(dataSource.manager, third, { after: 0, upTo: 4, limit: 10 }, { usagerIds: [u2] })).map((e) => e.seq)).toEqual([2]);
   });
 
   it('filters keyset pages by partner', async () => {
