@@ -91,7 +91,7 @@ export class ChainVerificationService {
       percent: run && run.upToSeq > 0 ? Math.floor((run.checked / run.upToSeq) * 100) : 100,
       lastCheckpoint,
       jwksUrl: `${this.config.publicUrl}/.well-known/procuration/jwks.json`,
-      command: `npm run journal:verify-file -- journal-${chain}-${new Date().toISOString().slice(0, 10)}.jsonl --jwks ${this.config.publicUrl}/.well-known/procuration/jwks.json`,
+      command: `npm run journal:verify-file -- ~/Téléchargements/journal-${chain}-${new Date().toISOString().slice(0, 10)}.jsonl --jwks ${this.config.publicUrl}/.well-known/procuration/jwks.json`,
     };
   }
 

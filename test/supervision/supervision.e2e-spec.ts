@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { verifyExportLines } from '../../src/journal/journal.export-format.js';
+import { JOURNAL_COMMANDS } from '../../src/journal/cli/journal.commands.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import type { JournalEvent } from '../../src/journal/journal.types.js';
 import { monthLabel } from '../../src/supervision/usage-chart.js';
@@ -12,7 +17,7 @@ import { UsagerJournalService } from '../../src/supervision/usager-journal.servi
 import { ChainVerificationService } from '../../src/supervision/chain-verification.service.js';
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { appendHistory, chainRows, tamper } from './support.js';
+import { appendHistory, chainRows, pageOrder, tamper } from './support.js';
 import { openMandate } from '../support/mandates.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 
@@ -65,7 +70,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ TRUST_PROXY: 'true' }, { clock });
+    t = await startTestApp({ TRUST_PROXY: 'true', LOG_LEVEL: 'error' }, { clock });
     vesoul = (await seedStructure(t, 'Médiathèque de Vesoul', '21700550300016')).id;
     gray = (await seedStructure(t, 'France Services de Gray', '21700294000013')).id;
     await seedAidant(t, { email: 'referente@vesoul.test', givenName: 'Hélène', familyName: 'Boucher', memberships: [{ structureId: vesoul, roles: ['referent'] }] });
@@ -128,7 +133,8 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   });
 
   it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {
-    const all = (await chainRows(t, vesoul)).map((r) => Number(r.seq));
+    // Entries of one transaction share their time: pages order them by id, not by seq.
+    const all = await pageOrder(t, vesoul);
     const first = await referente.get('/structure/journal').expect(200);
     expect(seqsOf(first.text)).toEqual(all);
     expect(first.text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur le service partenaire caf-demo');
@@ -220,6 +226,17 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     }
     const report = await verifyExportLines(iterate(), await jwks());
     expect(report).toMatchObject({ ok: true, chain: vesoul, error: null });
+    // The offline command itself, on the downloaded file and the published keys saved beside it.
+    const dir = await mkdtemp(join(tmpdir(), 'supervision-export-'));
+    await writeFile(join(dir, 'journal.jsonl'), res.text);
+    await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: await jwks() }));
+    let printed = '';
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { printed += chunk.toString(); done(); } });
+    const code = await JOURNAL_COMMANDS['verify-file']!([join(dir, 'journal.jsonl'), '--jwks', join(dir, 'jwks.json')], {
+      config: () => t.config, stdout: sink, stderr: sink,
+    });
+    expect([code, printed]).toEqual([0, expect.stringMatching(new RegExp(`^OK chain=${vesoul} entries=${report.entries} `))]);
+    await rm(dir, { recursive: true });
     expect(report.entries).toBeGreaterThanOrEqual(14);
     const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
     expect(recorded!.details).toEqual({ chain: vesoul, format: 'jsonl', rows: report.entries, complete: true });
@@ -293,7 +310,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
 
   it('verifies the chain in the background up to a fixed seq, journals it, then detects tampering', async () => {
     const start = await referente.get('/structure/journal/verification').expect(200);
-    expect(start.text).toContain('npm run journal:verify-file -- journal-');
+    expect(start.text).toContain('npm run journal:verify-file -- ~/Téléchargements/journal-');
     expect(start.text).toContain('/.well-known/procuration/jwks.json');
     await postVerification();
     await t.app.get(ChainVerificationService).done;

@@ -26,3 +26,10 @@ export async function chainRows(t: TestApp, chain: string): Promise<Array<{ seq:
   await t.app.get(JournalService).flush();
   return t.app.get(DataSource).query(`SELECT seq, action, details FROM journal_entries WHERE chain = $1 ORDER BY seq DESC`, [chain]);
 }
+
+/** Sequence numbers of a chain in the order of the journal pages: newest first by (at, id). */
+export async function pageOrder(t: TestApp, chain: string): Promise<number[]> {
+  await t.app.get(JournalService).flush();
+  const rows: { seq: string }[] = await t.app.get(DataSource).query(`SELECT seq FROM journal_entries WHERE chain = $1 ORDER BY at DESC, id DESC`, [chain]);
+  return rows.map((r) => Number(r.seq));
+}

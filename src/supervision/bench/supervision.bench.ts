@@ -37,6 +37,8 @@ const { values } = parseArgs({
     large: { type: 'string', default: '300000' },
     runs: { type: 'string', default: '100' },
     'keep-database': { type: 'boolean', default: false },
+    /** Measure on a database kept by an earlier run (`--keep-database`), without generating. */
+    reuse: { type: 'string' },
   },
 });
 const STRUCTURES = Number(values.structures);
@@ -157,14 +159,15 @@ async function exportThroughput(base: string, cookie: string, format: 'csv' | 'j
 
 async function main() {
   Logger.overrideLogger(false);
-  const name = `procuration_supervision_bench_${Date.now()}`;
+  const name = values.reuse ?? `procuration_supervision_bench_${Date.now()}`;
+  if (!/^procuration_supervision_bench_\d+$/.test(name)) throw new Error('--reuse takes the name of a benchmark database');
   const url = new URL(values.server!);
   url.pathname = `/${name}`;
   const timer = setTimeout(() => {
     out('hard time limit reached');
     process.exit(3);
   }, HARD_LIMIT_MS);
-  await admin(values.server!, `CREATE DATABASE ${name}`);
+  if (!values.reuse) await admin(values.server!, `CREATE DATABASE ${name}`);
   let running: RunningApp | undefined;
   try {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString() });
@@ -187,24 +190,7 @@ async function main() {
       );
     }
     const dataSource = running.app.get(DataSource);
-    // The seeding above journaled a few entries: the measured chain continues after them.
-    await new Promise((r) => setTimeout(r, 1500));
-    const started = performance.now();
-    const [{ head }]: { head: string }[] = await dataSource.query(`SELECT coalesce(max(seq), 0) AS head FROM journal_entries WHERE chain = $1`, [structure.id]);
-    await generateChain(dataSource, structure.id, LARGE, aidants, Number(head));
-    const others = Math.max(0, STRUCTURES - 1);
-    const perOther = others > 0 ? Math.floor((ENTRIES - LARGE) / others) : 0;
-    for (let i = 0; i < others; i++) {
-      const chain = (await dataSource.query(`SELECT gen_random_uuid()::text AS id`))[0].id as string;
-      const ids = (await dataSource.query(`SELECT array_agg(gen_random_uuid()::text) AS ids FROM generate_series(1, 5)`))[0].ids as string[];
-      await dataSource.query(`INSERT INTO journal_chains (chain) VALUES ($1) ON CONFLICT DO NOTHING`, [chain]);
-      await generateChain(dataSource, chain, perOther, ids);
-      if ((i + 1) % 50 === 0) out(`  … ${i + 1}/${others} other structures`);
-    }
-    await dataSource.query('VACUUM ANALYZE journal_entries');
-    const [{ total }]: { total: string }[] = await dataSource.query(`SELECT count(*) AS total FROM journal_entries`);
-    out(`generated ${total} entries over ${STRUCTURES} structures (measured structure: ${LARGE + Number(head)}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
+    if (!values.reuse) await generate(dataSource, structure.id, aidants);
     const cookie = await signIn(base, 'aidant0@bench.test');
     const search = '/structure/journal?action=autorisation.used&demarche=logement&taille=50';
     out(`search, first page (${search}): ${await timedGets(base, search, cookie, RUNS)}`);
@@ -240,8 +226,30 @@ async function main() {
   } finally {
     clearTimeout(timer);
     await running?.close();
-    if (!values['keep-database']) await admin(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!values['keep-database'] && !values.reuse) await admin(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
+}
+
+
+async function generate(dataSource: DataSource, structureId: string, aidants: string[]) {
+  // The seeding journaled a few entries: the measured chain continues after them.
+  await new Promise((r) => setTimeout(r, 1500));
+  const started = performance.now();
+  const [{ head }]: { head: string }[] = await dataSource.query(`SELECT coalesce(max(seq), 0) AS head FROM journal_entries WHERE chain = $1`, [structureId]);
+  await generateChain(dataSource, structureId, LARGE, aidants, Number(head));
+  const others = Math.max(0, STRUCTURES - 1);
+  const perOther = others > 0 ? Math.floor((ENTRIES - LARGE) / others) : 0;
+  for (let i = 0; i < others; i++) {
+    const chain = (await dataSource.query(`SELECT gen_random_uuid()::text AS id`))[0].id as string;
+    const ids = (await dataSource.query(`SELECT array_agg(gen_random_uuid()::text) AS ids FROM generate_series(1, 5)`))[0].ids as string[];
+    await dataSource.query(`INSERT INTO journal_chains (chain) VALUES ($1) ON CONFLICT DO NOTHING`, [chain]);
+    await generateChain(dataSource, chain, perOther, ids);
+    if ((i + 1) % 50 === 0) out(`  … ${i + 1}/${others} other structures`);
+  }
+  await dataSource.query('VACUUM ANALYZE journal_entries');
+  const [{ total }]: { total: string }[] = await dataSource.query(`SELECT count(*) AS total FROM journal_entries`);
+  out(`generated ${total} entries over ${STRUCTURES} structures (measured structure: ${LARGE + Number(head)}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
 }
 
 main().then(
