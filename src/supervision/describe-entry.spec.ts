@@ -47,6 +47,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['journal.verified', { chain: 's1', ok: true, entries: 12 }, 'Marie Curie a vérifié l’intégrité du journal (12 entrées, intègre)'],
   ['keys.rotated', { purpose: 'journal', kid: 'k', retiredKid: null }, 'Marie Curie a renouvelé une clé de signature du service'],
   ['franceconnect.consent_started', {}, 'Marie Curie a lancé une identification FranceConnect'],
+  ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont s’est identifié(e) avec FranceConnect pour donner son accord à un mandat'],
   ['franceconnect.failed', {}, 'Marie Curie : l’identification FranceConnect a échoué'],
   ['usager.signed_in', {}, 'Jean Dupont s’est connecté(e) avec FranceConnect'],
   ['usager.signed_out', {}, 'Jean Dupont s’est déconnecté(e)'],

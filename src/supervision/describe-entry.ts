@@ -127,8 +127,10 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${d.entries} entrées` : ''}${d.ok ? ', intègre' : ', anomalie détectée'})`,
   // keys
   'keys.rotated': ({ who }) => `${who} a renouvelé une clé de signature du service`,
-  // Anticipated: franceconnect, usagers, mandates, provider.
+  // franceconnect, usagers, mandates; then anticipated: provider.
   'franceconnect.consent_started': ({ who }) => `${who} a lancé une identification FranceConnect`,
+  'franceconnect.consent_verified': ({ usager, d }) =>
+    `${usager} s’est identifié(e) avec FranceConnect${d.intent === 'mandate_consent' ? ' pour donner son accord à un mandat' : ''}`,
   'franceconnect.failed': ({ who }) => `${who} : l’identification FranceConnect a échoué`,
   'usager.signed_in': ({ usager }) => `${usager} s’est connecté(e) avec FranceConnect`,
   'usager.signed_out': ({ usager }) => `${usager} s’est déconnecté(e)`,

@@ -15,7 +15,7 @@ import { describeEntry } from './describe-entry.js';
 import { EntryNamesService } from './entry-names.js';
 import { searchCriteria } from './journal-search.js';
 import { writeChunk } from './journal-download.js';
-import { requireUsagerResolved, SupervisionJournalService } from './supervision-journal.service.js';
+import { SupervisionJournalService } from './supervision-journal.service.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -56,7 +56,6 @@ export class JournalExportService {
       throw new ValidationError({ format: 'Choisissez le format de l’export : JSON Lines (jsonl) ou CSV (csv).' }, 'invalid export format');
     }
     const { search, choices } = await this.pages.parse(actor, structureId, query);
-    requireUsagerResolved(search);
     const chain = chainOf(structureId);
     const criteria = searchCriteria(search);
     const whole = Object.keys(criteria).length === 0;

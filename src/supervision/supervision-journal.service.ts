@@ -33,16 +33,26 @@ export class SupervisionJournalService {
     return { members: await this.names.members(this.dataSource.manager, structureId), actions: DESCRIBED_ACTIONS, demarches: DEMARCHES };
   }
 
-  /** Parses the form against the structure's members; throws a ValidationError on wrong fields. */
+  /**
+   * Parses the form against the structure's members, and resolves a usager
+   * named by name (and birthdate) to the usagers of the structure's journal
+   * who match; throws a ValidationError on wrong fields.
+   */
   async parse(actor: AidantActor, structureId: string, query: unknown): Promise<{ search: JournalSearch; choices: SearchChoices }> {
     const choices = await this.choices(actor, structureId);
     const search = parseJournalSearch(query, { memberIds: new Set(choices.members.map((m) => m.id)) });
+    if (search.usagerName !== null) {
+      const ids = await this.names.findUsagers(this.dataSource.manager, chainOf(structureId), search.usagerName, search.birthdate);
+      if (ids.length === 0) {
+        throw new ValidationError({ usager: 'Aucun usager de votre structure ne porte ce nom (et cette date de naissance) : vérifiez l’orthographe.' }, 'no usager matches the name search');
+      }
+      search.filter.usagerIds = ids;
+    }
     return { search, choices };
   }
 
   async search(actor: AidantActor, structureId: string, query: unknown, after: string | null) {
     const { search, choices } = await this.parse(actor, structureId, query);
-    requireUsagerResolved(search);
     const manager = this.dataSource.manager;
     const page = await this.queries.find(manager, { ...search.filter, chain: chainOf(structureId) }, { limit: search.limit, after });
     const names = await this.names.forEntries(manager, structureId, page.entries, choices.members);
@@ -64,13 +74,6 @@ export class SupervisionJournalService {
     if (!entry) throw new NotFoundError('Cette entrée n’existe pas dans le journal de votre structure.', 'journal entry not found');
     const names = await this.names.forEntries(manager, structureId, [entry]);
     return { entry: rowOf(entry, names), raw: JSON.stringify(entry, null, 2) };
-  }
-}
-
-/** Until usagers can be found by name, a name search is refused rather than silently ignored. */
-export function requireUsagerResolved(search: JournalSearch): void {
-  if (search.usagerName !== null) {
-    throw new ValidationError({ usager: 'La recherche par nom n’est pas encore disponible : saisissez l’identifiant de l’usager.' }, 'usager name search unavailable');
   }
 }
 

@@ -19,6 +19,7 @@ import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.j
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendHistory, chainRows, pageOrder, tamper } from './support.js';
 import { openMandate } from '../support/mandates.js';
+import { signInAsUsager, usagerBrowser } from '../support/usagers.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 
 const USAGER = randomUUID();
@@ -269,6 +270,34 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(document.usager).toBe(USAGER);
     expect(document.entries).toHaveLength(12);
     expect(document.entries.every((e) => e.entry.subjects.usagerId === USAGER)).toBe(true);
+  });
+
+  it('shows a signed-in usager the entries about them through /usager/journal, and their download', async () => {
+    const angela = usagerBrowser();
+    await signInAsUsager(t, angela, 'angela');
+    const [{ id: angelaId }]: { id: string }[] = await t.app.get(DataSource).query(`SELECT id FROM usagers ORDER BY created_at DESC LIMIT 1`);
+    await appendHistory(t, [
+      { action: 'autorisation.used' as JournalAction, structureId: vesoul, actor: { type: 'aidant', id: marie }, subjects: { usagerId: angelaId, aidantId: marie, partnerId: 'caf-demo' }, demarche: 'logement', details: {} as never },
+    ]);
+    const page = await angela.get(`${t.url}/usager/journal`);
+    expect(page.status).toBe(200);
+    expect(page.html).toMatch(/Marie Curie a agi pour Angela [^(]+\(démarche Logement\) sur le service partenaire caf-demo/);
+    expect(page.html).toContain('Structure : Médiathèque de Vesoul');
+    expect(page.html).not.toContain('Karim Benali');
+    const download = await angela.get(`${t.url}/usager/journal/telechargement`);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="procuration-mon-journal-/);
+    const document = JSON.parse(download.html) as { usager: string; entries: Array<{ description: string; entry: { subjects: { usagerId: string } } }> };
+    expect(document.usager).toBe(angelaId);
+    expect(document.entries.map((e) => e.entry.subjects.usagerId)).toEqual(expect.arrayContaining([angelaId]));
+    expect(document.entries.every((e) => e.entry.subjects.usagerId === angelaId)).toBe(true);
+    // Neither kind of session opens the other's pages.
+    expect((await angela.get(`${t.url}/structure/journal`)).status).toBe(401);
+    expect((await referente.get('/usager/journal')).status).not.toBe(200);
+    // The référent finds the usager by name and birthdate (never written to the journal).
+    const byName = await referente.get('/structure/journal?usager=angela&naissance=1962-08-24').expect(200);
+    expect(seqsOf(byName.text)).toHaveLength(1);
+    const unknown = await referente.get('/structure/journal?usager=Personne').expect(400);
+    expect(unknown.text).toContain('Aucun usager de votre structure ne porte ce nom');
   });
 
   it('refuses an unknown export format', async () => {
