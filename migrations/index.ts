@@ -5,6 +5,7 @@ import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 import { FranceConnectTransactions1764400000000 } from './1764400000000-franceconnect-transactions.js';
 import { Usagers1764400001000 } from './1764400001000-usagers.js';
 import { Mandates1764500000000 } from './1764500000000-mandates.js';
+import { MandatesUsagerKey1764500001000 } from './1764500001000-mandates-usager-key.js';
 import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partner-index.js';
 
 /**
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   FranceConnectTransactions1764400000000,
   Usagers1764400001000,
   Mandates1764500000000,
+  MandatesUsagerKey1764500001000,
   JournalPartnerIndex1764700000000,
 ];

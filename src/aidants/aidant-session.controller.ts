@@ -52,15 +52,6 @@ export class AidantSessionController {
     res.status(200).render('aidants/views/signed-out.njk', { pageTitle: 'Déconnexion' });
   }
 
-  /** Landing page after sign-in (the mandates module adds the structure's mandates). */
-  @Get()
-  @UseGuards(SignedInAidantGuard)
-  @Render('aidants/views/espace.njk')
-  async home(@CurrentAidant() actor: AidantActor) {
-    const memberships = await this.auth.usableMemberships(actor.aidantId);
-    return { pageTitle: 'Espace aidant', actor, multiple: memberships.length > 1 };
-  }
-
   @Get('structure')
   @UseGuards(SignedInAidantGuard)
   @AllowWithoutStructure()

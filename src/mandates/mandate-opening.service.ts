@@ -57,6 +57,11 @@ export class MandateOpeningService {
     private readonly mandates: MandatesService,
   ) {}
 
+  /** Was this wizard or renewal form already confirmed (a mandate exists for it)? */
+  isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
+    return repo.isSubmitted(manager, submissionId);
+  }
+
   async open(manager: EntityManager, input: OpenMandate): Promise<MandateView> {
     const structure = await this.structures.getById(manager, input.structureId);
     const { demarches, duration } = readChoice(

@@ -73,6 +73,10 @@ export const mandatesRepository = {
     return manager.findOne(Mandate, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined });
   },
 
+  async isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
+    return (await manager.query(`SELECT 1 FROM mandate_consents WHERE submission_id = $1`, [submissionId])).length > 0;
+  },
+
   findConsent(manager: EntityManager, id: string): Promise<MandateConsent | null> {
     return manager.findOneBy(MandateConsent, { id });
   },

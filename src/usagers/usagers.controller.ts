@@ -1,5 +1,7 @@
 import { Controller, Get, Post, Render, Req, Res, UseGuards } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { MandatePagesService } from '../mandates/mandate-pages.service.js';
 import { SignedInUsagerGuard } from './usager-session.guard.js';
 import { UsagerSessionService } from './usager-session.service.js';
 import type { UsagerView } from './usagers.types.js';
@@ -12,7 +14,11 @@ const ENDED_NOTICES = {
 /** The usager's space: sign-in with FranceConnect, their mandates and journal, sign-out. */
 @Controller('usager')
 export class UsagersController {
-  constructor(private readonly sessions: UsagerSessionService) {}
+  constructor(
+    private readonly sessions: UsagerSessionService,
+    // The mandates module depends on this one: its section is looked up at request time (no module cycle).
+    private readonly modules: ModuleRef,
+  ) {}
 
   /** Signed in: the usager's space; otherwise the "S'identifier avec FranceConnect" page. */
   @Get()
@@ -22,7 +28,8 @@ export class UsagersController {
       const notice = current.ended ? ENDED_NOTICES[current.ended] : null;
       return res.render('usagers/views/connexion.njk', { pageTitle: 'Mon espace', notice });
     }
-    res.render('usagers/views/espace.njk', spaceOf(current.usager));
+    const mandates = await this.modules.get(MandatePagesService, { strict: false }).usagerSection(current.usager.id);
+    res.render('usagers/views/espace.njk', { ...spaceOf(current.usager), mandates, revoked: req.query.revoque === '1' });
   }
 
   /** Starts the FranceConnect round trip (a form post, so it carries the CSRF token). */

@@ -92,7 +92,8 @@ describe('mandates: service contract and database rules', () => {
 
   describe('the database refuses', () => {
     const db = () => t.app.get(DataSource);
-    async function insertMandate(sql: { duration?: string; expires?: string }) {
+    async function insertMandate(sql: { duration?: string; expires?: string; usager?: string }) {
+      const usagerId = sql.usager ?? (await seedUsager(t));
       const consentId = randomUUID();
       await db().query(
         `INSERT INTO mandate_consents (id, kind, submission_id, fc_acr, id_token_hash, declared_by, declared_at, totp_confirmed_at)
@@ -101,8 +102,8 @@ describe('mandates: service contract and database rules', () => {
       );
       return db().query(
         `INSERT INTO mandates (structure_id, usager_id, opened_by, consent_id, duration, created_at, expires_at)
-         VALUES ($1, gen_random_uuid(), $2, $3, $4, now(), ${sql.expires ?? "now() + interval '31 days'"}) RETURNING id`,
-        [structureId, aidantId, consentId, sql.duration ?? 'mois'],
+         VALUES ($1, $5, $2, $3, $4, now(), ${sql.expires ?? "now() + interval '31 days'"}) RETURNING id`,
+        [structureId, aidantId, consentId, sql.duration ?? 'mois', usagerId],
       );
     }
 
@@ -110,6 +111,7 @@ describe('mandates: service contract and database rules', () => {
       ['an end that does not match the duration', { expires: "now() + interval '40 days'" }, /check/],
       ['an unknown duration', { duration: 'toujours' }, /check/],
       ['a mandate without any autorisation', {}, /has no autorisation/],
+      ['a mandate of an unknown usager', { usager: randomUUID() }, /mandates_usager_fk/],
     ])('%s', async (_name, sql, message) => {
       await expect(insertMandate(sql)).rejects.toThrow(message);
     });

@@ -18,7 +18,7 @@ import { ChainVerificationService } from '../../src/supervision/chain-verificati
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendHistory, chainRows, pageOrder, tamper } from './support.js';
-import { openMandate } from '../support/mandates.js';
+import { openMandate, seedUsager } from '../support/mandates.js';
 import { signInAsUsager, usagerBrowser } from '../support/usagers.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 
@@ -121,16 +121,17 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   });
 
   it('counts the structure’s mandates on the dashboard and tells their opening in French', async () => {
-    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: randomUUID(), demarches: ['famille'], duration: 'long' });
-    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: randomUUID(), demarches: ['famille', 'loisirs'], duration: 'court' });
-    await openMandate(t, { aidantId: karim, structureId: gray, usagerId: randomUUID(), demarches: ['famille'], duration: 'long' }).catch(() => undefined);
+    const jules = await seedUsager(t, { givenName: 'Jules', familyName: 'Ferry', birthdate: '1932-04-05' });
+    const louise = await seedUsager(t, { givenName: 'Louise', familyName: 'Michel', birthdate: '1930-05-29' });
+    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: jules, demarches: ['famille'], duration: 'long' });
+    await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: louise, demarches: ['famille', 'loisirs'], duration: 'court' });
     const res = await referente.get('/structure').expect(200);
     expect(res.text).toContain('<li id="mandates-live"><strong>2</strong> en cours</li>');
     expect(res.text).toContain('<strong>1</strong> expirent dans les 30 jours');
     await t.app.get(JournalService).flush();
     const journal = await referente.get('/structure/journal?action=mandate.created').expect(200);
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour un usager');
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour un usager');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour Jules Ferry');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour Louise Michel');
   });
 
   it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {
@@ -275,7 +276,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   it('shows a signed-in usager the entries about them through /usager/journal, and their download', async () => {
     const angela = usagerBrowser();
     await signInAsUsager(t, angela, 'angela');
-    const [{ id: angelaId }]: { id: string }[] = await t.app.get(DataSource).query(`SELECT id FROM usagers ORDER BY created_at DESC LIMIT 1`);
+    const [{ id: angelaId }]: { id: string }[] = await t.app.get(DataSource).query(`SELECT id FROM usagers WHERE family_name = 'DUBOIS'`);
     await appendHistory(t, [
       { action: 'autorisation.used' as JournalAction, structureId: vesoul, actor: { type: 'aidant', id: marie }, subjects: { usagerId: angelaId, aidantId: marie, partnerId: 'caf-demo' }, demarche: 'logement', details: {} as never },
     ]);

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { EntityManager } from 'typeorm';
+import type { AidantActor } from '../aidants/aidant-actor.js';
+import { AidantAuthService } from '../aidants/aidant-auth.service.js';
+import { AidantsService } from '../aidants/aidants.service.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
+import { JournalQueries } from '../journal/journal.queries.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { ValidationError } from '../shared/domain-error.js';
+import { UsagersService } from '../usagers/usagers.service.js';
+import { displayName, type UsagerView } from '../usagers/usagers.types.js';
+import { AttestationsService, VERIFICATION_PATH } from './attestations.service.js';
+import { frenchBirthdate, frenchDate, frenchDateTime } from './dates.js';
+import { MandateRevocationService, readReason, REVOCATION_REASONS, type Revoker } from './mandate-revocation.service.js';
+import { STATUS_LABELS } from './mandate-status.js';
+import { MandateNotLiveError } from './mandates.errors.js';
+import { MandatesService } from './mandates.service.js';
+import type { MandateView } from './mandates.types.js';
+
+const label = (d: string) => (isDemarcheId(d) ? demarcheLabel(d) : d);
+
+/** View models of the aidant's mandate pages, and the page-level use cases (revocation, attestations). */
+@Injectable()
+export class MandatePagesService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly mandates: MandatesService,
+    private readonly revocation: MandateRevocationService,
+    private readonly attestations: AttestationsService,
+    private readonly usagers: UsagersService,
+    private readonly aidants: AidantsService,
+    private readonly auth: AidantAuthService,
+    private readonly journal: JournalQueries,
+  ) {}
+
+  /** `/aidant`: live mandates (searchable by name and birthdate), those ending within 30 days, the last 12 months' history. */
+  async dashboard(actor: AidantActor, query: { nom?: unknown; naissance?: unknown }) {
+    const nom = typeof query.nom === 'string' ? query.nom.trim().slice(0, 100) : '';
+    const naissance = typeof query.naissance === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(query.naissance) ? query.naissance : '';
+    const data = await this.transactions.run(async (m) => {
+      const live = await this.mandates.liveOfStructure(m, actor.structureId);
+      const ended = await this.mandates.endedOfStructure(m, actor.structureId);
+      const expiring = await this.mandates.expiringSoon(m, actor.structureId, 30);
+      const usagers = await this.usagersById(m, [...live, ...ended, ...expiring]);
+      return { live, ended, expiring, usagers };
+    });
+    const matches = (v: MandateView) => {
+      const u = data.usagers.get(v.usagerId);
+      if (!u) return false;
+      const names = normalise(`${u.givenName} ${u.familyName} ${u.preferredUsername ?? ''}`);
+      return (!nom || normalise(nom).split(/\s+/).every((w) => names.includes(w))) && (!naissance || u.birthdate === naissance);
+    };
+    const row = (v: MandateView) => {
+      const u = data.usagers.get(v.usagerId);
+      return {
+        id: v.id,
+        usager: u ? displayName(u) : '—',
+        birthdate: u ? frenchBirthdate(u.birthdate) : '',
+        demarches: v.liveDemarches.map(label),
+        end: frenchDate(v.status === 'revoked' && v.revokedAt ? v.revokedAt : v.expiresAt),
+        status: v.status,
+        statusLabel: v.statusLabel,
+      };
+    };
+    const memberships = await this.auth.usableMemberships(actor.aidantId);
+    return {
+      pageTitle: 'Espace aidant',
+      actor,
+      multiple: memberships.length > 1,
+      search: { nom, naissance },
+      searching: Boolean(nom || naissance),
+      live: data.live.filter(matches).map(row),
+      ended: data.ended.map(row),
+      expiring: data.expiring.map(row),
+    };
+  }
+
+  async detail(actor: AidantActor, mandateId: string, flags: { created?: boolean; revoked?: boolean } = {}) {
+    return this.transactions.run(async (m) => {
+      const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
+      const usager = await this.usagerOf(m, mandate);
+      const opener = await this.aidants.findById(m, mandate.openedBy);
+      const entries = (await this.journal.find(m, { chain: actor.structureId, mandateId: mandate.id }, { limit: 100 })).entries;
+      const names = new Map<string, string>();
+      for (const id of new Set(entries.filter((e) => e.actor.type === 'aidant' && e.actor.id).map((e) => e.actor.id!))) {
+        const a = await this.aidants.findById(m, id);
+        if (a) names.set(id, `${a.givenName} ${a.familyName}`);
+      }
+      return {
+        pageTitle: 'Mandat',
+        m: { ...mandate, autorisations: mandate.autorisations.map((a) => ({ ...a, statusLabel: STATUS_LABELS[a.status] })) },
+        usager: { name: displayName(usager), birthdate: frenchBirthdate(usager.birthdate) },
+        openedBy: opener ? `${opener.givenName} ${opener.familyName}` : '—',
+        createdLabel: frenchDateTime(mandate.createdAt),
+        endLabel: frenchDateTime(mandate.expiresAt),
+        canRenew: actor.canOpenMandates && mandate.status !== 'revoked',
+        reasons: REVOCATION_REASONS,
+        created: flags.created ?? false,
+        revoked: flags.revoked ?? false,
+        errors: {},
+        journal: entries.map((e) => ({
+          at: frenchDateTime(e.at),
+          action: e.action,
+          demarche: e.demarche ? label(e.demarche) : '',
+          actor:
+            e.actor.type === 'aidant'
+              ? (names.get(e.actor.id ?? '') ?? 'aidant')
+              : e.actor.type === 'usager'
+                ? 'la personne accompagnée'
+                : 'Procuration',
+        })),
+      };
+    });
+  }
+
+  /** Revocation by an aidant or a référent of the mandate's structure. */
+  async revokeAsAidant(req: Request, actor: AidantActor, mandateId: string, body: Record<string, unknown> | undefined) {
+    const reason = readReason(body?.motif);
+    const autorisation = body?.autorisation;
+    if (autorisation !== undefined && typeof autorisation !== 'string') throw new ValidationError({ autorisation: 'Démarche invalide.' });
+    const by: Revoker = { type: actor.canOpenMandates ? 'aidant' : 'referent', aidantId: actor.aidantId, structureId: actor.structureId };
+    await this.transactions.run((m) =>
+      this.revocation.revoke(m, { mandateId, autorisationId: autorisation, by, reason, request: requestFactsOf(req) }),
+    );
+  }
+
+  /** Revocation by the usager from `/usager` (their own mandates only). */
+  async revokeAsUsager(req: Request, usagerId: string, mandateId: string) {
+    await this.transactions.run((m) =>
+      this.revocation.revoke(m, { mandateId, by: { type: 'usager', usagerId }, reason: 'demande_usager', request: requestFactsOf(req) }),
+    );
+  }
+
+  /** The "Mes mandats" section of `/usager`: structure, démarches, dates, status, and whether it can be revoked. */
+  async usagerSection(usagerId: string) {
+    const views = await this.transactions.run((m) => this.mandates.listForUsager(m, usagerId));
+    return views.map((v) => ({
+      id: v.id,
+      structure: v.structureName,
+      demarches: v.liveDemarches.map(label),
+      created: frenchDate(v.createdAt),
+      end: frenchDate(v.expiresAt),
+      status: v.status,
+      statusLabel: v.statusLabel,
+      revocable: v.status === 'live',
+    }));
+  }
+
+  /** The printable attestation (mandate or revocation), signed now. */
+  async attestation(req: Request, actor: AidantActor, mandateId: string, kind: 'mandate' | 'revocation') {
+    return this.transactions.run(async (m) => {
+      const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
+      if (kind === 'revocation' && !mandate.autorisations.some((a) => a.status === 'revoked')) {
+        throw new MandateNotLiveError('Ce mandat n’a pas été révoqué : il n’y a pas d’attestation de révocation.', 'no revocation');
+      }
+      const usager = await this.usagerOf(m, mandate);
+      const opener = await this.aidants.findById(m, mandate.openedBy);
+      const issued = await this.attestations.issue(m, {
+        kind,
+        mandate,
+        aidant: { givenName: opener?.givenName ?? '', familyName: opener?.familyName ?? '' },
+        usager: { givenName: usager.givenName, familyName: usager.preferredUsername ?? usager.familyName, birthdate: usager.birthdate },
+        actor: { type: 'aidant', id: actor.aidantId },
+        request: requestFactsOf(req),
+      });
+      return {
+        pageTitle: kind === 'revocation' ? 'Attestation de révocation' : 'Attestation de mandat',
+        ...issued,
+        verificationPath: VERIFICATION_PATH,
+        birthdate: frenchBirthdate(usager.birthdate),
+        labels: issued.claims.demarches.map(label),
+        revokedLabels: (issued.claims.revoked_demarches ?? []).map(label),
+        createdLabel: frenchDateTime(mandate.createdAt),
+        endLabel: frenchDateTime(mandate.expiresAt),
+        revokedLabel: issued.claims.revoked_at ? frenchDateTime(issued.claims.revoked_at) : '',
+      };
+    });
+  }
+
+  /** Public verification: no personal data beyond what the attestation itself carries (and only its non-personal part is shown). */
+  async verification(req: Request, jws: unknown) {
+    if (jws === undefined || jws === '') return { pageTitle: 'Vérifier une attestation', result: null };
+    if (typeof jws !== 'string') throw new ValidationError({ jws: 'Collez le texte de signature de l’attestation.' });
+    const result = await this.transactions.run((m) => this.attestations.verify(m, jws, requestFactsOf(req)));
+    return {
+      pageTitle: 'Vérifier une attestation',
+      result,
+      labels: result.claims.demarches.map(label),
+      createdLabel: frenchDate(result.claims.created_at),
+      endLabel: frenchDate(result.claims.expires_at),
+    };
+  }
+
+  private async usagerOf(m: EntityManager, mandate: MandateView): Promise<UsagerView> {
+    const usager = await this.usagers.findById(m, mandate.usagerId);
+    if (!usager) throw new Error(`usager of mandate ${mandate.id} missing`);
+    return usager;
+  }
+
+  private async usagersById(m: EntityManager, views: MandateView[]): Promise<Map<string, UsagerView>> {
+    const ids = [...new Set(views.map((v) => v.usagerId))];
+    return new Map((await this.usagers.findByIds(m, ids)).map((u) => [u.id, u]));
+  }
+}
+
+function normalise(text: string): string {
+  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+}

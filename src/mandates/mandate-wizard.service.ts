@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Request } from 'express';
+import { QueryFailedError } from 'typeorm';
+import type { AidantActor } from '../aidants/aidant-actor.js';
+import { AidantAuthService } from '../aidants/aidant-auth.service.js';
+import { FormInput } from '../aidants/form-input.js';
+import { Clock } from '../clock/clock.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { DEMARCHES, demarcheLabel } from '../demarches/demarches.js';
+import { FranceConnectFlowService } from '../franceconnect/franceconnect-flow.service.js';
+import type { VerifiedIdentity } from '../franceconnect/franceconnect.client.js';
+import { JournalService } from '../journal/journal.service.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { ValidationError } from '../shared/domain-error.js';
+import { StructuresService } from '../structures/structures.service.js';
+import { UsagersService } from '../usagers/usagers.service.js';
+import { displayName } from '../usagers/usagers.types.js';
+import { frenchBirthdate, frenchDateTime } from './dates.js';
+import { MandateOpeningService, readChoice } from './mandate-opening.service.js';
+import { DURATIONS, expiryOf, statusOf } from './mandate-status.js';
+import { MandateForbiddenError, MandateNotLiveError, NoPendingMandateError } from './mandates.errors.js';
+import { MandatesService } from './mandates.service.js';
+import { PENDING_MANDATE_LIFETIME_MS, type PendingMandate } from './pending-mandate.js';
+
+export const RECAP_PATH = '/aidant/mandats/nouveau/recapitulatif';
+export const CONSENT_PATH = '/aidant/mandats/nouveau/franceconnect';
+
+/**
+ * The counter's wizard: démarches and duration, the usager's FranceConnect
+ * consent, then the recap where the aidant's declaration and a fresh TOTP
+ * code confirm everything in one transaction. Renewal skips FranceConnect.
+ */
+@Injectable()
+export class MandateWizardService implements OnModuleInit {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly journal: JournalService,
+    private readonly structures: StructuresService,
+    private readonly auth: AidantAuthService,
+    private readonly usagers: UsagersService,
+    private readonly flow: FranceConnectFlowService,
+    private readonly opening: MandateOpeningService,
+    private readonly mandates: MandatesService,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.flow.registerIntentHandler('mandate_consent', async ({ req, identity, payload }) => {
+      const pending = this.pendingOf(req);
+      if (pending.id !== payload.pendingId || pending.consent) {
+        throw new NoPendingMandateError(
+          'Ce consentement ne correspond pas au mandat en cours sur ce poste. Recommencez la création du mandat.',
+          'consent for another pending mandate',
+        );
+      }
+      const { idToken: _idToken, ...kept } = identity;
+      pending.consent = { identity: kept, consentedAt: this.clock.nowMs() };
+      return RECAP_PATH;
+    });
+  }
+
+  async choiceForm(actor: AidantActor) {
+    requireOpener(actor);
+    const structure = await this.transactions.run((m) => this.structures.getById(m, actor.structureId));
+    return {
+      pageTitle: 'Nouveau mandat',
+      demarches: DEMARCHES.filter((d) => structure.allowedDemarches.includes(d.id)),
+      durations: DURATIONS,
+    };
+  }
+
+  /** Step 1 submitted: keeps the choice in the session (nothing written but the journal's `mandate.started`). */
+  async start(req: Request, actor: AidantActor, body: unknown): Promise<void> {
+    requireOpener(actor);
+    const structure = await this.transactions.run((m) => this.structures.getById(m, actor.structureId));
+    const choice = readChoice(body, structure.allowedDemarches);
+    const pending: PendingMandate = {
+      id: randomUUID(),
+      aidantId: actor.aidantId,
+      structureId: actor.structureId,
+      demarches: choice.demarches,
+      duration: choice.duration,
+      startedAt: this.clock.nowMs(),
+    };
+    await this.transactions.run((m) =>
+      this.journal.append(m, {
+        action: 'mandate.started',
+        structureId: actor.structureId,
+        actor: { type: 'aidant', id: actor.aidantId },
+        subjects: { aidantId: actor.aidantId },
+        request: requestFactsOf(req),
+        details: { demarches: choice.demarches, duration: choice.duration },
+      }),
+    );
+    req.session.pendingMandate = pending;
+  }
+
+  consentPage(req: Request, actor: AidantActor) {
+    const pending = this.pendingOf(req, actor);
+    return {
+      pageTitle: 'Nouveau mandat : identification',
+      chosen: pending.demarches.map(demarcheLabel),
+      durationLabel: DURATIONS[pending.duration].label,
+    };
+  }
+
+  /** Step 2: sends the counter's browser to FranceConnect for the usager's consent. */
+  async startConsent(req: Request, actor: AidantActor): Promise<string> {
+    const pending = this.pendingOf(req, actor);
+    if (pending.consent) return RECAP_PATH;
+    return this.flow.start(req, { intent: 'mandate_consent', payload: { pendingId: pending.id }, structureId: actor.structureId });
+  }
+
+  recapPage(req: Request, actor: AidantActor) {
+    const pending = this.pendingOf(req, actor);
+    const identity = this.consentOf(pending);
+    return {
+      pageTitle: 'Nouveau mandat : récapitulatif',
+      usager: { name: displayName(identityNames(identity)), birthdate: frenchBirthdate(identity.birthdate) },
+      chosen: pending.demarches.map(demarcheLabel),
+      argent: pending.demarches.includes('argent'),
+      durationLabel: DURATIONS[pending.duration].label,
+      endLabel: frenchDateTime(expiryOf(this.clock.now(), pending.duration)),
+    };
+  }
+
+  /** Step 3: declaration + fresh TOTP; the usager, the mandate and everything else in one transaction. */
+  async confirm(req: Request, actor: AidantActor, body: unknown): Promise<string> {
+    const pending = this.pendingOf(req, actor);
+    const identity = this.consentOf(pending);
+    const code = readConfirmation(body);
+    const request = requestFactsOf(req);
+    const { mandateId, totpAt } = await this.once(() =>
+      this.transactions.run(async (m) => {
+        if (await this.opening.isSubmitted(m, pending.id)) throw alreadyCreated();
+        const totpAt = await this.auth.confirmTotp(m, actor, code, request);
+        const usager = await this.usagers.upsertFromIdentity(m, { ...identity, idToken: '' } as VerifiedIdentity, {
+          actor: { type: 'aidant', id: actor.aidantId },
+          structureId: actor.structureId,
+          request,
+        });
+        const mandate = await this.opening.open(m, {
+          aidantId: actor.aidantId,
+          structureId: actor.structureId,
+          usagerId: usager.id,
+          choice: { demarches: pending.demarches, duration: pending.duration },
+          consent: { kind: 'franceconnect', acr: identity.acr, authTime: identity.authTime, idTokenHash: identity.idTokenHash },
+          submissionId: pending.id,
+          declaredAt: new Date(totpAt),
+          totpConfirmedAt: new Date(totpAt),
+          request,
+        });
+        return { mandateId: mandate.id, totpAt };
+      }),
+    );
+    delete req.session.pendingMandate;
+    if (req.session.aidant) req.session.aidant.totpAt = totpAt;
+    return mandateId;
+  }
+
+  abandon(req: Request): void {
+    delete req.session.pendingMandate;
+  }
+
+  async renewalPage(actor: AidantActor, mandateId: string) {
+    const { mandate, usager, allowed } = await this.renewable(actor, mandateId);
+    return {
+      pageTitle: 'Renouveler le mandat',
+      mandateId: mandate.id,
+      submission: randomUUID(),
+      usager: { name: displayName(usager), birthdate: frenchBirthdate(usager.birthdate) },
+      createdLabel: frenchDateTime(mandate.createdAt),
+      demarches: DEMARCHES.filter((d) => allowed.includes(d.id)),
+      durations: DURATIONS,
+      values: { demarches: mandate.autorisations.map((a) => a.demarche), duree: mandate.duration },
+    };
+  }
+
+  /** Renewal: same structure and usager, no FranceConnect; linked to the earlier consent. */
+  async renew(req: Request, actor: AidantActor, mandateId: string, body: unknown): Promise<string> {
+    const { mandate, allowed } = await this.renewable(actor, mandateId);
+    const choice = readChoice(body, allowed);
+    const code = readConfirmation(body);
+    const submission = (body as Record<string, unknown>)?.soumission;
+    const submissionId = typeof submission === 'string' && /^[0-9a-f-]{36}$/.test(submission) ? submission : randomUUID();
+    const request = requestFactsOf(req);
+    const renewed = await this.once(() =>
+      this.transactions.run(async (m) => {
+        if (await this.opening.isSubmitted(m, submissionId)) throw alreadyCreated();
+        const totpAt = await this.auth.confirmTotp(m, actor, code, request);
+        const renewedMandate = await this.opening.open(m, {
+          aidantId: actor.aidantId,
+          structureId: actor.structureId,
+          usagerId: mandate.usagerId,
+          choice,
+          consent: { kind: 'renewal', previousConsentId: mandate.consentId, renewedFrom: mandate.id },
+          submissionId,
+          declaredAt: new Date(totpAt),
+          totpConfirmedAt: new Date(totpAt),
+          request,
+        });
+        return { mandate: renewedMandate, totpAt };
+      }),
+    );
+    if (req.session.aidant) req.session.aidant.totpAt = renewed.totpAt;
+    return renewed.mandate.id;
+  }
+
+  private async renewable(actor: AidantActor, mandateId: string) {
+    requireOpener(actor);
+    return this.transactions.run(async (m) => {
+      const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
+      if (mandate.revokedAt && statusOf(mandate, new Date()) === 'revoked') {
+        throw new MandateNotLiveError(
+          'Ce mandat a été révoqué : pour agir de nouveau, créez un nouveau mandat avec le consentement FranceConnect de la personne.',
+          'renewal of a revoked mandate',
+        );
+      }
+      const usager = await this.usagers.findById(m, mandate.usagerId);
+      if (!usager) throw new MandateNotLiveError('La personne de ce mandat est introuvable.', 'usager missing');
+      const structure = await this.structures.getById(m, actor.structureId);
+      return { mandate, usager, allowed: structure.allowedDemarches };
+    });
+  }
+
+  /** The double submit of a confirmed form fails on the consent's submission id: one mandate only. */
+  private async once<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof QueryFailedError && /submission_id/.test(String((error.driverError as { constraint?: string })?.constraint ?? error.message))) {
+        throw alreadyCreated(error);
+      }
+      throw error;
+    }
+  }
+
+  private pendingOf(req: Request, actor?: AidantActor): PendingMandate {
+    const pending = req.session.pendingMandate;
+    const valid =
+      pending &&
+      this.clock.nowMs() - pending.startedAt < PENDING_MANDATE_LIFETIME_MS &&
+      (!actor || (pending.aidantId === actor.aidantId && pending.structureId === actor.structureId));
+    if (!valid) {
+      throw new NoPendingMandateError(
+        'Aucun mandat n’est en cours de création sur ce poste (abandonné, expiré ou déjà créé). Recommencez depuis « Nouveau mandat ».',
+        'no pending mandate in the session',
+      );
+    }
+    return pending;
+  }
+
+  private consentOf(pending: PendingMandate) {
+    if (!pending.consent) {
+      throw new NoPendingMandateError(
+        'La personne ne s’est pas encore identifiée avec FranceConnect pour ce mandat.',
+        'recap before consent',
+      );
+    }
+    return pending.consent.identity;
+  }
+}
+
+function alreadyCreated(cause?: unknown): NoPendingMandateError {
+  return new NoPendingMandateError('Ce mandat a déjà été créé : retrouvez-le sur votre tableau de bord.', 'double submission of a mandate form', {
+    cause,
+  });
+}
+
+function requireOpener(actor: AidantActor): void {
+  if (!actor.canOpenMandates) {
+    throw new MandateForbiddenError('Seuls les aidants (et non les référents seuls) peuvent créer un mandat.', 'no aidant role');
+  }
+}
+
+function identityNames(identity: Omit<VerifiedIdentity, 'idToken'>) {
+  return { givenName: identity.givenName, familyName: identity.familyName, preferredUsername: identity.preferredUsername ?? null };
+}
+
+/** The recap's declaration and TOTP fields. */
+function readConfirmation(body: unknown): string {
+  const form = new FormInput(body);
+  const declaration = (body as Record<string, unknown> | undefined)?.declaration;
+  if (declaration !== 'oui') form.fail('declaration', 'Cochez la déclaration : la personne est présente, informée et d’accord.');
+  const code = form.totp();
+  if (!form.valid) throw new ValidationError({ ...form.errors });
+  return code;
+}

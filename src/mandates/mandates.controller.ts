@@ -1,0 +1,130 @@
+import { Body, Controller, Get, Param, Post, Query, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
+import { RecentTotpGuard, SignedInAidantGuard } from '../aidants/aidant-session.guard.js';
+import { FormPageFilter } from '../web/form-page.filter.js';
+import { MandatePagesService } from './mandate-pages.service.js';
+import { MandateWizardService } from './mandate-wizard.service.js';
+
+type Body = Record<string, unknown> | undefined;
+const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/** Re-renders step 1 with the choice typed. */
+function choicePage(wizard: () => MandateWizardService) {
+  return new FormPageFilter('mandates/views/nouveau.njk', async (req) => ({
+    ...(await wizard().choiceForm(req.aidantActor!)),
+    values: { demarches: list(req.body?.demarches), duree: req.body?.duree },
+  }));
+}
+
+/** The aidant's mandate pages: dashboard, wizard, detail, renewal, revocation, attestations. */
+@Controller('aidant')
+@UseGuards(SignedInAidantGuard)
+export class MandatesController {
+  private static wizard: MandateWizardService;
+  private static pages: MandatePagesService;
+
+  constructor(
+    private readonly wizard: MandateWizardService,
+    private readonly pages: MandatePagesService,
+  ) {
+    MandatesController.wizard = wizard;
+    MandatesController.pages = pages;
+  }
+
+  @Get()
+  @Render('mandates/views/tableau-de-bord.njk')
+  dashboard(@CurrentAidant() actor: AidantActor, @Query() query: Record<string, unknown>) {
+    return this.pages.dashboard(actor, query);
+  }
+
+  @Get('mandats/nouveau')
+  @Render('mandates/views/nouveau.njk')
+  async choiceForm(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
+    this.wizard.abandon(req);
+    return { ...(await this.wizard.choiceForm(actor)), values: {}, errors: {} };
+  }
+
+  @Post('mandats/nouveau')
+  @UseFilters(choicePage(() => MandatesController.wizard))
+  async start(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Body, @Res() res: Response) {
+    await this.wizard.start(req, actor, body);
+    res.redirect(303, '/aidant/mandats/nouveau/franceconnect');
+  }
+
+  @Get('mandats/nouveau/franceconnect')
+  @Render('mandates/views/franceconnect.njk')
+  consentPage(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
+    return this.wizard.consentPage(req, actor);
+  }
+
+  @Post('mandats/nouveau/franceconnect')
+  async startConsent(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Res() res: Response) {
+    res.redirect(303, await this.wizard.startConsent(req, actor));
+  }
+
+  @Get('mandats/nouveau/recapitulatif')
+  @Render('mandates/views/recapitulatif.njk')
+  recap(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
+    return { ...this.wizard.recapPage(req, actor), errors: {} };
+  }
+
+  @Post('mandats/nouveau/recapitulatif')
+  @UseFilters(new FormPageFilter('mandates/views/recapitulatif.njk', (req) => MandatesController.wizard.recapPage(req, req.aidantActor!)))
+  async confirm(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Body, @Res() res: Response) {
+    const id = await this.wizard.confirm(req, actor, body);
+    res.redirect(303, `/aidant/mandats/${id}?cree=1`);
+  }
+
+  @Post('mandats/nouveau/abandon')
+  abandon(@Req() req: Request, @Res() res: Response) {
+    this.wizard.abandon(req);
+    res.redirect(303, '/aidant');
+  }
+
+  @Get('mandats/:id')
+  @Render('mandates/views/mandat.njk')
+  detail(@CurrentAidant() actor: AidantActor, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.pages.detail(actor, id, { created: query.cree === '1', revoked: query.revoque === '1' });
+  }
+
+  @Get('mandats/:id/renouvellement')
+  @Render('mandates/views/renouvellement.njk')
+  async renewalForm(@CurrentAidant() actor: AidantActor, @Param('id') id: string) {
+    return { ...(await this.wizard.renewalPage(actor, id)), errors: {} };
+  }
+
+  @Post('mandats/:id/renouvellement')
+  @UseFilters(
+    new FormPageFilter('mandates/views/renouvellement.njk', async (req) => ({
+      ...(await MandatesController.wizard.renewalPage(req.aidantActor!, String(req.params.id))),
+      values: { demarches: list(req.body?.demarches), duree: req.body?.duree },
+    })),
+  )
+  async renew(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string, @Body() body: Body, @Res() res: Response) {
+    const renewed = await this.wizard.renew(req, actor, id, body);
+    res.redirect(303, `/aidant/mandats/${renewed}?cree=1`);
+  }
+
+  @Post('mandats/:id/revocation')
+  @UseGuards(RecentTotpGuard)
+  @UseFilters(
+    new FormPageFilter('mandates/views/mandat.njk', (req) => MandatesController.pages.detail(req.aidantActor!, String(req.params.id))),
+  )
+  async revoke(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string, @Body() body: Body, @Res() res: Response) {
+    await this.pages.revokeAsAidant(req, actor, id, body);
+    res.redirect(303, `/aidant/mandats/${id}?revoque=1`);
+  }
+
+  @Get('mandats/:id/attestation')
+  @Render('mandates/views/attestation.njk')
+  attestation(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string) {
+    return this.pages.attestation(req, actor, id, 'mandate');
+  }
+
+  @Get('mandats/:id/attestation-revocation')
+  @Render('mandates/views/attestation.njk')
+  revocationAttestation(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string) {
+    return this.pages.attestation(req, actor, id, 'revocation');
+  }
+}

@@ -1,0 +1,18 @@
+import { Controller, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CurrentUsager, SignedInUsagerGuard } from '../usagers/usager-session.guard.js';
+import type { UsagerView } from '../usagers/usagers.types.js';
+import { MandatePagesService } from './mandate-pages.service.js';
+
+/** The usager revokes one of their own mandates from `/usager`. */
+@Controller('usager/mandats')
+@UseGuards(SignedInUsagerGuard)
+export class UsagerMandatesController {
+  constructor(private readonly pages: MandatePagesService) {}
+
+  @Post(':id/revocation')
+  async revoke(@Req() req: Request, @CurrentUsager() usager: UsagerView, @Param('id') id: string, @Res() res: Response) {
+    await this.pages.revokeAsUsager(req, usager.id, id);
+    res.redirect(303, '/usager?revoque=1');
+  }
+}
