@@ -7,6 +7,7 @@ import { FranceConnectTransactions1764400000000 } from './1764400000000-franceco
 import { Usagers1764400001000 } from './1764400001000-usagers.js';
 import { Mandates1764500000000 } from './1764500000000-mandates.js';
 import { MandatesUsagerKey1764500001000 } from './1764500001000-mandates-usager-key.js';
+import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partner-index.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   Usagers1764400001000,
   Mandates1764500000000,
   MandatesUsagerKey1764500001000,
+  JournalPartnerIndex1764700000000,
 ];

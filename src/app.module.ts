@@ -13,6 +13,7 @@ import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { UsagersModule } from './usagers/usagers.module.js';
+import { SupervisionModule } from './supervision/supervision.module.js';
 import { WebModule } from './web/web.module.js';
 
 /** The whole service, built for one configuration and one database URL. */
@@ -39,6 +40,7 @@ export class AppModule {
         FranceConnectModule,
         UsagersModule,
         MandatesModule,
+        SupervisionModule,
       ],
     };
   }

@@ -92,9 +92,17 @@ export interface JournalActionDetails {
   'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
   'mandate.expired': { expiresAt: string };
 
-  // journal
-  'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
-  'journal.verified': { chain: string | null; ok: boolean; entries: number };
+  // journal (the optional fields are written by supervision's exports and verifications)
+  'journal.exported': {
+    chain: string;
+    format: 'jsonl' | 'csv';
+    /** Search criteria of the export (absent: the whole chain). */
+    filters?: Record<string, string>;
+    /** Rows written to the client; with `complete: false`, where an interrupted download stopped. */
+    rows?: number;
+    complete?: boolean;
+  };
+  'journal.verified': { chain: string | null; ok: boolean; entries: number; upToSeq?: number; brokenAtSeq?: number | null };
 
   // keys
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ValidationError } from '../shared/domain-error.js';
-import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from './journal.rows.js';
-import type { ActorType, SealedJournalEntry } from './journal.types.js';
+import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from './journal.rows.js';
+import type { ActorType, JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
 
 /** What to look for; every criterion given must hold. */
 export interface JournalFilter {
@@ -13,9 +13,12 @@ export interface JournalFilter {
   action?: string;
   actor?: { type: ActorType; id: string };
   usagerId?: string;
+  /** Any of these usagers (an empty list matches nothing). */
+  usagerIds?: readonly string[];
   mandateId?: string;
   aidantId?: string;
   demarche?: string;
+  partnerId?: string;
 }
 
 export interface JournalPage {
@@ -57,9 +60,11 @@ export class JournalQueries {
     if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
     if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
     if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
+    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
     if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
     if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
     if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
+    if (filter.partnerId !== undefined) where.push(`partner_id = ${bind(filter.partnerId)}`);
     if (page.after) {
       const cursor = decodeCursor(page.after);
       where.push(`(at, id) < (${bind(cursor.at)}::timestamptz, ${bind(cursor.id)}::uuid)`);
@@ -73,6 +78,147 @@ export class JournalQueries {
     const entries = rows.slice(0, limit).map(sealedEntryOf);
     const last = entries.at(-1);
     return { entries, next: rows.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null };
+  }
+
+  /**
+   * Entries of one chain in seq order, `after` < seq <= `upTo`, at most
+   * `limit` (keyset on seq: exports and verification stream a chain page by
+   * page in constant memory). Other criteria of `filter` narrow the page; an
+   * empty page means the range is exhausted only when `filter` has none.
+   */
+  async bySeq(
+    manager: EntityManager,
+    chain: string,
+    range: { after: number; upTo: number; limit: number },
+    filter: Omit<JournalFilter, 'chain'> = {},
+  ): Promise<SealedJournalEntry[]> {
+    const where: string[] = ['chain = $1', 'seq > $2', 'seq <= $3'];
+    const params: unknown[] = [chain, range.after, range.upTo];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    if (filter.from) where.push(`at >= ${bind(filter.from)}`);
+    if (filter.to) where.push(`at < ${bind(filter.to)}`);
+    if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
+    if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
+    if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
+    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
+    if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
+    if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
+    if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
+    if (filter.partnerId !== undefined) where.push(`partner_id = ${bind(filter.partnerId)}`);
+    const limit = Math.max(1, Math.floor(range.limit));
+    const rows: SealedRow[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
+        WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${limit}`,
+      params,
+    );
+    return rows.map(sealedEntryOf);
+  }
+
+  /** One sealed entry of a chain by its seq, or `null`. */
+  async entryAt(manager: EntityManager, chain: string, seq: number): Promise<SealedJournalEntry | null> {
+    if (!Number.isSafeInteger(seq) || seq < 1) return null;
+    const rows: SealedRow[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries WHERE chain = $1 AND seq = $2`,
+      [chain, seq],
+    );
+    return rows[0] ? sealedEntryOf(rows[0]) : null;
+  }
+
+  /** The last sealed seq of a chain (0 when it has none). */
+  async headSeq(manager: EntityManager, chain: string): Promise<number> {
+    const rows: { seq: string }[] = await manager.query(
+      `SELECT seq FROM journal_entries WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
+      [chain],
+    );
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /** Signed checkpoints of a chain with `after` < seq <= `upTo`, in seq order. */
+  async checkpointsBetween(manager: EntityManager, chain: string, after: number, upTo: number): Promise<JournalCheckpoint[]> {
+    const rows: CheckpointRow[] = await manager.query(
+      `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints
+        WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+      [chain, after, upTo],
+    );
+    return rows.map(checkpointOf);
+  }
+
+  /** The chain's latest signed checkpoint, or `null`. */
+  async lastCheckpoint(manager: EntityManager, chain: string): Promise<JournalCheckpoint | null> {
+    const rows: CheckpointRow[] = await manager.query(
+      `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
+      [chain],
+    );
+    return rows[0] ? checkpointOf(rows[0]) : null;
+  }
+
+  /**
+   * How many entries of `action` a chain has per démarche and per month
+   * (`YYYY-MM`, UTC) since `since`, for the structure dashboard.
+   */
+  async countByDemarcheAndMonth(
+    manager: EntityManager,
+    chain: string,
+    action: string,
+    since: Date,
+  ): Promise<Array<{ demarche: string | null; month: string; count: number }>> {
+    const rows: { demarche: string | null; month: string; count: string }[] = await manager.query(
+      `SELECT demarche, to_char(date_trunc('month', at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month, count(*) AS count
+         FROM journal_entries WHERE chain = $1 AND action = $2 AND at >= $3
+        GROUP BY 1, 2 ORDER BY 2, 1`,
+      [chain, action, since],
+    );
+    return rows.map((r) => ({ demarche: r.demarche, month: r.month, count: Number(r.count) }));
+  }
+
+  /** The distinct usagers a chain's entries are about (to find a usager of the structure by name). */
+  async usagerIdsOf(manager: EntityManager, chain: string): Promise<string[]> {
+    const rows: { usager_id: string }[] = await manager.query(
+      `SELECT DISTINCT usager_id FROM journal_entries WHERE chain = $1 AND usager_id IS NOT NULL`,
+      [chain],
+    );
+    return rows.map((r) => r.usager_id);
+  }
+
+  /** How many entries of each of these actions a chain has since `since` (actions without entries count 0). */
+  async countActions(manager: EntityManager, chain: string, actions: readonly string[], since: Date): Promise<Map<string, number>> {
+    const rows: { action: string; count: string }[] = await manager.query(
+      `SELECT action, count(*) AS count FROM journal_entries
+        WHERE chain = $1 AND action = ANY($2::text[]) AND at >= $3 GROUP BY action`,
+      [chain, [...actions], since],
+    );
+    const counts = new Map(actions.map((a) => [a, 0]));
+    for (const r of rows) counts.set(r.action, Number(r.count));
+    return counts;
+  }
+
+  /** Partner ids that entries of `action` in a chain name since `since`, with counts and last use. */
+  async partnersOf(
+    manager: EntityManager,
+    chain: string,
+    action: string,
+    since: Date,
+  ): Promise<Array<{ partnerId: string; count: number; lastAt: string }>> {
+    const rows: { partner_id: string; count: string; last_at: Date }[] = await manager.query(
+      `SELECT partner_id, count(*) AS count, max(at) AS last_at FROM journal_entries
+        WHERE chain = $1 AND action = $2 AND at >= $3 AND partner_id IS NOT NULL
+        GROUP BY partner_id ORDER BY count(*) DESC, partner_id`,
+      [chain, action, since],
+    );
+    return rows.map((r) => ({ partnerId: r.partner_id, count: Number(r.count), lastAt: r.last_at.toISOString() }));
+  }
+
+  /** The time of each actor's latest entry in a chain (actors without entries are absent). */
+  async lastActivity(manager: EntityManager, chain: string, actorType: ActorType, actorIds: readonly string[]): Promise<Map<string, string>> {
+    if (actorIds.length === 0) return new Map();
+    const rows: { actor_id: string; at: Date }[] = await manager.query(
+      `SELECT a.actor_id, l.at FROM unnest($3::text[]) AS a(actor_id)
+         JOIN LATERAL (SELECT at FROM journal_entries e
+                        WHERE e.actor_type = $2 AND e.actor_id = a.actor_id AND e.chain = $1
+                        ORDER BY at DESC, id DESC LIMIT 1) l ON true`,
+      [chain, actorType, [...actorIds]],
+    );
+    return new Map(rows.map((r) => [r.actor_id, r.at.toISOString()]));
   }
 }
 

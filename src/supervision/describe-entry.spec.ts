@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { describeEntry, DESCRIBED_ACTIONS, frenchDateTime, type EntryNames } from './describe-entry.js';
+
+const AIDANT = 'a1';
+const OTHER = 'a2';
+const USAGER = 'u1';
+const PARTNER = 'p1';
+const names: EntryNames = {
+  aidants: new Map([[AIDANT, 'Marie Curie'], [OTHER, 'Paul Langevin']]),
+  usagers: new Map([[USAGER, 'Jean Dupont']]),
+  partners: new Map([[PARTNER, 'Caisse d’allocations']]),
+};
+
+function entry(action: string, details: Record<string, unknown> = {}, more: Partial<{ demarche: string; actor: { type: string; id: string | null } }> = {}) {
+  return {
+    chain: 's1',
+    // 10:14 in Paris (UTC+1 in March).
+    at: '2027-03-12T09:14:00.000Z',
+    action,
+    actor: more.actor ?? { type: 'aidant', id: AIDANT },
+    subjects: { usagerId: USAGER, mandateId: 'm1', aidantId: OTHER, partnerId: PARTNER },
+    demarche: more.demarche ?? null,
+    details,
+  };
+}
+
+/** Every action of the catalogue (and the anticipated ones), with the sentence it gives. */
+const TABLE: Array<[string, Record<string, unknown>, string]> = [
+  ['aidant.signed_in', { method: 'password+totp' }, 'Marie Curie s’est connecté(e)'],
+  ['aidant.sign_in_failed', { reason: 'bad_totp' }, 'une tentative de connexion de Paul Langevin a été refusée (code à usage unique erroné)'],
+  ['aidant.locked', { scope: 'account', until: '2027-03-12T09:29:00.000Z' }, 'la connexion de Paul Langevin a été bloquée jusqu’au 12/03/2027 à 10:29'],
+  ['aidant.signed_out', { reason: 'idle_timeout' }, 'Marie Curie a été déconnecté(e) après une période d’inactivité'],
+  ['aidant.structure_switched', { from: null, to: 's1' }, 'Marie Curie a changé de structure courante'],
+  ['aidant.totp_reauthenticated', { device: 'card' }, 'Marie Curie a confirmé son identité avec sa carte à code'],
+  ['aidant.invited', { roles: ['aidant', 'referent'], newAccount: true, invitationExpiresAt: null }, 'Marie Curie a invité Paul Langevin (rôle aidant et référent)'],
+  ['aidant.activated', { totpDevice: 'app' }, 'Marie Curie a activé son compte'],
+  ['aidant.habilitation_changed', { from: 'habilitated', to: 'suspended' }, 'Marie Curie a changé l’habilitation de Paul Langevin : habilité → suspendu'],
+  ['aidant.suspended', {}, 'Marie Curie a suspendu Paul Langevin dans la structure'],
+  ['aidant.reactivated', {}, 'Marie Curie a réactivé Paul Langevin dans la structure'],
+  ['aidant.role_changed', { before: ['aidant'], after: ['aidant', 'referent'] }, 'Marie Curie a changé les rôles de Paul Langevin : aidant → aidant et référent'],
+  ['totp_card.registered', { serial: 'C123', step: 30, assigned: true }, 'Marie Curie a associé la carte C123 à Paul Langevin'],
+  ['totp_card.resynchronised', { serial: 'C123', driftSteps: 2 }, 'Marie Curie a resynchronisé la carte C123'],
+  ['totp_card.revoked', { serial: 'C123' }, 'Marie Curie a révoqué la carte C123'],
+  ['structure.created', { name: 'Mairie', siret: '12345678901234', type: 'mairie', allowedDemarches: [] }, 'Marie Curie a créé la structure Mairie (SIRET 12345678901234)'],
+  ['structure.demarches_restricted', { before: [], after: ['logement', 'social'] }, 'Marie Curie a limité les démarches de la structure à : Logement, Social – Santé'],
+  ['journal.exported', { chain: 's1', format: 'csv', rows: 42, complete: false }, 'Marie Curie a exporté le journal (CSV, 42 lignes, téléchargement interrompu)'],
+  ['journal.verified', { chain: 's1', ok: true, entries: 12 }, 'Marie Curie a vérifié l’intégrité du journal (12 entrées, intègre)'],
+  ['keys.rotated', { purpose: 'journal', kid: 'k', retiredKid: null }, 'Marie Curie a renouvelé une clé de signature du service'],
+  ['franceconnect.consent_started', {}, 'Marie Curie a lancé une identification FranceConnect'],
+  ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont s’est identifié(e) avec FranceConnect pour donner son accord à un mandat'],
+  ['franceconnect.failed', {}, 'Marie Curie : l’identification FranceConnect a échoué'],
+  ['usager.signed_in', {}, 'Jean Dupont s’est connecté(e) avec FranceConnect'],
+  ['usager.signed_out', {}, 'Jean Dupont s’est déconnecté(e)'],
+  ['usager.identity_updated', { fields: ['email'] }, 'l’identité de Jean Dupont a été mise à jour depuis FranceConnect'],
+  ['usager.created', {}, 'Jean Dupont a été enregistré(e) depuis FranceConnect'],
+  ['mandate.started', { demarches: ['logement'], duration: 'mois' }, 'Marie Curie a commencé l’ouverture d’un mandat Logement de 31 jours'],
+  ['mandate.created', { demarches: ['logement', 'social'], duration: 'long' }, 'Marie Curie a ouvert un mandat Logement, Social – Santé de 365 jours pour Jean Dupont'],
+  ['mandate.renewed', { renewedFrom: 'm0' }, 'Marie Curie a renouvelé le mandat de Jean Dupont'],
+  ['mandate.revoked', { by: 'usager', reason: 'usager', autorisations: [] }, 'Marie Curie a révoqué le mandat de Jean Dupont (à la demande de l’usager)'],
+  ['mandate.expired', { expiresAt: '2027-03-12T09:14:00.000Z' }, 'le mandat de Jean Dupont est arrivé à échéance'],
+  ['autorisation.created', { autorisationId: 'x' }, 'l’autorisation Logement de Jean Dupont a été créée'],
+  ['autorisation.superseded', { autorisationId: 'x' }, 'l’autorisation Logement de Jean Dupont a été remplacée par un nouveau mandat'],
+  ['autorisation.revoked', { reason: 'superseded' }, 'Marie Curie a révoqué l’autorisation Logement de Jean Dupont (remplacée par un nouveau mandat)'],
+  ['attestation.issued', { kind: 'mandate', kid: 'k' }, 'Marie Curie a émis l’attestation du mandat de Jean Dupont'],
+  ['attestation.verified', { kind: 'mandate', kid: 'k', status: 'live' }, 'l’attestation du mandat de Jean Dupont a été vérifiée (mandat en cours)'],
+  ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont (démarche Logement) sur Caisse d’allocations'],
+  ['partner.registered', {}, 'Marie Curie a enregistré le service partenaire Caisse d’allocations'],
+];
+
+describe('describeEntry', () => {
+  it.each(TABLE)('%s', (action, details, sentence) => {
+    expect(describeEntry(entry(action, details, { demarche: 'logement' }), names)).toBe(`Le 12/03/2027 à 10:14, ${sentence}`);
+  });
+
+  it('has a row in this table for every action it describes', () => {
+    expect(TABLE.map(([action]) => action).sort()).toEqual([...DESCRIBED_ACTIONS].sort());
+  });
+
+  it('falls back to a generic sentence for an action it does not know', () => {
+    expect(describeEntry(entry('teleportation.started'), names)).toBe('Le 12/03/2027 à 10:14, Marie Curie : action « teleportation.started »');
+  });
+
+  it.each([
+    [{ type: 'operator', id: null }, 'un opérateur de Procuration'],
+    [{ type: 'system', id: null }, 'le service'],
+    [{ type: 'aidant', id: 'unknown' }, 'un aidant'],
+    [{ type: 'usager', id: USAGER }, 'Jean Dupont'],
+    [{ type: 'partner', id: PARTNER }, 'Caisse d’allocations'],
+  ])('names the actor %j', (actor, phrase) => {
+    expect(describeEntry(entry('aidant.signed_in', {}, { actor }), names)).toBe(`Le 12/03/2027 à 10:14, ${phrase} s’est connecté(e)`);
+  });
+
+  it('names a partner by its id when its name is unknown', () => {
+    expect(describeEntry(entry('autorisation.used', {}, { demarche: 'logement' }), { ...names, partners: new Map() })).toBe(
+      'Le 12/03/2027 à 10:14, Marie Curie a agi pour Jean Dupont (démarche Logement) sur le service partenaire p1',
+    );
+  });
+
+  it('says so neutrally when names are missing', () => {
+    expect(describeEntry(entry('mandate.created', { demarches: ['logement'], duration: 'court' }))).toBe(
+      'Le 12/03/2027 à 10:14, un aidant a ouvert un mandat Logement d’un jour pour un usager',
+    );
+  });
+
+  it('shows French local time across the daylight saving change', () => {
+    expect(frenchDateTime('2027-07-01T08:05:00.000Z')).toBe('01/07/2027 à 10:05');
+  });
+});

@@ -1,0 +1,195 @@
+import { DEMARCHES } from '../demarches/demarches.js';
+import type { JournalAction } from '../journal/journal.actions.js';
+import type { JournalEntry } from '../journal/journal.types.js';
+
+/** Names to show for the ids an entry carries; an id without a name gets a neutral phrase. */
+export interface EntryNames {
+  aidants?: ReadonlyMap<string, string>;
+  usagers?: ReadonlyMap<string, string>;
+  partners?: ReadonlyMap<string, string>;
+  structures?: ReadonlyMap<string, string>;
+}
+
+type Entry = Pick<JournalEntry, 'at' | 'action' | 'actor' | 'subjects' | 'demarche' | 'details' | 'chain'>;
+
+interface Phrases {
+  who: string;
+  aidant: string;
+  usager: string;
+  partner: string;
+  demarche: string;
+  d: Record<string, unknown>;
+}
+
+type Describer = (p: Phrases) => string;
+
+const DATE = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
+const TIME = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** `12/03/2027 à 10:14`, French local time. */
+export function frenchDateTime(at: string | Date): string {
+  const date = typeof at === 'string' ? new Date(at) : at;
+  return `${DATE.format(date)} à ${TIME.format(date)}`;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export function demarcheLabelOf(id: string | null | undefined): string {
+  if (!id) return '';
+  return DEMARCHES.find((d) => d.id === id)?.label ?? id;
+}
+
+const demarchesOf = (v: unknown): string => list(v).map(demarcheLabelOf).join(', ');
+
+const ROLE_LABELS: Record<string, string> = { aidant: 'aidant', referent: 'référent' };
+const roles = (v: unknown): string => list(v).map((r) => ROLE_LABELS[r] ?? r).join(' et ') || 'aucun rôle';
+
+const SIGN_IN_FAILURES: Record<string, string> = {
+  unknown_account: 'compte inconnu',
+  not_activated: 'compte non activé',
+  bad_password: 'mot de passe erroné',
+  bad_totp: 'code à usage unique erroné',
+  totp_replayed: 'code à usage unique déjà utilisé',
+  no_totp_device: 'aucun moyen d’authentification',
+  locked: 'connexion bloquée',
+  not_habilitated: 'aidant non habilité',
+  no_active_structure: 'aucune structure active',
+};
+
+const SIGN_OUT_REASONS: Record<string, string> = {
+  user: 's’est déconnecté(e)',
+  expired: 'a été déconnecté(e) (session expirée)',
+  idle_timeout: 'a été déconnecté(e) après une période d’inactivité',
+  absolute_timeout: 'a été déconnecté(e) (durée maximale de session atteinte)',
+  access_withdrawn: 'a été déconnecté(e) (accès retiré)',
+};
+
+const HABILITATION: Record<string, string> = {
+  requested: 'demandée',
+  habilitated: 'habilité',
+  suspended: 'suspendu',
+  revoked: 'révoqué',
+};
+
+const REVOCATION_REASONS: Record<string, string> = {
+  superseded: 'remplacée par un nouveau mandat',
+  usager: 'à la demande de l’usager',
+  aidant: 'par un aidant',
+  expired: 'arrivée à échéance',
+};
+
+const MANDATE_STATUS: Record<string, string> = { live: 'en cours', expired: 'expiré', revoked: 'révoqué' };
+const BY: Record<string, string> = { aidant: 'un aidant', referent: 'un référent', usager: 'l’usager' };
+const byPhrase = (d: Record<string, unknown>) => (BY[text(d.by)] && d.by !== 'aidant' ? ` (à la demande de ${BY[text(d.by)]})` : '');
+
+/** Days of a mandate from its details, whatever name its module gives the field. */
+function mandateDays(d: Record<string, unknown>): string {
+  const days = typeof d.durationDays === 'number' ? d.durationDays : typeof d.days === 'number' ? d.days : null;
+  if (days !== null) return ` de ${days} jour${days > 1 ? 's' : ''}`;
+  const named: Record<string, string> = { court: ' d’un jour', mois: ' de 31 jours', semestre: ' de 182 jours', long: ' de 365 jours' };
+  return named[text(d.duration) || text(d.duree)] ?? '';
+}
+
+const of = (s: string) => (s ? ` ${s}` : '');
+
+/**
+ * One sentence per action of the catalogue. The type requires a sentence for
+ * every action the catalogue declares; the other keys anticipate actions of
+ * modules still being written (used as soon as those actions appear).
+ */
+const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer> = {
+  // aidants
+  'aidant.signed_in': ({ who }) => `${who} s’est connecté(e)`,
+  'aidant.sign_in_failed': ({ aidant, d }) =>
+    `une tentative de connexion de ${aidant} a été refusée (${SIGN_IN_FAILURES[text(d.reason)] ?? text(d.reason)})`,
+  'aidant.locked': ({ aidant, d }) => `la connexion ${d.scope === 'ip' ? 'depuis cette adresse' : `de ${aidant}`} a été bloquée jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`,
+  'aidant.signed_out': ({ who, d }) => `${who} ${SIGN_OUT_REASONS[text(d.reason)] ?? 's’est déconnecté(e)'}`,
+  'aidant.structure_switched': ({ who }) => `${who} a changé de structure courante`,
+  'aidant.totp_reauthenticated': ({ who, d }) => `${who} a confirmé son identité avec ${d.device === 'card' ? 'sa carte' : 'son application'} à code`,
+  'aidant.invited': ({ who, aidant, d }) => `${who} a invité ${aidant} (rôle ${roles(d.roles)})`,
+  'aidant.activated': ({ who }) => `${who} a activé son compte`,
+  'aidant.habilitation_changed': ({ who, aidant, d }) =>
+    `${who} a changé l’habilitation de ${aidant} : ${HABILITATION[text(d.from)] ?? text(d.from)} → ${HABILITATION[text(d.to)] ?? text(d.to)}`,
+  'aidant.suspended': ({ who, aidant }) => `${who} a suspendu ${aidant} dans la structure`,
+  'aidant.reactivated': ({ who, aidant }) => `${who} a réactivé ${aidant} dans la structure`,
+  'aidant.role_changed': ({ who, aidant, d }) => `${who} a changé les rôles de ${aidant} : ${roles(d.before)} → ${roles(d.after)}`,
+  'totp_card.registered': ({ who, aidant, d }) =>
+    d.assigned ? `${who} a associé la carte ${text(d.serial)} à ${aidant}` : `${who} a enregistré la carte ${text(d.serial)}`,
+  'totp_card.resynchronised': ({ who, d }) => `${who} a resynchronisé la carte ${text(d.serial)}`,
+  'totp_card.revoked': ({ who, d }) => `${who} a révoqué la carte ${text(d.serial)}`,
+  'structure.created': ({ who, d }) => `${who} a créé la structure ${text(d.name)} (SIRET ${text(d.siret)})`,
+  'structure.demarches_restricted': ({ who, d }) => `${who} a limité les démarches de la structure à : ${demarchesOf(d.after) || 'aucune'}`,
+  // journal
+  'journal.exported': ({ who, d }) =>
+    `${who} a exporté le journal (${d.format === 'csv' ? 'CSV' : 'JSON Lines'}${typeof d.rows === 'number' ? `, ${d.rows} ligne${d.rows > 1 ? 's' : ''}` : ''}${d.complete === false ? ', téléchargement interrompu' : ''})`,
+  'journal.verified': ({ who, d }) =>
+    `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${d.entries} entrées` : ''}${d.ok ? ', intègre' : ', anomalie détectée'})`,
+  // keys
+  'keys.rotated': ({ who }) => `${who} a renouvelé une clé de signature du service`,
+  // franceconnect, usagers, mandates; then anticipated: provider.
+  'franceconnect.consent_started': ({ who }) => `${who} a lancé une identification FranceConnect`,
+  'franceconnect.consent_verified': ({ usager, d }) =>
+    `${usager} s’est identifié(e) avec FranceConnect${d.intent === 'mandate_consent' ? ' pour donner son accord à un mandat' : ''}`,
+  'franceconnect.failed': ({ who }) => `${who} : l’identification FranceConnect a échoué`,
+  'usager.signed_in': ({ usager }) => `${usager} s’est connecté(e) avec FranceConnect`,
+  'usager.signed_out': ({ usager }) => `${usager} s’est déconnecté(e)`,
+  'usager.identity_updated': ({ usager }) => `l’identité de ${usager} a été mise à jour depuis FranceConnect`,
+  'usager.created': ({ usager }) => `${usager} a été enregistré(e) depuis FranceConnect`,
+  'mandate.started': ({ who, d }) => `${who} a commencé l’ouverture d’un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)}`,
+  'mandate.created': ({ who, usager, d }) => `${who} a ouvert un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)} pour ${usager}`,
+  'mandate.renewed': ({ who, usager }) => `${who} a renouvelé le mandat de ${usager}`,
+  'mandate.revoked': ({ who, usager, d }) => `${who} a révoqué le mandat de ${usager}${byPhrase(d)}`,
+  'mandate.expired': ({ usager }) => `le mandat de ${usager} est arrivé à échéance`,
+  'autorisation.created': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été créée`,
+  'autorisation.superseded': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été remplacée par un nouveau mandat`,
+  'autorisation.revoked': ({ who, usager, demarche, d }) =>
+    `${who} a révoqué l’autorisation ${demarche} de ${usager}${d.reason && REVOCATION_REASONS[text(d.reason)] ? ` (${REVOCATION_REASONS[text(d.reason)]})` : ''}`,
+  'attestation.issued': ({ who, usager, d }) => `${who} a émis l’attestation ${d.kind === 'revocation' ? 'de révocation du mandat' : 'du mandat'} de ${usager}`,
+  'attestation.verified': ({ usager, d }) => `l’attestation du mandat de ${usager} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
+  'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} (démarche ${demarche}) sur ${partner}`,
+  'partner.registered': ({ who, partner }) => `${who} a enregistré le service partenaire ${partner}`,
+};
+
+function nameOf(map: ReadonlyMap<string, string> | undefined, id: string | null, fallback: string): string {
+  return (id && map?.get(id)) || fallback;
+}
+
+function actorPhrase(entry: Entry, names: EntryNames): string {
+  const { type, id } = entry.actor;
+  switch (type) {
+    case 'aidant':
+      return nameOf(names.aidants, id, 'un aidant');
+    case 'usager':
+      return nameOf(names.usagers, id, 'l’usager');
+    case 'operator':
+      return 'un opérateur de Procuration';
+    case 'partner':
+      return nameOf(names.partners, id, 'un service partenaire');
+    default:
+      return 'le service';
+  }
+}
+
+/**
+ * The entry as one French sentence: "Le 12/03/2027 à 10:14, Marie Curie a
+ * ouvert un mandat Logement de 365 jours pour Jean Dupont". An action this
+ * function does not know (a future one) gets a generic sentence naming it.
+ */
+export function describeEntry(entry: Entry, names: EntryNames = {}): string {
+  const details = entry.details ?? {};
+  const phrases: Phrases = {
+    who: actorPhrase(entry, names),
+    aidant: nameOf(names.aidants, entry.subjects.aidantId, 'un aidant'),
+    usager: nameOf(names.usagers, entry.subjects.usagerId, 'un usager'),
+    partner: nameOf(names.partners, entry.subjects.partnerId, entry.subjects.partnerId ? `le service partenaire ${entry.subjects.partnerId}` : 'un service partenaire'),
+    demarche: demarcheLabelOf(entry.demarche) || 'non précisée',
+    d: details,
+  };
+  const describer = Object.hasOwn(SENTENCES, entry.action) ? SENTENCES[entry.action] : undefined;
+  const sentence = describer ? describer(phrases) : `${phrases.who} : action « ${entry.action} »`;
+  return `Le ${frenchDateTime(entry.at)}, ${sentence}`;
+}
+
+/** The actions `describeEntry` knows, for the search form's list. */
+export const DESCRIBED_ACTIONS: readonly string[] = Object.keys(SENTENCES);

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AidantsService } from '../aidants/aidants.service.js';
+import { JournalQueries } from '../journal/journal.queries.js';
+import type { JournalEntry } from '../journal/journal.types.js';
+import { UsagersService } from '../usagers/usagers.service.js';
+import type { UsagerView } from '../usagers/usagers.types.js';
+import { matchesUsager } from './usager-match.js';
+import type { EntryNames } from './describe-entry.js';
+
+/** A member of the structure as the supervision pages show it. */
+export interface MemberName {
+  id: string;
+  name: string;
+}
+
+/**
+ * Looks up the names an entry's ids stand for, a page at a time: aidants of
+ * the structure, usagers through the usagers module.
+ */
+@Injectable()
+export class EntryNamesService {
+  constructor(
+    private readonly aidants: AidantsService,
+    private readonly usagers: UsagersService,
+    private readonly queries: JournalQueries,
+  ) {}
+
+  async members(manager: EntityManager, structureId: string): Promise<MemberName[]> {
+    const rows = await this.aidants.listForStructure(manager, structureId);
+    return rows.map(({ aidant }) => ({ id: aidant.id, name: `${aidant.givenName} ${aidant.familyName}` }));
+  }
+
+  /** Names for these entries; aidants named by the structure's member list (or `members` given). */
+  async forEntries(
+    manager: EntityManager,
+    structureId: string | null,
+    entries: readonly Pick<JournalEntry, 'actor' | 'subjects'>[],
+    members?: readonly MemberName[],
+  ): Promise<EntryNames> {
+    const list = members ?? (structureId ? await this.members(manager, structureId) : []);
+    const aidants = new Map(list.map((m) => [m.id, m.name]));
+    const missing = new Set<string>();
+    for (const e of entries) {
+      for (const id of [e.subjects.aidantId, e.actor.type === 'aidant' ? e.actor.id : null]) {
+        if (id && !aidants.has(id)) missing.add(id);
+      }
+    }
+    for (const id of missing) {
+      const aidant = await this.aidants.findById(manager, id);
+      if (aidant) aidants.set(id, `${aidant.givenName} ${aidant.familyName}`);
+    }
+    return { aidants, usagers: await this.usagerNames(manager, entries) };
+  }
+
+  private async usagerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
+    const ids = [...new Set(entries.map((e) => e.subjects.usagerId).filter((id): id is string => id !== null))];
+    const usagers = ids.length > 0 ? await this.usagers.findByIds(manager, ids) : [];
+    return new Map(usagers.map((u) => [u.id, usagerName(u)]));
+  }
+
+  /** Usagers the structure's journal is about whose names (and birthdate) match a search. */
+  async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
+    const ids = await this.queries.usagerIdsOf(manager, chain);
+    const found: string[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const u of await this.usagers.findByIds(manager, ids.slice(i, i + 500))) {
+        if (matchesUsager(u, name, birthdate)) found.push(u.id);
+      }
+    }
+    return found;
+  }
+}
+
+/** "Jean Dupont", with the nom d'usage rather than the birth name when there is one. */
+export function usagerName(u: Pick<UsagerView, 'givenName' | 'familyName' | 'preferredUsername'>): string {
+  return `${u.givenName} ${u.preferredUsername ?? u.familyName}`;
+}

@@ -1,0 +1,149 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import type { AidantActor } from '../aidants/aidant-actor.js';
+import { requireStructureAccess } from '../aidants/structure-access.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { exportLine } from '../journal/journal.export-format.js';
+import { JournalQueries } from '../journal/journal.queries.js';
+import { chainOf, JournalService } from '../journal/journal.service.js';
+import type { RequestFacts, SealedJournalEntry } from '../journal/journal.types.js';
+import { GENESIS_HASH } from '../journal/journal.chain.js';
+import { ValidationError } from '../shared/domain-error.js';
+import { CSV_BOM, csvRow } from './csv.js';
+import { describeEntry } from './describe-entry.js';
+import { EntryNamesService } from './entry-names.js';
+import { searchCriteria } from './journal-search.js';
+import { writeChunk } from './journal-download.js';
+import { SupervisionJournalService } from './supervision-journal.service.js';
+
+export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Rows read per query: large enough for throughput, small enough for flat memory. */
+const PAGE = 2000;
+
+const CSV_HEADER = [
+  'seq', 'date', 'action', 'description', 'acteur_type', 'acteur_id', 'aidant_id', 'usager_id', 'mandat_id',
+  'partenaire_id', 'demarche', 'ip', 'requete_id', 'details', 'hash_precedent', 'hash',
+];
+
+/**
+ * Streams the structure's journal (or the entries matching a search) to the
+ * client, page by page in seq order with back-pressure, so memory stays flat
+ * whatever the size. JSON Lines use the journal's export format; an export
+ * of the whole chain is covered by a checkpoint signed just before, so
+ * `journal:verify-file` checks it offline. Every export is journaled once it
+ * ends, with its criteria and the rows sent (also when the client stopped it).
+ */
+@Injectable()
+export class JournalExportService {
+  private readonly logger = new Logger('SupervisionExport');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queries: JournalQueries,
+    private readonly journal: JournalService,
+    private readonly transactions: TransactionRunner,
+    private readonly names: EntryNamesService,
+    private readonly pages: SupervisionJournalService,
+  ) {}
+
+  async export(actor: AidantActor, structureId: string, query: Record<string, unknown>, request: RequestFacts, res: Response): Promise<void> {
+    requireStructureAccess(actor, structureId);
+    const format = query.format;
+    if (format !== 'jsonl' && format !== 'csv') {
+      throw new ValidationError({ format: 'Choisissez le format de l’export : JSON Lines (jsonl) ou CSV (csv).' }, 'invalid export format');
+    }
+    const { search, choices } = await this.pages.parse(actor, structureId, query);
+    const chain = chainOf(structureId);
+    const criteria = searchCriteria(search);
+    const whole = Object.keys(criteria).length === 0;
+    await this.journal.flush();
+    if (whole && format === 'jsonl') await this.journal.checkpoint([chain]);
+    const manager = this.dataSource.manager;
+    const upTo = whole && format === 'jsonl'
+      ? ((await this.queries.lastCheckpoint(manager, chain))?.seq ?? 0)
+      : await this.queries.headSeq(manager, chain);
+
+    const day = new Date().toISOString().slice(0, 10);
+    res.status(200);
+    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="journal-${chain}-${day}${whole ? '' : '-extrait'}.${format}"`);
+    res.setHeader('Cache-Control', 'no-store');
+
+    let rows = 0;
+    let complete = false;
+    try {
+      const [{ now }]: { now: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', now()) AS now`);
+      let open = await writeChunk(res, format === 'csv' ? CSV_BOM + csvRow(CSV_HEADER) : `${exportLine.header(chain, upTo, now.toISOString())}\n`);
+      let after = 0;
+      let checkpoints = 0;
+      let lastHash = GENESIS_HASH;
+      while (open && after < upTo) {
+        const entries = await this.queries.bySeq(manager, chain, { after, upTo, limit: PAGE }, search.filter);
+        if (entries.length === 0) break;
+        const last = entries[entries.length - 1]!;
+        let chunk: string;
+        if (format === 'csv') {
+          const names = await this.names.forEntries(manager, structureId, entries, choices.members);
+          chunk = entries.map((e) => csvLine(e, describeEntry(e, names))).join('');
+        } else {
+          const signed = whole ? await this.queries.checkpointsBetween(manager, chain, after, last.seq) : [];
+          checkpoints += signed.length;
+          const lines: string[] = [];
+          let next = 0;
+          for (const entry of entries) {
+            lines.push(exportLine.entry(entry));
+            while (next < signed.length && signed[next]!.seq <= entry.seq) lines.push(exportLine.checkpoint(signed[next++]!));
+          }
+          chunk = `${lines.join('\n')}\n`;
+        }
+        open = await writeChunk(res, chunk);
+        if (open) rows += entries.length;
+        lastHash = last.hash;
+        after = last.seq;
+        if (entries.length < PAGE) break;
+      }
+      if (open && format === 'jsonl') open = await writeChunk(res, `${exportLine.end(rows, checkpoints, lastHash)}\n`);
+      complete = open;
+      if (open) res.end();
+    } catch (error) {
+      this.logger.error({ err: error }, 'journal export failed while streaming');
+      res.destroy();
+    } finally {
+      await this.record(actor, structureId, request, { chain, format, criteria, rows, complete });
+    }
+  }
+
+  private async record(
+    actor: AidantActor,
+    structureId: string,
+    request: RequestFacts,
+    done: { chain: string; format: ExportFormat; criteria: Record<string, string>; rows: number; complete: boolean },
+  ): Promise<void> {
+    await this.transactions.run((manager) =>
+      this.journal.append(manager, {
+        action: 'journal.exported',
+        structureId,
+        actor: { type: 'aidant', id: actor.aidantId },
+        request,
+        details: {
+          chain: done.chain,
+          format: done.format,
+          ...(Object.keys(done.criteria).length > 0 ? { filters: done.criteria } : {}),
+          rows: done.rows,
+          complete: done.complete,
+        },
+      }),
+    );
+  }
+}
+
+function csvLine(e: SealedJournalEntry, description: string): string {
+  return csvRow([
+    e.seq, e.at, e.action, description, e.actor.type, e.actor.id, e.subjects.aidantId, e.subjects.usagerId,
+    e.subjects.mandateId, e.subjects.partnerId, e.demarche, e.request.ip, e.request.requestId,
+    JSON.stringify(e.details), e.prevHash, e.hash,
+  ]);
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AidantsService } from '../aidants/aidants.service.js';
+import { JournalQueries, MAX_PAGE_SIZE } from '../journal/journal.queries.js';
+import type { SealedJournalEntry } from '../journal/journal.types.js';
+import { StructuresService } from '../structures/structures.service.js';
+import { demarcheLabelOf, describeEntry, frenchDateTime, type EntryNames } from './describe-entry.js';
+
+const PAGE = 50;
+
+/** An entry as the usager reads it: a sentence, then who, where, when, which partner and démarche. */
+export interface UsagerEntryView {
+  sentence: string;
+  at: string;
+  aidant: string | null;
+  structure: string | null;
+  partner: string | null;
+  demarche: string | null;
+  action: string;
+}
+
+/**
+ * The usager's right to know: every journal entry about them (their
+ * mandates, the uses of those mandates), whichever structure's chain holds
+ * it, in plain French; and the same entries as a JSON download.
+ */
+@Injectable()
+export class UsagerJournalService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queries: JournalQueries,
+    private readonly aidants: AidantsService,
+    private readonly structures: StructuresService,
+  ) {}
+
+  async page(usager: { id: string; name: string }, after: string | null) {
+    const page = await this.queries.find(this.dataSource.manager, { usagerId: usager.id }, { limit: PAGE, after });
+    const { names, structures } = await this.namesOf(usager, page.entries);
+    return {
+      entries: page.entries.map((e) => this.viewOf(e, names, structures)),
+      nextLink: page.next ? `/usager/journal?apres=${encodeURIComponent(page.next)}` : null,
+      firstLink: after ? '/usager/journal' : null,
+    };
+  }
+
+  /** Every entry about the usager, oldest last, as a JSON document written page by page. */
+  async *download(usager: { id: string; name: string }): AsyncGenerator<string> {
+    let after: string | null = null;
+    let first = true;
+    yield `{"usager":${JSON.stringify(usager.id)},"generatedAt":${JSON.stringify(new Date().toISOString())},"entries":[\n`;
+    do {
+      const page = await this.queries.find(this.dataSource.manager, { usagerId: usager.id }, { limit: MAX_PAGE_SIZE, after });
+      const { names, structures } = await this.namesOf(usager, page.entries);
+      for (const entry of page.entries) {
+        const view = this.viewOf(entry, names, structures);
+        yield `${first ? '' : ',\n'}${JSON.stringify({ description: view.sentence, aidant: view.aidant, structure: view.structure, partner: view.partner, demarche: view.demarche, entry })}`;
+        first = false;
+      }
+      after = page.next;
+    } while (after);
+    yield '\n]}\n';
+  }
+
+  private viewOf(e: SealedJournalEntry, names: EntryNames, structures: Map<string, string>): UsagerEntryView {
+    const aidantId = e.actor.type === 'aidant' ? e.actor.id : e.subjects.aidantId;
+    return {
+      sentence: describeEntry(e, names),
+      at: frenchDateTime(e.at),
+      aidant: aidantId ? (names.aidants?.get(aidantId) ?? null) : null,
+      structure: structures.get(e.chain) ?? null,
+      partner: e.subjects.partnerId,
+      demarche: e.demarche ? demarcheLabelOf(e.demarche) : null,
+      action: e.action,
+    };
+  }
+
+  private async namesOf(usager: { id: string; name: string }, entries: readonly SealedJournalEntry[]) {
+    const manager = this.dataSource.manager;
+    const aidants = new Map<string, string>();
+    const structures = new Map<string, string>();
+    for (const e of entries) {
+      for (const id of [e.actor.type === 'aidant' ? e.actor.id : null, e.subjects.aidantId]) {
+        if (!id || aidants.has(id)) continue;
+        const aidant = await this.aidants.findById(manager, id);
+        if (aidant) aidants.set(id, `${aidant.givenName} ${aidant.familyName}`);
+      }
+      if (!structures.has(e.chain)) {
+        const structure = /^[0-9a-f-]{36}$/.test(e.chain) ? await this.structures.findById(manager, e.chain) : null;
+        if (structure) structures.set(e.chain, structure.name);
+      }
+    }
+    const names: EntryNames = { aidants, usagers: new Map([[usager.id, usager.name]]), structures };
+    return { names, structures };
+  }
+}

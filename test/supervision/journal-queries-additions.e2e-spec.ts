@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../config/config.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import type { JournalAction } from '../../src/journal/journal.actions.js';
+import { createJournal } from '../../src/journal/journal.factory.js';
+import { JournalQueries } from '../../src/journal/journal.queries.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** The query capabilities supervision added to JournalQueries, on a real database. */
+describe('journal queries used by supervision', () => {
+  let database: TestDatabase;
+  let parts: ReturnType<typeof createJournal>;
+  let dataSource: DataSource;
+  const queries = new JournalQueries();
+  const chain = randomUUID();
+  const other = randomUUID();
+  const [alice, bob] = [randomUUID(), randomUUID()];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url, 3)).initialize();
+    await dataSource.runMigrations();
+    parts = createJournal(dataSource, loadConfig({ NODE_ENV: 'test' }));
+    const { journal, transactions } = parts;
+    // 10 entries in `chain`: uses on even seqs (partner p-a on seq 2, 6, 10; p-b otherwise), sign-ins on odd ones.
+    for (let i = 1; i <= 10; i++) {
+      await transactions.run((m) =>
+        journal.append(m, {
+          action: (i % 2 === 0 ? 'autorisation.used' : 'aidant.signed_in') as JournalAction,
+          structureId: chain,
+          actor: { type: 'aidant', id: i <= 6 ? alice : bob },
+          subjects: { partnerId: i % 2 === 0 ? (i % 4 === 2 ? 'p-a' : 'p-b') : null },
+          demarche: i % 2 === 0 ? (i <= 4 ? 'logement' : 'social') : null,
+          details: { method: 'password+totp' },
+        }),
+      );
+    }
+    await transactions.run((m) =>
+      journal.append(m, { action: 'aidant.signed_in', structureId: other, actor: { type: 'aidant', id: alice }, details: { method: 'password+totp' } }),
+    );
+    await journal.flush();
+    await journal.checkpoint([chain]);
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('pages a chain by seq, in order, within a fixed range, with optional criteria', async () => {
+    const m = dataSource.manager;
+    expect((await queries.bySeq(m, chain, { after: 0, upTo: 10, limit: 4 })).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect((await queries.bySeq(m, chain, { after: 4, upTo: 7, limit: 100 })).map((e) => e.seq)).toEqual([5, 6, 7]);
+    expect((await queries.bySeq(m, chain, { after: 0, upTo: 10, limit: 100 }, { partnerId: 'p-a' })).map((e) => e.seq)).toEqual([2, 6, 10]);
+    expect((await queries.bySeq(m, chain, { after: 0, upTo: 10, limit: 100 }, { actor: { type: 'aidant', id: bob }, demarche: 'social' })).map((e) => e.seq)).toEqual([8, 10]);
+  });
+
+  it('lists the usagers a chain is about, and filters by several usagers', async () => {
+    const third = randomUUID();
+    const [u1, u2, u3] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const usagerId of [u1, u2, u1, u3]) {
+      await parts.transactions.run((m) =>
+        parts.journal.append(m, { action: 'aidant.signed_in', structureId: third, actor: { type: 'system', id: null }, subjects: { usagerId }, details: { method: 'password+totp' } }),
+      );
+    }
+    await parts.journal.flush();
+    expect((await queries.usagerIdsOf(dataSource.manager, third)).sort()).toEqual([u1, u2, u3].sort());
+    expect(await queries.usagerIdsOf(dataSource.manager, chain)).toEqual([]);
+    expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [u1, u3] })).entries.map((e) => e.seq)).toEqual([4, 3, 1]);
+    expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [] })).entries).toEqual([]);
+    expect((await queries.bySeq(dataSource.manager, third, { after: 0, upTo: 4, limit: 10 }, { usagerIds: [u2] })).map((e) => e.seq)).toEqual([2]);
+  });
+
+  it('filters keyset pages by partner', async () => {
+    const page = await queries.find(dataSource.manager, { chain, partnerId: 'p-b' });
+    expect(page.entries.map((e) => e.seq)).toEqual([8, 4]);
+  });
+
+  it('finds an entry by seq, the head, and the checkpoints', async () => {
+    const m = dataSource.manager;
+    expect((await queries.entryAt(m, chain, 3))?.seq).toBe(3);
+    expect(await queries.entryAt(m, chain, 11)).toBeNull();
+    expect(await queries.entryAt(m, chain, 0)).toBeNull();
+    expect(await queries.headSeq(m, chain)).toBe(10);
+    expect(await queries.headSeq(m, randomUUID())).toBe(0);
+    expect(await queries.lastCheckpoint(m, chain)).toMatchObject({ chain, seq: 10 });
+    expect(await queries.lastCheckpoint(m, other)).toBeNull();
+    expect((await queries.checkpointsBetween(m, chain, 0, 10)).map((c) => c.seq)).toEqual([10]);
+    expect(await queries.checkpointsBetween(m, chain, 0, 9)).toEqual([]);
+  });
+
+  it('counts uses per démarche and month, partners used, and each actor’s last activity in the chain', async () => {
+    const m = dataSource.manager;
+    const month = new Date().toISOString().slice(0, 7);
+    const since = new Date(Date.now() - 86_400_000);
+    expect(await queries.countByDemarcheAndMonth(m, chain, 'autorisation.used', since)).toEqual([
+      { demarche: 'logement', month, count: 2 },
+      { demarche: 'social', month, count: 3 },
+    ]);
+    expect((await queries.partnersOf(m, chain, 'autorisation.used', since)).map(({ partnerId, count }) => [partnerId, count])).toEqual([
+      ['p-a', 3],
+      ['p-b', 2],
+    ]);
+    const counts = await queries.countActions(m, chain, ['autorisation.used', 'aidant.signed_in', 'mandate.expired'], since);
+    expect(Object.fromEntries(counts)).toEqual({ 'autorisation.used': 5, 'aidant.signed_in': 5, 'mandate.expired': 0 });
+    expect((await queries.countActions(m, chain, ['autorisation.used'], new Date(Date.now() + 60_000))).get('autorisation.used')).toBe(0);
+    const last = await queries.lastActivity(m, chain, 'aidant', [alice, bob, randomUUID()]);
+    expect([...last.keys()].sort()).toEqual([alice, bob].sort());
+    const [tenth] = (await queries.bySeq(m, chain, { after: 9, upTo: 10, limit: 1 }));
+    expect(last.get(bob)).toBe(tenth!.at);
+  });
+});
