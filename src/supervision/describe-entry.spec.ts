@@ -27,6 +27,8 @@ function entry(action: string, details: Record<string, unknown> = {}, more: Part
 /** Every action of the catalogue (and the anticipated ones), with the sentence it gives. */
 const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['aidant.signed_in', { method: 'password+totp' }, 'Marie Curie s’est connecté(e)'],
+  ['aidant.totp_reauthentication_failed', { reason: 'totp_replayed' }, 'Marie Curie a saisi un code déjà utilisé pour confirmer une action sensible'],
+  ['structure.status_changed', { active: false }, 'Marie Curie a fermé la structure'],
   ['aidant.sign_in_failed', { reason: 'bad_totp' }, 'une tentative de connexion de Paul Langevin a été refusée (code à usage unique erroné)'],
   ['aidant.locked', { scope: 'account', until: '2027-03-12T09:29:00.000Z' }, 'la connexion de Paul Langevin a été bloquée jusqu’au 12/03/2027 à 10:29'],
   ['aidant.signed_out', { reason: 'idle_timeout' }, 'Marie Curie a été déconnecté(e) après une période d’inactivité'],
