@@ -3,6 +3,7 @@ import { Journal1764100000000 } from './1764100000000-journal.js';
 import { StructuresAndAidants1764200000000 } from './1764200000000-structures-and-aidants.js';
 import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
 import { Mandates1764500000000 } from './1764500000000-mandates.js';
+import { Provider1764600000000 } from './1764600000000-provider.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   StructuresAndAidants1764200000000,
   HttpSessions1764200001000,
   Mandates1764500000000,
+  Provider1764600000000,
 ];

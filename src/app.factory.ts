@@ -7,6 +7,7 @@ import { withFranceConnectIssuer, type AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
 import type { Clock } from './clock/clock.js';
 import { openDatabase, type DatabaseHandle } from './database/database-url.js';
+import { mountProvider } from './provider/provider.mount.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
 import { configureSessions } from './sessions/sessions.js';
 import { csrfLocals } from './web/csrf.js';
@@ -85,6 +86,8 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.disable('x-powered-by');
   app.use(helmet(helmetOptions(config)));
+  // The provider face, before the body parsers and Nest's router (it parses and authenticates its own requests).
+  mountProvider(app);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   configureWebShell(app, config.nodeEnv === 'production');

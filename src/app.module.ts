@@ -6,6 +6,8 @@ import { Clock, ClockModule } from './clock/clock.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
+import { PartnersModule } from './partners/partners.module.js';
+import { ProviderModule } from './provider/provider.module.js';
 import { loggerParams } from './logging.js';
 import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
@@ -33,6 +35,8 @@ export class AppModule {
         StructuresModule,
         AidantsModule,
         MandatesModule,
+        PartnersModule,
+        ProviderModule,
       ],
     };
   }

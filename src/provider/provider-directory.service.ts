@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { MandatesService } from '../mandates/mandates.service.js';
+import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
+
+/** The provider's directory over the mandates and usagers modules' exported services. */
+@Injectable()
+export class ProviderDirectoryService extends ProviderDirectory {
+  constructor(private readonly mandates: MandatesService) {
+    super();
+  }
+
+  findLiveAutorisations(m: EntityManager, q: { structureId: string; demarches?: string[]; usagerId?: string }): Promise<LiveAutorisation[]> {
+    return this.mandates.findLiveAutorisations(m, q);
+  }
+
+  isAutorisationLive(m: EntityManager, q: { mandateId: string; demarche: string }): Promise<boolean> {
+    return this.mandates.isAutorisationLive(m, q);
+  }
+
+  async findUsagers(_m: EntityManager, _ids: string[]): Promise<UsagerIdentity[]> {
+    return []; // wired to UsagersService once the usagers module is merged
+  }
+}

@@ -1,0 +1,79 @@
+import { createServer } from 'node:net';
+import { loadConfig, type Environment } from '../../config/config.js';
+import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { simulatorClientFrom } from '../../src/fc-simulator/fc-simulator.js';
+import { PartnersService } from '../../src/partners/partners.service.js';
+import type { NewPartner, PartnerView } from '../../src/partners/partners.types.js';
+import type { TestApp } from './test-app.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** A free loopback port (the issuer must name the port before the app listens). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Like `startTestApp`, but PUBLIC_URL (the provider's issuer) is the very
+ * URL the app listens on, as partners see it. With `database`, the app joins
+ * an existing test database (a second instance behind the same "load
+ * balancer": its own port, the same issuer).
+ */
+export async function startProviderTestApp(
+  env: Environment = {},
+  options: CreateAppOptions & { database?: TestDatabase; issuer?: string } = {},
+): Promise<TestApp> {
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await createTestDatabase());
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: String(port),
+    FC_SIMULATOR_PORT: '0',
+    DEMO_PARTNER_PORT: '0',
+    PUBLIC_URL: options.issuer ?? url,
+    ...env,
+    DATABASE_URL: database.url,
+  });
+  let running: RunningApp | undefined;
+  try {
+    running = await createApp(config, options);
+    await running.app.listen(port, '127.0.0.1');
+    if (running.simulator) await running.simulator.registerClient(simulatorClientFrom({ ...running.config, publicUrl: url }));
+    return {
+      app: running.app,
+      config: running.config,
+      database,
+      simulator: running.simulator,
+      url,
+      close: async () => {
+        await running?.close();
+        if (ownsDatabase) await database.drop();
+      },
+    };
+  } catch (error) {
+    await running?.close();
+    if (ownsDatabase) await database.drop();
+    throw error;
+  }
+}
+
+/** Registers a partner through the service (as the operator CLI does); returns it with its secret. */
+export function registerPartner(t: TestApp, input: Partial<NewPartner> & Pick<NewPartner, 'redirectUris'>): Promise<{ partner: PartnerView; secret: string | null }> {
+  return t.app.get(TransactionRunner).run((m) =>
+    t.app.get(PartnersService).register(
+      m,
+      { name: 'Service de test', authMethod: 'client_secret_basic', demarches: ['logement'], ...input },
+      { type: 'operator', id: 'test' },
+    ),
+  );
+}
