@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
 import { createApp } from './app.factory.js';
 import { FcSimulatorStartError } from './fc-simulator/fc-simulator.js';
+import { seedDemoPartner } from './seed/demo-partner-seed.js';
 import { demoCredentialsText, runDemoSeed } from './seed/demo-seed.js';
 
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   if (config.demoSeed) {
     const { created } = await runDemoSeed(running.app, config.nodeEnv);
     new Logger('DemoSeed').log(`demo seed applied (${created} new records)`);
+    if (running.demoPartner) await seedDemoPartner(running.app, config.nodeEnv, running.demoPartner);
   }
   await running.app.listen(config.port, config.host);
   const logger = new Logger('Procuration');
@@ -18,6 +20,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n`);
   if (running.simulator) {
     process.stdout.write(`Simulateur FranceConnect (identités fictives) : ${running.simulator.issuer}\n`);
+  }
+  if (running.demoPartner) {
+    process.stdout.write(`Service partenaire de démonstration (« Se connecter avec Procuration ») : ${running.demoPartner.url}\n`);
   }
   process.stdout.write('\n');
   if (config.demoSeed) process.stdout.write(`${demoCredentialsText(config.publicUrl)}\n\n`);

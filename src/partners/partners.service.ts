@@ -32,11 +32,18 @@ export class PartnersService {
   }
 
   /** Registers a partner; returns it with its secret (shown once) for the secret methods. */
-  async register(m: EntityManager, input: NewPartner, actor: JournalActor): Promise<{ partner: PartnerView; secret: string | null }> {
+  async register(
+    m: EntityManager,
+    input: NewPartner,
+    actor: JournalActor,
+    options: { developmentSecret?: string } = {},
+  ): Promise<{ partner: PartnerView; secret: string | null }> {
     const valid = validateNewPartner(input, this.allowHttp);
     const clientId = valid.clientId ?? `partenaire-${randomBytes(9).toString('base64url')}`;
     if (await partnerRows.findByClientId(m, clientId)) throw new PartnerExistsError(clientId);
-    const secret = valid.authMethod === 'private_key_jwt' ? null : newSecret();
+    // A known secret only for the development demo partner (the seed never runs in production).
+    const given = this.allowHttp ? options.developmentSecret : undefined;
+    const secret = valid.authMethod === 'private_key_jwt' ? null : (given ?? newSecret());
     const row = await partnerRows.insert(m, {
       name: valid.name,
       client_id: clientId,

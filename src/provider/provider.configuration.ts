@@ -92,7 +92,7 @@ export function providerConfiguration(input: {
       claimsParameter: { enabled: true },
       userinfo: { enabled: true },
       jwtUserinfo: { enabled: true },
-      requestObjects: { enabled: true, requireSignedRequestObject: true },
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
       pushedAuthorizationRequests: { enabled: false },
       dPoP: { enabled: false },
       introspection: {

@@ -14,6 +14,8 @@ describe('provider face: discovery and keys', () => {
 
   it('answers discovery for the issuer at /.well-known/openid-configuration, endpoints under /oidc', async () => {
     const res = await request(t.url).get('/.well-known/openid-configuration').expect(200);
+    const same = await request(t.url).get('/oidc/.well-known/openid-configuration').expect(200);
+    expect(same.body).toEqual(res.body);
     expect(res.body.issuer).toBe(t.url);
     expect(res.body.authorization_endpoint).toBe(`${t.url}/oidc/authorize`);
     expect(res.body.token_endpoint).toBe(`${t.url}/oidc/token`);
@@ -28,8 +30,6 @@ describe('provider face: discovery and keys', () => {
     expect(res.body.revocation_endpoint).toBe(`${t.url}/oidc/token/revocation`);
     expect(res.body.end_session_endpoint).toBe(`${t.url}/oidc/session/end`);
     expect(res.body.claims_parameter_supported).toBe(true);
-    const same = await request(t.url).get('/oidc/.well-known/openid-configuration').expect(200);
-    expect(same.body).toEqual(res.body);
   });
 
   it('publishes an ES256 and an RS256 public key of its own', async () => {

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import * as oidc from 'openid-client';
 import { loadConfig, type Environment } from '../../config/config.js';
 import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
@@ -54,6 +55,7 @@ export async function startProviderTestApp(
       config: running.config,
       database,
       simulator: running.simulator,
+      demoPartner: running.demoPartner,
       url,
       close: async () => {
         await running?.close();
@@ -76,4 +78,72 @@ export function registerPartner(t: TestApp, input: Partial<NewPartner> & Pick<Ne
       { type: 'operator', id: 'test' },
     ),
   );
+}
+
+/** A partner's openid-client configuration, as a partner would build it (signatures checked against the JWKS). */
+export async function partnerClient(
+  issuer: string,
+  clientId: string,
+  secret: string,
+  options: { idTokenAlg?: 'ES256' | 'RS256'; auth?: 'basic' | 'post'; fetch?: typeof fetch } = {},
+): Promise<oidc.Configuration> {
+  const config = await oidc.discovery(
+    new URL(issuer),
+    clientId,
+    { id_token_signed_response_alg: options.idTokenAlg ?? 'ES256' },
+    options.auth === 'post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  oidc.enableNonRepudiationChecks(config);
+  if (options.fetch) config[oidc.customFetch] = options.fetch;
+  return config;
+}
+
+export interface AuthorizationStart {
+  url: URL;
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+/** The partner's authorization request (code flow, PKCE S256, state and nonce). */
+export async function startAuthorization(
+  config: oidc.Configuration,
+  redirectUri: string,
+  extra: Record<string, string> = {},
+): Promise<AuthorizationStart> {
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid given_name family_name preferred_username birthdate gender birthplace birthcountry email',
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+  return { url, state, nonce, verifier };
+}
+
+/** Path and query of an absolute URL (supertest agents take paths). */
+export function pathOf(url: string | URL): string {
+  const u = new URL(url.toString(), 'http://unused.invalid');
+  return `${u.pathname}${u.search}`;
+}
+
+/** The interaction's uid from its page path. */
+export function uidOf(location: string): string {
+  const match = /\/partenaires\/connexion\/([A-Za-z0-9_-]+)/.exec(location);
+  if (!match) throw new Error(`not an interaction path: ${location}`);
+  return match[1]!;
+}
+
+/** Where the "continue" page sends the browser (Refresh header). */
+export function refreshTarget(res: { headers: Record<string, string | string[] | undefined> }): string {
+  const refresh = String(res.headers.refresh ?? '');
+  const match = /^0;url=(.+)$/.exec(refresh);
+  if (!match) throw new Error(`no Refresh header (${refresh})`);
+  return match[1]!;
 }

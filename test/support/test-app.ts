@@ -11,6 +11,8 @@ export interface TestApp {
   database: TestDatabase;
   /** The FranceConnect simulator on a free loopback port, unless FC_ISSUER was given. */
   simulator: FcSimulator | undefined;
+  /** The demo partner service on a free loopback port (outside production). */
+  demoPartner?: RunningApp['demoPartner'];
   /** Base URL of the app listening on a free loopback port. */
   url: string;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
     LOG_LEVEL: 'silent',
     PORT: '0',
     FC_SIMULATOR_PORT: '0',
+    DEMO_PARTNER_PORT: '0',
     ...env,
     DATABASE_URL: database.url,
   });
@@ -48,6 +51,7 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
       config: running.config,
       database,
       simulator: running.simulator,
+      demoPartner: running.demoPartner,
       url,
       close: async () => {
         await running?.close();
