@@ -56,6 +56,12 @@ export class ProviderService implements OnModuleDestroy {
     return this.building;
   }
 
+  /** Looks for rotated keys now rather than within 30 s (after a rotation in this process). */
+  async reloadKeys(): Promise<void> {
+    this.checkedAt = 0;
+    await this.provider();
+  }
+
   /** Express handler for everything under PROVIDER_PREFIX. */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     this.provider().then(
