@@ -146,7 +146,8 @@ export const mandatesRepository = {
     by: { type: RevokerType; id: string | null; reason: string },
   ): Promise<string[]> {
     if (mandateIds.length === 0) return [];
-    const rows: Array<{ id: string }> = await manager.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE mandates m SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4
         WHERE m.id = ANY($1) AND m.revoked_at IS NULL AND m.expires_at > now()
           AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND a.revoked_at IS NULL)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { MandatesService } from '../../src/mandates/mandates.service.js';
 import { journalOf, seedAidant, seedStructure } from '../support/aidants.js';
@@ -13,7 +13,7 @@ describe('mandates: service contract and database rules', () => {
   let otherStructureId: string;
   let aidantId: string;
   let service: MandatesService;
-  const tx = <T>(fn: Parameters<TransactionRunner['run']>[0]) => t.app.get(TransactionRunner).run(fn) as Promise<T>;
+  const tx = <T>(fn: (m: EntityManager) => Promise<T>) => t.app.get(TransactionRunner).run(fn);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -42,7 +42,7 @@ describe('mandates: service contract and database rules', () => {
     expect(await tx((m) => service.isAutorisationLive(m, { mandateId: mandate.id, demarche: 'logement' }))).toBe(true);
     expect(await tx((m) => service.isAutorisationLive(m, { mandateId: mandate.id, demarche: 'famille' }))).toBe(false);
     expect(await tx((m) => service.isAutorisationLive(m, { mandateId: 'not-a-uuid', demarche: 'logement' }))).toBe(false);
-    const mine = await tx<Awaited<ReturnType<MandatesService['listForUsager']>>>((m) => service.listForUsager(m, usagerId));
+    const mine = await tx((m) => service.listForUsager(m, usagerId));
     expect(mine.map((v) => [v.id, v.structureName, v.liveDemarches])).toEqual([[mandate.id, 'Médiathèque de Vesoul', ['logement', 'argent']]]);
     const entries = await journalOf(t, 'mandate.created', 'autorisation.created');
     expect(entries.filter((e) => e.chain === structureId).map((e) => e.action)).toEqual([
@@ -66,7 +66,7 @@ describe('mandates: service contract and database rules', () => {
     expect(superseded[0]).toMatchObject({ demarche: 'famille', details: { previousMandateId: first.id, lapsed: false } });
     // Replacing the last live autorisation leaves the first mandate with nothing: revoked.
     await openMandate(t, { aidantId, structureId, usagerId, demarches: ['travail'] });
-    expect((await tx<{ status: string }>((m) => service.getForStructure(m, structureId, first.id))).status).toBe('revoked');
+    expect((await tx((m) => service.getForStructure(m, structureId, first.id))).status).toBe('revoked');
   });
 
   it('derives expiry from database time; an expired autorisation is closed as lapsed, not revoked', async () => {
@@ -74,9 +74,9 @@ describe('mandates: service contract and database rules', () => {
     const old = await openMandate(t, { aidantId, structureId, usagerId, demarches: ['loisirs'], duration: 'court' });
     await backdateMandate(t, old.id, 2);
     expect(await tx((m) => service.isAutorisationLive(m, { mandateId: old.id, demarche: 'loisirs' }))).toBe(false);
-    expect((await tx<{ status: string }>((m) => service.getForStructure(m, structureId, old.id))).status).toBe('expired');
+    expect((await tx((m) => service.getForStructure(m, structureId, old.id))).status).toBe('expired');
     await openMandate(t, { aidantId, structureId, usagerId, demarches: ['loisirs'] });
-    const view = await tx<{ status: string; autorisations: Array<{ status: string; closingReason: string }> }>((m) =>
+    const view = await tx((m) =>
       service.getForStructure(m, structureId, old.id),
     );
     expect(view.status).toBe('expired');

@@ -89,6 +89,9 @@ export interface JournalRow {
   aidant_id: string | null;
   ip: string | null;
   details: Record<string, unknown>;
+  usager_id?: string | null;
+  mandate_id?: string | null;
+  demarche?: string | null;
 }
 
 /** Sealed journal entries of these actions, oldest first (the sequencer is flushed first). */
