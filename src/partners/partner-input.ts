@@ -39,6 +39,10 @@ export function validateNewPartner(input: NewPartner, allowHttp: boolean): NewPa
   if (!input.redirectUris.length || !input.redirectUris.every((u) => isAcceptableRedirectUri(u, allowHttp))) {
     fields.redirectUris = 'Au moins une URL de retour, absolue, en https (http seulement en local), sans fragment.';
   }
+  else if (new Set(input.redirectUris.map((u) => new URL(u).host)).size > 1) {
+    // One sector per partner: its pairwise subjects do not depend on which of its URIs it uses.
+    fields.redirectUris = 'Les URL de retour d’un même service doivent être sur un même hôte (enregistrez un service par hôte).';
+  }
   if (!(input.postLogoutRedirectUris ?? []).every((u) => isAcceptableRedirectUri(u, allowHttp))) {
     fields.postLogoutRedirectUris = 'Les URL de retour après déconnexion suivent les mêmes règles que les URL de retour.';
   }

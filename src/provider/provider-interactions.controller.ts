@@ -1,4 +1,4 @@
-import { Body, Catch, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Body, Catch, Controller, Logger, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
@@ -20,6 +20,8 @@ const UID = /^[A-Za-z0-9_-]{10,64}$/;
 /** An aidant session that ended mid-interaction: back to the interaction's sign-in step. */
 @Catch()
 class InteractionSignInFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProviderInteractions');
+
   catch(error: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
@@ -28,7 +30,10 @@ class InteractionSignInFilter implements ExceptionFilter {
       res.redirect(303, `${INTERACTION_PATH}/${uid}?expiree=1`);
       return;
     }
-    sendProblem(req, res, toProblem(error));
+    const problem = toProblem(error);
+    if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'interaction failed');
+    else this.logger.debug({ code: problem.code, reason: (error as Error)?.message }, 'interaction refused');
+    if (!res.headersSent) sendProblem(req, res, problem);
   }
 }
 

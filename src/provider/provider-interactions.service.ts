@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { InteractionResults } from 'oidc-provider';
 import type { EntityManager } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -142,15 +143,31 @@ export class ProviderInteractionsService {
       });
       return { saved, useId: use.id };
     });
-    return provider.interactionResult(
-      req,
-      res,
-      {
-        login: { accountId: grantId.useId, acr: 'eidas1', amr: ['pwd', 'otp'], remember: false },
-        consent: { grantId: grantId.saved },
-      },
-      { mergeWithLastSubmission: false },
-    );
+    return this.finishSignIn(req, res, {
+      login: { accountId: grantId.useId, acr: 'eidas1', amr: ['pwd', 'otp'], remember: false },
+      consent: { grantId: grantId.saved },
+    });
+  }
+
+  /**
+   * Stores the interaction's result and returns the resume URL. Every
+   * sign-in is a new account for oidc-provider (a new choice of usager and
+   * démarche): the browser's earlier provider session is dropped and the
+   * interaction detached from it, otherwise the library would end it with a
+   * self-submitting page of its own (inline script, refused by our CSP).
+   */
+  private async finishSignIn(req: Request, res: Response, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
+    const provider = await this.providers.provider();
+    const interaction = await provider.interactionDetails(req, res);
+    const earlierUid = interaction.session?.uid;
+    if (earlierUid) {
+      const earlier = await provider.Session.findByUid(earlierUid);
+      if (earlier && earlier.accountId !== result.login.accountId) await earlier.destroy();
+      (interaction as { session?: unknown }).session = undefined;
+    }
+    interaction.result = result;
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+    return interaction.returnTo;
   }
 
   /** Back to the partner with `access_denied` (journaled when a signed-in aidant gives up or nobody qualifies). */

@@ -42,7 +42,7 @@ export class ProviderAccounts {
       if (ctx.oidc.route === 'token') await this.journalRefusal(use, ctx.oidc.client?.clientId ?? 'unknown');
       return undefined;
     }
-    return { accountId: id, claims: () => this.claimsOf(use, ctx.oidc.client?.clientId ?? '') };
+    return { accountId: id, claims: () => this.claimsOf(use) };
   }
 
   /** Every démarche the sign-in stands for (the chosen one and any rep_scope value) is still live. */
@@ -62,14 +62,22 @@ export class ProviderAccounts {
     return pairwiseSub(this.pairwiseKey, use.usagerId, clientId);
   }
 
-  private async claimsOf(use: ProviderUse, clientId: string) {
+  /** oidc-provider's pairwise hook: the account is a sign-in; the subject is its usager's, for this client. */
+  async pairwiseIdentifier(accountId: string, clientId: string): Promise<string> {
+    const use = await this.findUse(accountId);
+    if (!use) throw new Error('pairwise subject asked for an unknown provider use');
+    return this.subFor(use, clientId);
+  }
+
+  /** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
+  private async claimsOf(use: ProviderUse) {
     const m = this.dataSource.manager;
     const [usager] = await this.directory.findUsagers(m, [use.usagerId]);
     const aidant = await this.aidants.findById(m, use.aidantId);
     const structure = await this.structures.findById(m, use.structureId);
     if (!usager || !aidant || !structure) throw new Error('a provider use refers to a missing usager, aidant or structure');
     return {
-      sub: this.subFor(use, clientId),
+      sub: use.id,
       given_name: usager.givenName,
       family_name: usager.familyName,
       ...(usager.preferredUsername ? { preferred_username: usager.preferredUsername } : {}),

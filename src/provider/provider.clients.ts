@@ -14,7 +14,7 @@ export function clientMetadataOf(partner: PartnerCredentials): Record<string, un
     response_types: ['code'],
     id_token_signed_response_alg: partner.idTokenAlg,
     ...(partner.userinfoAlg ? { userinfo_signed_response_alg: partner.userinfoAlg } : {}),
-    // Pairwise subjects are computed by Procuration itself (see provider.claims.ts).
-    subject_type: 'public',
+    // Pairwise subjects: HMAC of the usager and the client id (provider.claims.ts), whatever the sector.
+    subject_type: 'pairwise',
   };
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nunjucks from 'nunjucks';
-import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { PrivateSigningJwk } from '../keys/keys.service.js';
 import { CLAIMS_BY_SCOPE, PROVIDER_SCOPES } from './provider.claims.js';
 
@@ -15,6 +15,8 @@ export const RETIRED_KEY_PUBLISHED_SECONDS = 3600;
 
 export interface ProviderHooks {
   findAccount: Configuration['findAccount'];
+  /** The usager's pairwise `sub` for this client, from the account (a sign-in) oidc-provider names. */
+  pairwiseIdentifier(accountId: string, clientId: string): Promise<string>;
   /** Introspection answers only for the partner's own, still-live tokens. */
   introspectionAllowed(ctx: KoaContextWithOIDC, clientId: string, token: { clientId?: string; accountId?: string }): Promise<boolean>;
 }
@@ -60,7 +62,8 @@ export function providerConfiguration(input: {
     scopes: PROVIDER_SCOPES,
     claims: CLAIMS_BY_SCOPE,
     acrValues: ['eidas1'],
-    subjectTypes: ['public'],
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: (_ctx, accountId, client) => input.hooks.pairwiseIdentifier(accountId, client.clientId),
     conformIdTokenClaims: false,
     allowOmittingSingleRegisteredRedirectUri: false,
     issueRefreshToken: async () => false,
@@ -101,7 +104,11 @@ export function providerConfiguration(input: {
       },
       revocation: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        // RFC 7009 §2.1: a token issued to another client is refused, and the caller told.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId !== client.clientId) throw new errors.InvalidRequest('the token was not issued to this client');
+          return true;
+        },
       },
       rpInitiatedLogout: {
         enabled: true,

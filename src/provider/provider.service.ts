@@ -91,6 +91,7 @@ export class ProviderService implements OnModuleDestroy {
         adapter: (model: string) => (model === 'Client' ? clientAdapter : new PostgresAdapter(model, this.dataSource)),
         hooks: {
           findAccount: (ctx, id) => this.accounts.findAccount(ctx, id),
+          pairwiseIdentifier: (accountId, clientId) => this.accounts.pairwiseIdentifier(accountId, clientId),
           introspectionAllowed: async (_ctx, clientId, token) => {
             if (token.clientId !== clientId) return false;
             const use = token.accountId ? await this.accounts.findUse(token.accountId) : null;
@@ -104,7 +105,7 @@ export class ProviderService implements OnModuleDestroy {
     return provider;
   }
 
-  /** Userinfo and active introspection answers: the partner's pairwise `sub`, and a journal entry. */
+  /** Userinfo and active introspection answers are journaled. */
   private async afterEndpoints(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
     await next();
     const route = ctx.oidc?.route;
@@ -117,7 +118,6 @@ export class ProviderService implements OnModuleDestroy {
     const use = accountId ? await this.accounts.findUse(accountId) : null;
     const clientId = ctx.oidc.client?.clientId ?? '';
     if (!use) return;
-    if (route === 'introspection' && body) body.sub = this.accounts.subFor(use, clientId);
     await this.dataSource.transaction('READ COMMITTED', (m) =>
       this.journal.append(m, {
         action: 'partner.userinfo_served',
