@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
@@ -24,7 +24,7 @@ const CLEANUP_MS = 60_000;
  * up every minute.
  */
 @Injectable()
-export class ProviderService implements OnModuleDestroy {
+export class ProviderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Provider');
   private current: { provider: Provider; handler: Handler; kids: string } | undefined;
   private building: Promise<Provider> | undefined;
@@ -43,6 +43,11 @@ export class ProviderService implements OnModuleDestroy {
       deleteExpiredPayloads(this.dataSource).catch((error: unknown) => this.logger.warn({ err: error }, 'cleanup failed'));
     }, CLEANUP_MS);
     this.cleanup.unref();
+  }
+
+  /** Ready before the first partner arrives (keys loaded or created once, at start). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.provider();
   }
 
   onModuleDestroy(): void {
