@@ -2,6 +2,8 @@ import { ServiceKeys1764000000000 } from './1764000000000-service-keys.js';
 import { Journal1764100000000 } from './1764100000000-journal.js';
 import { StructuresAndAidants1764200000000 } from './1764200000000-structures-and-aidants.js';
 import { HttpSessions1764200001000 } from './1764200001000-http-sessions.js';
+import { FranceConnectTransactions1764400000000 } from './1764400000000-franceconnect-transactions.js';
+import { Usagers1764400001000 } from './1764400001000-usagers.js';
 import { Mandates1764500000000 } from './1764500000000-mandates.js';
 import { Provider1764600000000 } from './1764600000000-provider.js';
 
@@ -14,6 +16,8 @@ export const MIGRATIONS = [
   Journal1764100000000,
   StructuresAndAidants1764200000000,
   HttpSessions1764200001000,
+  FranceConnectTransactions1764400000000,
+  Usagers1764400001000,
   Mandates1764500000000,
   Provider1764600000000,
 ];

@@ -27,9 +27,12 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Strict CSP: only our own origin, no inline script or style anywhere. */
+/** Strict CSP: only our own origin (and FranceConnect as a form's final destination), no inline script or style anywhere. */
 function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   const https = config.publicUrl.startsWith('https:');
+  // Browsers apply form-action to the redirects that follow a form post: the
+  // posts that start a FranceConnect round trip (or its logout) end there.
+  const franceConnect = config.franceConnect.issuer ? [new URL(config.franceConnect.issuer).origin] : [];
   return {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -42,7 +45,7 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...franceConnect],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: https ? [] : null,
       },

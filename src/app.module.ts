@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config.js';
 import { AidantsModule } from './aidants/aidants.module.js';
 import { Clock, ClockModule } from './clock/clock.js';
 import { DatabaseModule } from './database/database.module.js';
+import { FranceConnectModule } from './franceconnect/franceconnect.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { PartnersModule } from './partners/partners.module.js';
@@ -12,6 +13,7 @@ import { loggerParams } from './logging.js';
 import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
+import { UsagersModule } from './usagers/usagers.module.js';
 import { WebModule } from './web/web.module.js';
 
 /** The whole service, built for one configuration and one database URL. */
@@ -34,6 +36,8 @@ export class AppModule {
         WebModule,
         StructuresModule,
         AidantsModule,
+        FranceConnectModule,
+        UsagersModule,
         MandatesModule,
         PartnersModule,
         ProviderModule,

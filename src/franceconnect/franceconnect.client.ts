@@ -212,7 +212,9 @@ export class FranceConnectClient {
 /** openid-client / fetch failures → our errors: unreachable or 5xx is `unavailable`, anything else a failed check. */
 function translate(cause: unknown, step: string, invalid: (message: string) => FranceConnectError): FranceConnectError {
   if (cause instanceof FranceConnectError) return cause;
-  if (cause instanceof TypeError) return new FranceConnectUnavailableError(`FranceConnect ${step} request failed`, { cause });
+  if (cause instanceof TypeError || isNetworkFailure(cause)) {
+    return new FranceConnectUnavailableError(`FranceConnect ${step} request failed`, { cause });
+  }
   const status = statusOf(cause);
   if (status !== undefined && status >= 500) {
     return new FranceConnectUnavailableError(`FranceConnect ${step} endpoint answered HTTP ${status}`, { cause });
@@ -222,6 +224,24 @@ function translate(cause: unknown, step: string, invalid: (message: string) => F
     return new FranceConnectUnavailableError(`FranceConnect ${step} request timed out`, { cause });
   }
   return invalid(`FranceConnect ${step} check failed (${typeof code === 'string' ? code : 'unknown'}): ${innermostMessage(cause)}`);
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+/**
+ * fetch's "fetch failed" or a socket error anywhere in the chain of causes.
+ * Compared by name and code, not `instanceof`: the error may come from
+ * another realm (undici's TypeError is not always this realm's).
+ */
+function isNetworkFailure(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; current !== null && typeof current === 'object' && depth < 5; depth += 1) {
+    const { name, code, message } = current as { name?: unknown; code?: unknown; message?: unknown };
+    if (name === 'TypeError' && typeof message === 'string' && /fetch failed/i.test(message)) return true;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** The most precise reason in a chain of causes (library messages name the check, never token contents). */

@@ -103,3 +103,16 @@ export class FranceConnectUnavailableError extends FranceConnectError {
     );
   }
 }
+
+/** The round trip took longer than the transaction's life (10 minutes). */
+export class FranceConnectTransactionExpiredError extends FranceConnectError {
+  readonly code = 'franceconnect.expired';
+  readonly status = 400;
+  readonly title = 'Connexion FranceConnect expirée';
+  constructor(logMessage = 'FranceConnect transaction expired') {
+    super(
+      "Le retour de FranceConnect est arrivé trop tard (plus de 10 minutes après la demande). Rien n'a été enregistré : recommencez depuis le début.",
+      logMessage,
+    );
+  }
+}

@@ -1,23 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '../../config/config.js';
-import { AppConfigModule } from '../shared/app-config.module.js';
-import { FranceConnectClient } from './franceconnect.client.js';
-import { FranceConnectModule } from './franceconnect.module.js';
+import { FranceConnectClient, franceConnectOptionsFrom } from './franceconnect.client.js';
 
 describe('FranceConnectModule', () => {
-  it('provides one FranceConnectClient built from the configuration', async () => {
-    const config = loadConfig({ FC_ISSUER: 'https://fc.example.test/api/v2' });
-    @Module({ imports: [AppConfigModule.forRoot(config), FranceConnectModule] })
-    class Host {}
-    const context = await NestFactory.createApplicationContext(Host, { logger: false });
-    try {
-      expect(context.get(FranceConnectClient)).toBeInstanceOf(FranceConnectClient);
-      expect(context.get(FranceConnectClient)).toBe(context.get(FranceConnectClient));
-    } finally {
-      await context.close();
-    }
+  it('builds the client options from the configuration', () => {
+    const config = loadConfig({ FC_ISSUER: 'https://fc.example.test/api/v2', FC_PKCE: 'true', FC_ID_TOKEN_ALG: 'RS256' });
+    expect(franceConnectOptionsFrom(config)).toEqual({
+      issuer: 'https://fc.example.test/api/v2',
+      clientId: config.franceConnect.clientId,
+      clientSecret: config.franceConnect.clientSecret,
+      pkce: true,
+      idTokenAlg: 'RS256',
+    });
+    expect(() => franceConnectOptionsFrom(loadConfig({}))).toThrow(/issuer is not configured/);
   });
 
   it.each([

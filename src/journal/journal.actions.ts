@@ -51,6 +51,45 @@ export interface JournalActionDetails {
   'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
   'mandate.expired': { expiresAt: string };
 
+  // franceconnect
+  'franceconnect.consent_started': { intent: 'usager_sign_in' | 'mandate_consent'; transactionId: string; expiresAt: string };
+  'franceconnect.consent_verified': {
+    intent: 'usager_sign_in' | 'mandate_consent';
+    transactionId: string;
+    acr: string;
+    authTime: number | null;
+    /** SHA-256 (base64url) of the ID token: evidence, never the token. */
+    idTokenHash: string;
+  };
+  'franceconnect.failed': {
+    intent: 'usager_sign_in' | 'mandate_consent' | null;
+    transactionId: string | null;
+    reason:
+      | 'access_denied'
+      | 'provider_error'
+      | 'state_unknown'
+      | 'state_used'
+      | 'state_expired'
+      | 'state_other_session'
+      | 'state_mismatch'
+      | 'token_invalid'
+      | 'userinfo_invalid'
+      | 'claims_invalid'
+      | 'unavailable'
+      | 'intent_failed';
+    /** The OAuth `error` FranceConnect sent back, when it sent one. */
+    error?: string;
+    /** Names (never values) of the identity claims that failed validation. */
+    claims?: string[];
+  };
+
+  // usagers
+  'usager.created': Record<string, never>;
+  'usager.signed_in': { method: 'franceconnect'; acr: string };
+  'usager.signed_out': { reason: 'user' | 'idle_timeout' | 'absolute_timeout' };
+  /** Only the fields FranceConnect reported differently, old and new value (see decision 0401). */
+  'usager.identity_updated': { changes: Record<string, { from: string | null; to: string | null }> };
+
   // journal
   'journal.exported': { chain: string; format: 'jsonl' | 'csv' };
   'journal.verified': { chain: string | null; ok: boolean; entries: number };

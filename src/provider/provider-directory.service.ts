@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { MandatesService } from '../mandates/mandates.service.js';
+import { UsagersService } from '../usagers/usagers.service.js';
 import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
 
 /** The provider's directory over the mandates and usagers modules' exported services. */
 @Injectable()
 export class ProviderDirectoryService extends ProviderDirectory {
-  constructor(private readonly mandates: MandatesService) {
+  constructor(
+    private readonly mandates: MandatesService,
+    private readonly usagers: UsagersService,
+  ) {
     super();
   }
 
@@ -18,7 +22,7 @@ export class ProviderDirectoryService extends ProviderDirectory {
     return this.mandates.isAutorisationLive(m, q);
   }
 
-  async findUsagers(_m: EntityManager, _ids: string[]): Promise<UsagerIdentity[]> {
-    return []; // wired to UsagersService once the usagers module is merged
+  findUsagers(m: EntityManager, ids: string[]): Promise<UsagerIdentity[]> {
+    return this.usagers.findByIds(m, ids);
   }
 }

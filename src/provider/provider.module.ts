@@ -4,6 +4,7 @@ import { KeysModule } from '../keys/keys.module.js';
 import { MandatesModule } from '../mandates/mandates.module.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
+import { UsagersModule } from '../usagers/usagers.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { ProviderDirectory } from './provider.directory.js';
 import { ProviderDirectoryService } from './provider-directory.service.js';
@@ -17,7 +18,7 @@ import { ProviderService } from './provider.service.js';
  * interaction pages where an aidant chooses the usager and the démarche.
  */
 @Module({
-  imports: [KeysModule, PartnersModule, AidantsModule, StructuresModule, MandatesModule],
+  imports: [KeysModule, PartnersModule, AidantsModule, StructuresModule, MandatesModule, UsagersModule],
   controllers: [ProviderInteractionsController],
   providers: [
     ProviderService,

@@ -11,10 +11,35 @@ export interface AidantSession {
   totpAt: number;
 }
 
+/** What a signed-in usager's session holds (FranceConnect sign-in at /usager). */
+export interface UsagerSession {
+  usagerId: string;
+  signedInAt: number;
+  lastSeenAt: number;
+  /**
+   * The FranceConnect ID token of this sign-in, kept server-side only to end
+   * the FranceConnect session at sign-out (`id_token_hint`); never logged.
+   */
+  idTokenHint?: string;
+}
+
+/** The end of a FranceConnect logout round trip: where to go when FranceConnect sends the browser back. */
+export interface FranceConnectLogoutReturn {
+  /** SHA-256 (hex) of the logout `state`. */
+  stateHash: string;
+  returnPath: string;
+  expiresAt: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     csrfToken?: string;
     aidant?: AidantSession;
+    /** A browser holds an aidant session or a usager session, never both. */
+    usager?: UsagerSession;
+    /** Random value binding FranceConnect round trips to this browser session (stored hashed in the transaction). */
+    franceConnectBinding?: string;
+    franceConnectLogout?: FranceConnectLogoutReturn;
     /** Authenticator app being enrolled through an invitation: the sealed seed. */
     enrolment?: { tokenHash: string; sealedSecret: string };
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { loadConfig, type Environment } from '../../config/config.js';
@@ -5,7 +6,9 @@ import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { simulatorClientFrom } from '../../src/fc-simulator/fc-simulator.js';
+import type { VerifiedIdentity } from '../../src/franceconnect/franceconnect.client.js';
 import { PartnersService } from '../../src/partners/partners.service.js';
+import { UsagersService } from '../../src/usagers/usagers.service.js';
 import type { NewPartner, PartnerView } from '../../src/partners/partners.types.js';
 import type { TestApp } from './test-app.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -169,4 +172,27 @@ export async function createSharedTestDatabase(): Promise<TestDatabase> {
       if (!stopped) await embedded.stop();
     },
   };
+}
+
+let usagerCount = 0;
+/** A usager as FranceConnect would have reported them (through UsagersService, as at the counter). */
+export async function createUsager(
+  t: TestApp,
+  identity: Partial<Omit<VerifiedIdentity, 'sub' | 'acr' | 'idToken' | 'idTokenHash'>> & { givenName: string; familyName: string },
+): Promise<string> {
+  usagerCount += 1;
+  const verified: VerifiedIdentity = {
+    birthdate: '1980-06-15',
+    gender: 'female',
+    birthplace: '75056',
+    birthcountry: '99100',
+    ...identity,
+    sub: `${randomBytes(32).toString('hex')}v1`,
+    acr: 'eidas1',
+    idTokenHash: 'A'.repeat(43),
+    idToken: `test-id-token-${usagerCount}`,
+  };
+  return t.app.get(TransactionRunner).run(async (m) =>
+    (await t.app.get(UsagersService).upsertFromIdentity(m, verified, { actor: { type: 'system', id: null }, structureId: null })).id,
+  );
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig, type Environment } from '../../config/config.js';
 import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
@@ -21,26 +22,30 @@ export interface TestApp {
 /**
  * The real application on a fresh database, listening on a free loopback
  * port, with the FranceConnect simulator on another free port unless
- * `FC_ISSUER` is given. `env` overrides the test defaults (quiet logs, port 0);
+ * `FC_ISSUER` is given. `env` overrides the test defaults (quiet logs, a free
+ * port, PUBLIC_URL `http://127.0.0.1:<port>`);
  * `options` replaces parts such as the clock.
  */
 export async function startTestApp(env: Environment = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  // A free port chosen before start, so that PUBLIC_URL (FranceConnect's
+  // redirect URIs, the provider's issuer) names the address the app really has.
+  const port = env.PORT !== undefined && env.PORT !== '0' ? Number(env.PORT) : await freeLoopbackPort();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    PORT: '0',
     FC_SIMULATOR_PORT: '0',
     DEMO_PARTNER_PORT: '0',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...env,
+    PORT: String(port),
     DATABASE_URL: database.url,
   });
   let running: RunningApp | undefined;
   try {
     running = await createApp(config, options);
-    await running.app.listen(0, '127.0.0.1');
-    const address = running.app.getHttpServer().address() as { port: number };
-    const url = `http://127.0.0.1:${address.port}`;
+    await running.app.listen(port, '127.0.0.1');
+    const url = `http://127.0.0.1:${port}`;
     if (running.simulator) {
       // PUBLIC_URL cannot name a port chosen at listen time: register the
       // app's real URIs (one host only: the simulator's subjects are pairwise).
@@ -63,4 +68,16 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
     await database.drop();
     throw error;
   }
+}
+
+/** A loopback port free right now (bound, then released). */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -23,7 +23,16 @@ export interface Page {
 export class TestBrowser {
   private readonly jar = new Map<string, Map<string, Cookie>>();
 
-  constructor(private readonly stopAt: string) {}
+  /** `stopAt` may be changed between requests (e.g. to replay a callback URL once captured). */
+  constructor(public stopAt: string) {}
+
+  /** Names of the cookies this browser would send to `url`. */
+  cookieNames(url: string): string[] {
+    return this.cookieHeader(url)
+      .split('; ')
+      .filter((pair) => pair.length > 0)
+      .map((pair) => pair.slice(0, pair.indexOf('=')));
+  }
 
   get(url: string): Promise<Page> {
     return this.go(url, { method: 'GET' });
@@ -50,6 +59,9 @@ export class TestBrowser {
       this.store(url, response.headers.getSetCookie());
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
+        // Read the (empty) body first: the server may still be saving the
+        // session when the headers arrive, and the next hop must see it.
+        await response.arrayBuffer();
         url = new URL(location, url).href;
         request = { method: 'GET' };
         continue;

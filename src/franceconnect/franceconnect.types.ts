@@ -1,0 +1,47 @@
+import type { Request } from 'express';
+import type { VerifiedIdentity } from './franceconnect.client.js';
+
+/**
+ * The FranceConnect module's public vocabulary, for the modules that start a
+ * round trip for their own purpose and receive the verified identity back.
+ */
+export type { VerifiedIdentity } from './franceconnect.client.js';
+export type { Gender, IdentityClaims } from './identity-claims.js';
+
+export const FRANCECONNECT_INTENTS = ['usager_sign_in', 'mandate_consent'] as const;
+/** Why a browser is sent to FranceConnect: decides which handler receives the identity. */
+export type FranceConnectIntent = (typeof FRANCECONNECT_INTENTS)[number];
+
+/**
+ * Called once, after every check passed, inside the callback request.
+ * Returns the local path to show next (after the FranceConnect logout round
+ * trip when the intent ends the FranceConnect session).
+ */
+export type FranceConnectIntentHandler = (input: {
+  req: Request;
+  identity: VerifiedIdentity;
+  payload: Record<string, unknown>;
+}) => Promise<string>;
+
+export interface IntentHandlerOptions {
+  /**
+   * Sign the person out of FranceConnect right after the callback (default
+   * true: at the counter, the next person must not find the session open).
+   * The usager's own sign-in keeps it until they sign out of Procuration.
+   */
+  endFranceConnectSession?: boolean;
+}
+
+export interface StartInput {
+  intent: FranceConnectIntent;
+  /** What the handler needs afterwards (ids and choices, no personal data). */
+  payload: Record<string, unknown>;
+  /** The structure whose journal chain records the round trip (null: national chain). */
+  structureId?: string | null;
+}
+
+/** Paths of the relying party, as registered at FranceConnect under PUBLIC_URL. */
+export const CALLBACK_PATH = '/franceconnect/callback';
+export const POST_LOGOUT_PATH = '/franceconnect/deconnexion';
+/** Longest life of a transaction (FranceConnect's own interaction lasts a few minutes). */
+export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000;

@@ -1,0 +1,138 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Clock } from '../clock/clock.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { FranceConnectFlowService } from '../franceconnect/franceconnect-flow.service.js';
+import type { VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
+import { JournalService } from '../journal/journal.service.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type UsagerSession } from '../sessions/session-data.js';
+import { regenerateSession } from '../sessions/sessions.js';
+import { UsagerSpaceForbiddenError } from './usagers.errors.js';
+import { UsagersService } from './usagers.service.js';
+import { displayName, type UsagerView } from './usagers.types.js';
+
+export const USAGER_HOME = '/usager';
+export const USAGER_SIGNED_OUT = '/usager/deconnexion';
+
+export type SessionEnding = 'idle_timeout' | 'absolute_timeout';
+export type CurrentUsager = { usager: UsagerView } | { usager: null; ended: SessionEnding | null };
+
+declare module 'express' {
+  interface Request {
+    /** The signed-in usager, as the guard (or the home page) established it for this request. */
+    usager?: UsagerView;
+  }
+}
+
+/**
+ * The usager's own session: sign-in with FranceConnect (intent
+ * `usager_sign_in`), idle (30 min) and absolute (12 h) timeouts, sign-out
+ * of Procuration and of FranceConnect. A browser holds an aidant session or
+ * a usager session, never both.
+ */
+@Injectable()
+export class UsagerSessionService implements OnModuleInit {
+  constructor(
+    private readonly flow: FranceConnectFlowService,
+    private readonly usagers: UsagersService,
+    private readonly transactions: TransactionRunner,
+    private readonly journal: JournalService,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    // The FranceConnect session stays open until the usager signs out of Procuration.
+    this.flow.registerIntentHandler('usager_sign_in', ({ req, identity }) => this.completeSignIn(req, identity), {
+      endFranceConnectSession: false,
+    });
+  }
+
+  /** The FranceConnect authorization URL for this browser (refused while an aidant is signed in here). */
+  async startSignIn(req: Request): Promise<string> {
+    if (req.session?.aidant) throw new UsagerSpaceForbiddenError('usager sign-in started in an aidant session');
+    return this.flow.start(req, { intent: 'usager_sign_in', payload: {}, structureId: null });
+  }
+
+  /** The signed-in usager of this request, or why there is none (a timeout ends the session here). */
+  async current(req: Request, res: Response): Promise<CurrentUsager> {
+    if (req.session?.aidant) throw new UsagerSpaceForbiddenError();
+    const auth = req.session?.usager;
+    if (!auth) return { usager: null, ended: null };
+    const now = this.clock.nowMs();
+    if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(req, auth, 'absolute_timeout');
+    if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(req, auth, 'idle_timeout');
+    const usager = await this.transactions.run((m) => this.usagers.findById(m, auth.usagerId));
+    if (!usager) {
+      await regenerateSession(req);
+      return { usager: null, ended: null };
+    }
+    auth.lastSeenAt = now;
+    req.usager = usager;
+    res.locals.signedInUsager = { name: displayName(usager) };
+    return { usager };
+  }
+
+  /**
+   * Journals the sign-out, ends the Procuration session, and returns where to
+   * send the browser: FranceConnect's end session, then the signed-out page.
+   */
+  async signOut(req: Request): Promise<string> {
+    const auth = req.session.usager!;
+    await this.transactions.run((m) =>
+      this.journal.append(m, {
+        action: 'usager.signed_out',
+        structureId: null,
+        actor: { type: 'usager', id: auth.usagerId },
+        subjects: { usagerId: auth.usagerId },
+        request: requestFactsOf(req),
+        details: { reason: 'user' },
+      }),
+    );
+    await regenerateSession(req);
+    if (!auth.idTokenHint) return USAGER_SIGNED_OUT;
+    return this.flow.endSessionUrl(req, { idTokenHint: auth.idTokenHint, returnPath: USAGER_SIGNED_OUT });
+  }
+
+  /** The `usager_sign_in` handler: create or update the usager, then a new session for them alone. */
+  private async completeSignIn(req: Request, identity: VerifiedIdentity): Promise<string> {
+    if (req.session.aidant) throw new UsagerSpaceForbiddenError('aidant session at the usager sign-in callback');
+    const request = requestFactsOf(req);
+    const usager = await this.transactions.run(async (m) => {
+      const view = await this.usagers.upsertFromIdentity(m, identity, {
+        actor: { type: 'usager', id: null },
+        structureId: null,
+        request,
+      });
+      await this.journal.append(m, {
+        action: 'usager.signed_in',
+        structureId: null,
+        actor: { type: 'usager', id: view.id },
+        subjects: { usagerId: view.id },
+        request,
+        details: { method: 'franceconnect', acr: identity.acr },
+      });
+      return view;
+    });
+    await regenerateSession(req);
+    const now = this.clock.nowMs();
+    req.session.usager = { usagerId: usager.id, signedInAt: now, lastSeenAt: now, idTokenHint: identity.idToken };
+    return USAGER_HOME;
+  }
+
+  private async end(req: Request, auth: UsagerSession, reason: SessionEnding): Promise<CurrentUsager> {
+    await this.transactions.run((m) =>
+      this.journal.append(m, {
+        action: 'usager.signed_out',
+        structureId: null,
+        actor: { type: 'system', id: null },
+        subjects: { usagerId: auth.usagerId },
+        request: requestFactsOf(req),
+        details: { reason },
+      }),
+    );
+    // A fresh, empty session: the sign-in page that follows carries a CSRF token.
+    await regenerateSession(req);
+    return { usager: null, ended: reason };
+  }
+}

@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { In, type EntityManager } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { Clock } from '../clock/clock.js';
+import { hashFcSub } from '../franceconnect/fc-sub.js';
+import type { VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
+import { JournalService } from '../journal/journal.service.js';
+import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { identityChanges, identityValuesOf } from './identity-changes.js';
+import { Usager } from './usager.entity.js';
+import type { UsagerView } from './usagers.types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function toView(usager: Usager): UsagerView {
+  return {
+    id: usager.id,
+    givenName: usager.givenName,
+    familyName: usager.familyName,
+    preferredUsername: usager.preferredUsername,
+    birthdate: usager.birthdate,
+    gender: usager.gender,
+    birthplace: usager.birthplace,
+    birthcountry: usager.birthcountry,
+    email: usager.email,
+  };
+}
+
+export interface UpsertContext {
+  /**
+   * Who caused it: the aidant at the counter, or the usager signing in
+   * (`{ type: 'usager', id: null }`: the id is filled in with the usager's own).
+   */
+  actor: JournalActor;
+  /** Journal chain: the aidant's structure, or null (national) for the usager's own actions. */
+  structureId: string | null;
+  request?: RequestFacts;
+}
+
+/**
+ * Usagers as FranceConnect reports them, keyed by the keyed hash of their
+ * `sub`. Every change is journaled in the caller's transaction.
+ */
+@Injectable()
+export class UsagersService {
+  constructor(
+    private readonly journal: JournalService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Creates the usager of this verified identity, or updates the fields
+   * FranceConnect now reports differently (journaled as
+   * `usager.identity_updated` with only those fields).
+   */
+  async upsertFromIdentity(manager: EntityManager, identity: VerifiedIdentity, ctx: UpsertContext): Promise<UsagerView> {
+    const fcSubHash = hashFcSub(this.config.franceConnect.subKey, identity.sub);
+    const reported = identityValuesOf(identity);
+    const now = this.clock.now();
+    // Insert-or-nothing first, so two first sign-ins at once cannot both create the person.
+    const inserted: { id: string }[] = await manager.query(
+      `INSERT INTO usagers (fc_sub_hash, given_name, family_name, preferred_username, birthdate, gender,
+                            birthplace, birthcountry, email, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+       ON CONFLICT (fc_sub_hash) DO NOTHING
+       RETURNING id`,
+      [
+        fcSubHash,
+        reported.givenName,
+        reported.familyName,
+        reported.preferredUsername,
+        reported.birthdate,
+        reported.gender,
+        reported.birthplace,
+        reported.birthcountry,
+        reported.email,
+        now,
+      ],
+    );
+    if (inserted.length === 1) {
+      const id = inserted[0]!.id;
+      await this.journal.append(manager, {
+        action: 'usager.created',
+        structureId: ctx.structureId,
+        actor: actorFor(ctx.actor, id),
+        subjects: { usagerId: id },
+        request: ctx.request,
+        details: {},
+      });
+      return { id, ...reported };
+    }
+    const stored = await manager.findOne(Usager, { where: { fcSubHash }, lock: { mode: 'pessimistic_write' } });
+    if (!stored) throw new Error('usager vanished between insert and select');
+    const changes = identityChanges(storedValues(stored), reported);
+    if (Object.keys(changes).length === 0) return toView(stored);
+    await manager.update(Usager, { id: stored.id }, { ...reported, updatedAt: now });
+    await this.journal.append(manager, {
+      action: 'usager.identity_updated',
+      structureId: ctx.structureId,
+      actor: actorFor(ctx.actor, stored.id),
+      subjects: { usagerId: stored.id },
+      request: ctx.request,
+      details: { changes },
+    });
+    return { id: stored.id, ...reported };
+  }
+
+  async findById(manager: EntityManager, id: string): Promise<UsagerView | null> {
+    if (!UUID.test(id)) return null;
+    const usager = await manager.findOneBy(Usager, { id });
+    return usager ? toView(usager) : null;
+  }
+
+  /** The usagers of these ids that exist, in no particular order. */
+  async findByIds(manager: EntityManager, ids: string[]): Promise<UsagerView[]> {
+    const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
+    if (valid.length === 0) return [];
+    return (await manager.findBy(Usager, { id: In(valid) })).map(toView);
+  }
+}
+
+function storedValues(usager: Usager) {
+  const { id: _id, ...values } = toView(usager);
+  return values;
+}
+
+function actorFor(actor: JournalActor, usagerId: string): JournalActor {
+  return actor.type === 'usager' && actor.id === null ? { type: 'usager', id: usagerId } : actor;
+}
