@@ -218,4 +218,20 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     default: 'Procuration <ne-pas-repondre@procuration.localhost>',
     description: 'Sender address of the mails Procuration sends.',
   },
+  {
+    name: 'PROVIDER_PAIRWISE_KEY',
+    kind: { type: 'string', minLength: 32 },
+    default: 'dev-only-provider-pairwise-key-change-me-0123456789',
+    description:
+      'HMAC-SHA-256 key of the pairwise `sub` each partner service receives for a usager (at least 32 characters; changing it changes every partner\'s subjects).',
+    sensitive: true,
+    requiredInProduction: true,
+  },
+  {
+    name: 'DEMO_PARTNER_PORT',
+    kind: { type: 'int', min: 0, max: 65535 },
+    default: '3200',
+    description:
+      'Port of the demo partner service ("Démarche de démonstration — Logement") started beside the service in development (0 picks a free port; never started in production).',
+  },
 ];

@@ -71,6 +71,7 @@ describe('configuration', () => {
         'KEYS_ENCRYPTION_KEY',
         'FC_SUB_KEY',
         'TOTP_ENCRYPTION_KEY',
+        'PROVIDER_PAIRWISE_KEY',
       ]),
     );
     expect(error.message).toContain('SESSION_SECRET is required when NODE_ENV=production');
@@ -87,6 +88,7 @@ describe('configuration', () => {
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       FC_SUB_KEY: 'k'.repeat(32),
       TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
+      PROVIDER_PAIRWISE_KEY: 'p'.repeat(32),
     });
     expect(error.variables).toEqual(['SESSION_SECRET']);
     expect(error.message).toContain('must not be the development default');
@@ -102,6 +104,7 @@ describe('configuration', () => {
       KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       FC_SUB_KEY: 'k'.repeat(32),
       TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
+      PROVIDER_PAIRWISE_KEY: 'p'.repeat(32),
       DATABASE_URL: 'postgres://app@db/procuration',
     });
     expect(config.nodeEnv).toBe('production');

@@ -41,6 +41,12 @@ export interface AppConfig {
   totpEncryptionKey: string;
   demoSeed: boolean;
   mail: { smtpUrl: string | undefined; from: string };
+  provider: {
+    /** HMAC key of the pairwise subjects given to partner services. */
+    pairwiseKey: string;
+    /** Port of the demo partner service (development and tests only). */
+    demoPartnerPort: number;
+  };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -182,6 +188,10 @@ export function loadConfig(env: Environment): AppConfig {
     totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
     demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',
     mail: { smtpUrl: raw.SMTP_URL as string | undefined, from: raw.MAIL_FROM as string },
+    provider: {
+      pairwiseKey: raw.PROVIDER_PAIRWISE_KEY as string,
+      demoPartnerPort: raw.DEMO_PARTNER_PORT as number,
+    },
   };
   return deepFreeze(config);
 }

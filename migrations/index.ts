@@ -7,6 +7,7 @@ import { FranceConnectTransactions1764400000000 } from './1764400000000-franceco
 import { Usagers1764400001000 } from './1764400001000-usagers.js';
 import { Mandates1764500000000 } from './1764500000000-mandates.js';
 import { MandatesUsagerKey1764500001000 } from './1764500001000-mandates-usager-key.js';
+import { Provider1764600000000 } from './1764600000000-provider.js';
 import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partner-index.js';
 
 /**
@@ -23,5 +24,6 @@ export const MIGRATIONS = [
   Usagers1764400001000,
   Mandates1764500000000,
   MandatesUsagerKey1764500001000,
+  Provider1764600000000,
   JournalPartnerIndex1764700000000,
 ];

@@ -7,6 +7,8 @@ import { withFranceConnectIssuer, type AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
 import type { Clock } from './clock/clock.js';
 import { openDatabase, type DatabaseHandle } from './database/database-url.js';
+import { startDemoPartnerIfNeeded, type DemoPartner } from './demo-partner/demo-partner.js';
+import { mountProvider } from './provider/provider.mount.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
 import { configureSessions } from './sessions/sessions.js';
 import { csrfLocals } from './web/csrf.js';
@@ -19,6 +21,8 @@ export interface RunningApp {
   config: AppConfig;
   /** The local FranceConnect simulator, when FC_ISSUER is unset outside production. */
   simulator: FcSimulator | undefined;
+  /** The demo partner service (outside production), on DEMO_PARTNER_PORT. */
+  demoPartner: DemoPartner | undefined;
   /** Stops taking requests, lets those in flight finish, closes the database and the simulator. */
   close(): Promise<void>;
 }
@@ -77,9 +81,12 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   const config = simulator ? withFranceConnectIssuer(given, simulator.issuer) : given;
   let database: DatabaseHandle;
   let app: NestExpressApplication;
+  let demoPartner: DemoPartner | undefined;
   try {
+    demoPartner = await startDemoPartnerIfNeeded(config);
     database = await openDatabase(config);
   } catch (error) {
+    await demoPartner?.close();
     await simulator?.close();
     throw error;
   }
@@ -90,6 +97,7 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
     });
   } catch (error) {
     await database.close();
+    await demoPartner?.close();
     await simulator?.close();
     throw error;
   }
@@ -97,6 +105,8 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.disable('x-powered-by');
   app.use(helmet(helmetOptions(config)));
+  // The provider face, before the body parsers and Nest's router (it parses and authenticates its own requests).
+  mountProvider(app);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   configureWebShell(app, config.nodeEnv === 'production');
@@ -107,9 +117,11 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
     database,
     config,
     simulator,
+    demoPartner,
     close: async () => {
       await app.close();
       await database.close();
+      await demoPartner?.close();
       await simulator?.close();
     },
   };

@@ -7,6 +7,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { FranceConnectModule } from './franceconnect/franceconnect.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JournalModule } from './journal/journal.module.js';
+import { PartnersModule } from './partners/partners.module.js';
+import { ProviderModule } from './provider/provider.module.js';
 import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MandatesModule } from './mandates/mandates.module.js';
@@ -41,6 +43,8 @@ export class AppModule {
         UsagersModule,
         MandatesModule,
         SupervisionModule,
+        PartnersModule,
+        ProviderModule,
       ],
     };
   }

@@ -8,10 +8,12 @@ async function main(): Promise<void> {
   // oidc-provider print warnings when they load).
   const { createApp } = await import('./app.factory.js');
   const { demoCredentialsText, runDemoSeed } = await import('./seed/demo-seed.js');
+  const { seedDemoPartner } = await import('./seed/demo-partner-seed.js');
   const running = await createApp(config);
   if (config.demoSeed) {
     const { created } = await runDemoSeed(running.app, config.nodeEnv);
     new Logger('DemoSeed').log(`demo seed applied (${created} new records)`);
+    if (running.demoPartner) await seedDemoPartner(running.app, config.nodeEnv, running.demoPartner);
   }
   await running.app.listen(config.port, config.host);
   const logger = new Logger('Procuration');
@@ -20,6 +22,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n`);
   if (running.simulator) {
     process.stdout.write(`Simulateur FranceConnect (identités fictives) : ${running.simulator.issuer}\n`);
+  }
+  if (running.demoPartner) {
+    process.stdout.write(`Service partenaire de démonstration (« Se connecter avec Procuration ») : ${running.demoPartner.url}\n`);
   }
   process.stdout.write('\n');
   if (config.demoSeed) process.stdout.write(`${demoCredentialsText(config.publicUrl)}\n\n`);

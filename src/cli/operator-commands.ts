@@ -11,6 +11,7 @@ import { TransactionRunner } from '../database/transaction-runner.js';
 import { DELIVERY_NOTE, MailService } from '../mail/mail.service.js';
 import { DomainError, NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { Actor } from '../structures/actor.js';
+import { PARTNER_COMMANDS, PARTNER_USAGE, runPartnerCommand } from './partner-commands.js';
 import { StructuresService } from '../structures/structures.service.js';
 
 export interface CommandIo {
@@ -46,6 +47,7 @@ const HABILITATION: Record<string, HabilitationStatus> = {
 /** Runs one operator command against a running application context; returns the exit code. */
 export async function runOperatorCommand(app: INestApplicationContext, argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && PARTNER_COMMANDS.includes(command)) return runPartnerCommand(app, command, rest, io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(rest);
@@ -168,7 +170,7 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
       }
       case undefined:
       case 'help':
-        io.out(USAGE);
+        io.out(`${USAGE}\n\n${PARTNER_USAGE}`);
         return command ? 0 : 2;
       default:
         io.err(`Commande inconnue : ${command}\n\n${USAGE}`);

@@ -106,6 +106,17 @@ export interface JournalActionDetails {
 
   // keys
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };
+
+  // provider
+  'partner.registered': { clientId: string; name: string; demarches: string[]; authMethod: string };
+  'partner.disabled': { clientId: string };
+  'partner.secret_rotated': { clientId: string };
+  'autorisation.used': { clientId: string; useId: string; repScope: string[] };
+  'partner.userinfo_served': { clientId: string; useId: string; endpoint: 'userinfo' | 'introspection' };
+  'partner.access_refused': {
+    clientId: string;
+    reason: 'no_live_mandate' | 'demarche_not_served' | 'autorisation_not_live' | 'rep_scope_not_covered' | 'aidant_cancelled';
+  };
 }
 
 export type JournalAction = keyof JournalActionDetails;

@@ -12,12 +12,28 @@ export type KeyPurpose = 'journal' | 'attestation' | 'provider';
 /** Purposes whose public keys are published at /.well-known/procuration/jwks.json. */
 export const SERVICE_JWKS_PURPOSES: readonly KeyPurpose[] = ['journal', 'attestation'];
 
-const ALG = 'ES256';
+export type KeyAlg = 'ES256' | 'RS256';
+
+const ALG: KeyAlg = 'ES256';
+
+/** The algorithms each purpose signs with: the provider face offers partners ES256 and RS256. */
+export const KEY_ALGS: Readonly<Record<KeyPurpose, readonly KeyAlg[]>> = {
+  journal: ['ES256'],
+  attestation: ['ES256'],
+  provider: ['ES256', 'RS256'],
+};
 
 export interface SigningKey {
   kid: string;
-  alg: typeof ALG;
+  alg: KeyAlg;
   privateKey: CryptoKey;
+}
+
+/** A private key as a JWK, for a library that signs by itself (the provider face). */
+export interface PrivateSigningJwk extends JWK {
+  kid: string;
+  alg: string;
+  use: 'sig';
 }
 
 export interface PublishedKey extends JWK {
@@ -60,18 +76,43 @@ export class KeysService implements OnApplicationBootstrap {
   }
 
   /** The active key of `purpose`, created if there is none. Pass the transaction's manager when inside one. */
-  async signingKey(purpose: KeyPurpose, manager?: EntityManager): Promise<SigningKey> {
-    const row = (await this.activeRow(purpose, manager)) ?? (await this.inTransaction(manager, (m) => this.createIfMissing(m, purpose)));
-    return { kid: row.kid, alg: ALG, privateKey: await this.privateKeyOf(row) };
+  async signingKey(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<SigningKey> {
+    const row =
+      (await this.activeRow(purpose, manager, alg)) ??
+      (await this.inTransaction(manager, (m) => this.createIfMissing(m, purpose, alg)));
+    return { kid: row.kid, alg, privateKey: await this.privateKeyOf(row) };
   }
 
-  /** Makes a new active key for `purpose` and retires the previous one. */
-  async rotate(purpose: KeyPurpose, manager?: EntityManager): Promise<{ kid: string; retiredKid: string | null }> {
+  /**
+   * Private JWKs of `purpose` for a library that signs by itself: the active
+   * key of each of the purpose's algorithms (created if missing) first, then
+   * the keys retired less than `retiredWithinSeconds` ago (still published
+   * until what they signed has expired; the library signs with the first key
+   * of an algorithm).
+   */
+  async privateJwks(purpose: KeyPurpose, retiredWithinSeconds: number): Promise<PrivateSigningJwk[]> {
+    for (const alg of KEY_ALGS[purpose]) await this.signingKey(purpose, undefined, alg);
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT kid, purpose, alg, public_jwk, private_jwk FROM service_keys
+        WHERE purpose = $1 AND (retired_at IS NULL OR retired_at > now() - make_interval(secs => $2))
+        ORDER BY retired_at IS NOT NULL, created_at DESC, kid DESC`,
+      [purpose, retiredWithinSeconds],
+    );
+    return rows.map((row) => ({
+      ...(JSON.parse(decryptSecret(row.private_jwk, this.encryptionKey, aadOf(row.kid, row.purpose))) as JWK),
+      kid: row.kid,
+      alg: row.alg,
+      use: 'sig' as const,
+    }));
+  }
+
+  /** Makes a new active key for `purpose` (and `alg`) and retires the previous one. */
+  async rotate(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<{ kid: string; retiredKid: string | null }> {
     return this.inTransaction(manager, async (m) => {
       await this.lockPurpose(m, purpose);
-      const previous = await this.activeRow(purpose, m);
+      const previous = await this.activeRow(purpose, m, alg);
       if (previous) await m.query(`UPDATE service_keys SET retired_at = now() WHERE kid = $1`, [previous.kid]);
-      const created = await this.insertKey(m, purpose);
+      const created = await this.insertKey(m, purpose, alg);
       this.logger.log(`rotated the ${purpose} key: ${previous?.kid ?? 'none'} -> ${created.kid}`);
       return { kid: created.kid, retiredKid: previous?.kid ?? null };
     });
@@ -87,38 +128,38 @@ export class KeysService implements OnApplicationBootstrap {
     return { keys: rows.map((r) => ({ ...r.public_jwk, kid: r.kid, alg: r.alg, use: 'sig' as const })) };
   }
 
-  private async activeRow(purpose: KeyPurpose, manager?: EntityManager): Promise<KeyRow | undefined> {
+  private async activeRow(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<KeyRow | undefined> {
     const rows: KeyRow[] = await this.inTransaction(manager, (m) =>
       m.query(
         `SELECT kid, purpose, alg, public_jwk, private_jwk FROM service_keys
-          WHERE purpose = $1 AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1`,
-        [purpose],
+          WHERE purpose = $1 AND alg = $2 AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1`,
+        [purpose, alg],
       ),
     );
     return rows[0];
   }
 
-  private async createIfMissing(manager: EntityManager, purpose: KeyPurpose): Promise<KeyRow> {
+  private async createIfMissing(manager: EntityManager, purpose: KeyPurpose, alg: KeyAlg): Promise<KeyRow> {
     // Several instances may start at once: one creates, the others then find it.
     await this.lockPurpose(manager, purpose);
-    const existing = await this.activeRow(purpose, manager);
+    const existing = await this.activeRow(purpose, manager, alg);
     if (existing) return existing;
-    const created = await this.insertKey(manager, purpose);
+    const created = await this.insertKey(manager, purpose, alg);
     this.logger.log(`generated the first ${purpose} key ${created.kid}`);
     return created;
   }
 
-  private async insertKey(manager: EntityManager, purpose: KeyPurpose): Promise<KeyRow> {
-    const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
+  private async insertKey(manager: EntityManager, purpose: KeyPurpose, alg: KeyAlg = ALG): Promise<KeyRow> {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
-    const kid = `${purpose}-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+    const kid = `${purpose}-${alg === ALG ? '' : `${alg.toLowerCase()}-`}${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const privateJwk = encryptSecret(JSON.stringify(await exportJWK(privateKey)), this.encryptionKey, aadOf(kid, purpose));
     await manager.query(
       `INSERT INTO service_keys (kid, purpose, alg, public_jwk, private_jwk) VALUES ($1, $2, $3, $4, $5)`,
-      [kid, purpose, ALG, JSON.stringify(publicJwk), privateJwk],
+      [kid, purpose, alg, JSON.stringify(publicJwk), privateJwk],
     );
     this.cache.set(kid, privateKey);
-    return { kid, purpose, alg: ALG, public_jwk: publicJwk, private_jwk: privateJwk };
+    return { kid, purpose, alg, public_jwk: publicJwk, private_jwk: privateJwk };
   }
 
   private async privateKeyOf(row: KeyRow): Promise<CryptoKey> {

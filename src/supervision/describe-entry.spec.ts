@@ -66,6 +66,10 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['attestation.issued', { kind: 'mandate', kid: 'k' }, 'Marie Curie a émis l’attestation du mandat de Jean Dupont'],
   ['attestation.verified', { kind: 'mandate', kid: 'k', status: 'live' }, 'l’attestation du mandat de Jean Dupont a été vérifiée (mandat en cours)'],
   ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont (démarche Logement) sur Caisse d’allocations'],
+  ['partner.disabled', {}, 'Marie Curie a désactivé le service partenaire Caisse d’allocations'],
+  ['partner.secret_rotated', {}, 'Marie Curie a renouvelé le secret du service partenaire Caisse d’allocations'],
+  ['partner.userinfo_served', { endpoint: 'userinfo' }, 'Caisse d’allocations a obtenu l’identité de Jean Dupont'],
+  ['partner.access_refused', { reason: 'no_live_mandate' }, 'Marie Curie n’a pas pu agir sur Caisse d’allocations (aucun mandat en cours)'],
   ['partner.registered', {}, 'Marie Curie a enregistré le service partenaire Caisse d’allocations'],
 ];
 

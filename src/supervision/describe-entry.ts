@@ -152,6 +152,19 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'attestation.verified': ({ usager, d }) => `l’attestation du mandat de ${usager} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
   'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} (démarche ${demarche}) sur ${partner}`,
   'partner.registered': ({ who, partner }) => `${who} a enregistré le service partenaire ${partner}`,
+  'partner.disabled': ({ who, partner }) => `${who} a désactivé le service partenaire ${partner}`,
+  'partner.secret_rotated': ({ who, partner }) => `${who} a renouvelé le secret du service partenaire ${partner}`,
+  'partner.userinfo_served': ({ usager, partner, d }) =>
+    `${partner} a ${d.endpoint === 'introspection' ? 'vérifié un jeton' : 'obtenu l’identité'} de ${usager}`,
+  'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
+};
+
+const ACCESS_REFUSED: Record<string, string> = {
+  no_live_mandate: 'aucun mandat en cours',
+  demarche_not_served: 'démarche non proposée par ce service',
+  autorisation_not_live: 'autorisation révoquée ou expirée',
+  rep_scope_not_covered: 'démarches demandées non couvertes',
+  aidant_cancelled: 'abandon par l’aidant',
 };
 
 function nameOf(map: ReadonlyMap<string, string> | undefined, id: string | null, fallback: string): string {

@@ -12,6 +12,8 @@ export interface TestApp {
   database: TestDatabase;
   /** The FranceConnect simulator on a free loopback port, unless FC_ISSUER was given. */
   simulator: FcSimulator | undefined;
+  /** The demo partner service on a free loopback port (outside production). */
+  demoPartner?: RunningApp['demoPartner'];
   /** Base URL of the app listening on a free loopback port. */
   url: string;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     FC_SIMULATOR_PORT: '0',
+    DEMO_PARTNER_PORT: '0',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...env,
     // PGlite serves one statement at a time and interleaves the protocol
@@ -56,6 +59,7 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
       config: running.config,
       database,
       simulator: running.simulator,
+      demoPartner: running.demoPartner,
       url,
       close: async () => {
         await running?.close();

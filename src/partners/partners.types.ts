@@ -1,0 +1,40 @@
+import type { DemarcheId } from '../demarches/demarches.js';
+
+export const PARTNER_AUTH_METHODS = ['client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const;
+export type PartnerAuthMethod = (typeof PARTNER_AUTH_METHODS)[number];
+export type PartnerSigningAlg = 'ES256' | 'RS256';
+
+/** A partner service as other modules see it (never its secret). */
+export interface PartnerView {
+  id: string;
+  name: string;
+  clientId: string;
+  authMethod: PartnerAuthMethod;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  demarches: DemarcheId[];
+  idTokenAlg: PartnerSigningAlg;
+  userinfoAlg: PartnerSigningAlg | null;
+  active: boolean;
+  createdAt: Date;
+}
+
+/** What the provider needs to authenticate an active partner: the view plus its secret or keys. */
+export interface PartnerCredentials extends PartnerView {
+  /** Plain client secret (decrypted on demand), for the secret methods. */
+  secret: string | null;
+  jwks: { keys: object[] } | null;
+}
+
+export interface NewPartner {
+  name: string;
+  clientId?: string;
+  authMethod: PartnerAuthMethod;
+  /** A JWK Set (public keys) for `private_key_jwt`. */
+  jwks?: { keys: object[] };
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  demarches: string[];
+  idTokenAlg?: PartnerSigningAlg;
+  userinfoAlg?: PartnerSigningAlg | null;
+}

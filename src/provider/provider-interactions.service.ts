@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { InteractionResults } from 'oidc-provider';
+import type { EntityManager } from 'typeorm';
+import type { AidantActor } from '../aidants/aidant-actor.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
+import { JournalService } from '../journal/journal.service.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { PartnersService } from '../partners/partners.service.js';
+import type { PartnerView } from '../partners/partners.types.js';
+import { requestedClaimNames, requestedRepScope } from './provider.claims.js';
+import { withProviderTransaction } from './provider.adapter.js';
+import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
+import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
+import { ProviderService } from './provider.service.js';
+import { providerUses } from './provider-uses.repository.js';
+
+export interface InteractionContext {
+  uid: string;
+  partner: PartnerView;
+  scope: string;
+  claims: unknown;
+  /** Démarches the partner asked for through `rep_scope` (all must be covered), or null. */
+  repScope: string[] | null;
+}
+
+export interface Candidate {
+  usager: UsagerIdentity;
+  autorisations: LiveAutorisation[];
+}
+
+/**
+ * The interaction's use cases: which usagers the signed-in aidant may act
+ * for at this partner, and the confirmed choice (the grant, the use and its
+ * journal entry in one transaction), or the refusal sent back to the partner.
+ */
+@Injectable()
+export class ProviderInteractionsService {
+  constructor(
+    private readonly providers: ProviderService,
+    private readonly partners: PartnersService,
+    private readonly directory: ProviderDirectory,
+    private readonly transactions: TransactionRunner,
+    private readonly journal: JournalService,
+  ) {}
+
+  async context(req: Request, res: Response): Promise<InteractionContext> {
+    const provider = await this.providers.provider();
+    let details: Awaited<ReturnType<typeof provider.interactionDetails>>;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch (error) {
+      throw new InteractionExpiredError(error);
+    }
+    if (details.uid !== req.params.uid) throw new InteractionExpiredError();
+    const partner = await this.transactions.run((m) => this.partners.findByClientId(m, String(details.params.client_id)));
+    if (!partner?.active) throw new InteractionExpiredError();
+    return {
+      uid: details.uid,
+      partner,
+      scope: String(details.params.scope ?? 'openid'),
+      claims: details.params.claims,
+      repScope: requestedRepScope(details.params.claims),
+    };
+  }
+
+  /** Usagers with a live autorisation of the current structure for a démarche this partner serves (and every rep_scope value). */
+  async candidates(actor: AidantActor, ctx: InteractionContext, m?: EntityManager): Promise<Candidate[]> {
+    if (!actor.canOpenMandates) return [];
+    const work = async (manager: EntityManager) => {
+      const live = await this.directory.findLiveAutorisations(manager, {
+        structureId: actor.structureId,
+        demarches: [...ctx.partner.demarches],
+      });
+      const byUsager = new Map<string, LiveAutorisation[]>();
+      for (const a of live) byUsager.set(a.usagerId, [...(byUsager.get(a.usagerId) ?? []), a]);
+      const qualifying = [...byUsager.entries()].filter(([, list]) =>
+        (ctx.repScope ?? []).every((d) => list.some((a) => a.demarche === d)),
+      );
+      const usagers = await this.directory.findUsagers(manager, qualifying.map(([id]) => id));
+      return usagers
+        .map((usager) => ({ usager, autorisations: byUsager.get(usager.id)! }))
+        .sort((a, b) => a.usager.familyName.localeCompare(b.usager.familyName, 'fr'));
+    };
+    return m ? work(m) : this.transactions.run(work);
+  }
+
+  /** The démarches offered for one usager (those of the candidate list), or a refusal. */
+  async candidate(actor: AidantActor, ctx: InteractionContext, usagerId: unknown, m?: EntityManager): Promise<Candidate> {
+    const found = (await this.candidates(actor, ctx, m)).find((c) => c.usager.id === usagerId);
+    if (!found) {
+      throw new ChoiceNotAllowedError(
+        'no_live_mandate',
+        'Cet usager n’a pas de mandat en cours dans votre structure pour une démarche de ce service. Choisissez un autre usager.',
+      );
+    }
+    return found;
+  }
+
+  /**
+   * The aidant confirms: the autorisation is re-checked, the use recorded,
+   * the grant saved and `autorisation.used` journaled in one transaction;
+   * returns the provider's resume URL (same origin).
+   */
+  async confirm(req: Request, res: Response, actor: AidantActor, usagerId: unknown, demarche: unknown): Promise<string> {
+    const ctx = await this.context(req, res);
+    const provider = await this.providers.provider();
+    const grantId = await this.transactions.run(async (m) => {
+      if (!isDemarcheId(demarche) || !ctx.partner.demarches.includes(demarche)) {
+        throw new ChoiceNotAllowedError('demarche_not_served', 'Ce service partenaire ne traite pas cette démarche.');
+      }
+      const chosen = await this.candidate(actor, ctx, usagerId, m);
+      const autorisation = chosen.autorisations.find((a) => a.demarche === demarche);
+      if (!autorisation) {
+        throw new ChoiceNotAllowedError(
+          'no_live_mandate',
+          `Le mandat de cet usager ne couvre pas (ou plus) la démarche « ${demarcheLabel(demarche)} ».`,
+        );
+      }
+      const use = await providerUses.insert(m, {
+        partnerId: ctx.partner.id,
+        aidantId: actor.aidantId,
+        structureId: actor.structureId,
+        usagerId: chosen.usager.id,
+        mandateId: autorisation.mandateId,
+        demarche,
+        repScope: ctx.repScope ?? [],
+      });
+      const grant = new provider.Grant({ accountId: use.id, clientId: ctx.partner.clientId });
+      grant.addOIDCScope(ctx.scope);
+      const claims = requestedClaimNames(ctx.claims);
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      const saved = await withProviderTransaction(m, () => grant.save());
+      await this.journal.append(m, {
+        action: 'autorisation.used',
+        structureId: actor.structureId,
+        actor: { type: 'aidant', id: actor.aidantId },
+        subjects: { usagerId: chosen.usager.id, mandateId: autorisation.mandateId, aidantId: actor.aidantId, partnerId: ctx.partner.id },
+        demarche,
+        request: requestFactsOf(req),
+        details: { clientId: ctx.partner.clientId, useId: use.id, repScope: ctx.repScope ?? [] },
+      });
+      return { saved, useId: use.id };
+    });
+    return this.finishSignIn(req, res, {
+      login: { accountId: grantId.useId, acr: 'eidas1', amr: ['pwd', 'otp'], remember: false },
+      consent: { grantId: grantId.saved },
+    });
+  }
+
+  /**
+   * Stores the interaction's result and returns the resume URL. Every
+   * sign-in is a new account for oidc-provider (a new choice of usager and
+   * démarche): the browser's earlier provider session is dropped and the
+   * interaction detached from it, otherwise the library would end it with a
+   * self-submitting page of its own (inline script, refused by our CSP).
+   */
+  private async finishSignIn(req: Request, res: Response, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
+    const provider = await this.providers.provider();
+    const interaction = await provider.interactionDetails(req, res);
+    const earlierUid = interaction.session?.uid;
+    if (earlierUid) {
+      const earlier = await provider.Session.findByUid(earlierUid);
+      if (earlier && earlier.accountId !== result.login.accountId) await earlier.destroy();
+      (interaction as { session?: unknown }).session = undefined;
+    }
+    interaction.result = result;
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+    return interaction.returnTo;
+  }
+
+  /** Back to the partner with `access_denied` (journaled when a signed-in aidant gives up or nobody qualifies). */
+  async refuse(req: Request, res: Response, actor: AidantActor | undefined, reason: 'no_live_mandate' | 'aidant_cancelled'): Promise<string> {
+    const ctx = await this.context(req, res);
+    const provider = await this.providers.provider();
+    if (actor) {
+      await this.transactions.run((m) =>
+        this.journal.append(m, {
+          action: 'partner.access_refused',
+          structureId: actor.structureId,
+          actor: { type: 'aidant', id: actor.aidantId },
+          subjects: { aidantId: actor.aidantId, partnerId: ctx.partner.id },
+          request: requestFactsOf(req),
+          details: { clientId: ctx.partner.clientId, reason },
+        }),
+      );
+    }
+    return provider.interactionResult(
+      req,
+      res,
+      {
+        error: 'access_denied',
+        error_description: reason === 'no_live_mandate' ? 'no usager with a live mandate for this service' : 'the aidant cancelled',
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+}

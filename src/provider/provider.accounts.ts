@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { AidantsService } from '../aidants/aidants.service.js';
+import { JournalService } from '../journal/journal.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { StructuresService } from '../structures/structures.service.js';
+import { pairwiseSub } from './provider.claims.js';
+import { ProviderDirectory } from './provider.directory.js';
+import { providerUses, type ProviderUse } from './provider-uses.repository.js';
+
+/** Routes where a token is presented: the autorisation must still be live at that very moment. */
+const LIVE_CHECKED_ROUTES = new Set(['token', 'userinfo']);
+
+/**
+ * oidc-provider's accounts: a "use" (aidant × usager × mandate × démarche ×
+ * partner) recorded when the aidant confirmed. Presenting a code or an access
+ * token re-checks, at the time of the call, that the autorisation is live.
+ */
+@Injectable()
+export class ProviderAccounts {
+  private readonly logger = new Logger('ProviderAccounts');
+  private readonly pairwiseKey: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly directory: ProviderDirectory,
+    private readonly aidants: AidantsService,
+    private readonly structures: StructuresService,
+    private readonly journal: JournalService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.pairwiseKey = config.provider.pairwiseKey;
+  }
+
+  async findAccount(ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> {
+    const use = await providerUses.findById(this.dataSource.manager, id);
+    if (!use) return undefined;
+    if (LIVE_CHECKED_ROUTES.has(ctx.oidc.route) && !(await this.isLive(use))) {
+      this.logger.log({ route: ctx.oidc.route }, 'autorisation no longer live: token refused');
+      if (ctx.oidc.route === 'token') await this.journalRefusal(use, ctx.oidc.client?.clientId ?? 'unknown');
+      return undefined;
+    }
+    return { accountId: id, claims: () => this.claimsOf(use) };
+  }
+
+  /** Every démarche the sign-in stands for (the chosen one and any rep_scope value) is still live. */
+  async isLive(use: ProviderUse): Promise<boolean> {
+    const demarches = new Set([use.demarche, ...use.repScope]);
+    for (const demarche of demarches) {
+      if (!(await this.directory.isAutorisationLive(this.dataSource.manager, { mandateId: use.mandateId, demarche }))) return false;
+    }
+    return true;
+  }
+
+  async findUse(id: string): Promise<ProviderUse | null> {
+    return providerUses.findById(this.dataSource.manager, id);
+  }
+
+  subFor(use: ProviderUse, clientId: string): string {
+    return pairwiseSub(this.pairwiseKey, use.usagerId, clientId);
+  }
+
+  /** oidc-provider's pairwise hook: the account is a sign-in; the subject is its usager's, for this client. */
+  async pairwiseIdentifier(accountId: string, clientId: string): Promise<string> {
+    const use = await this.findUse(accountId);
+    if (!use) throw new Error('pairwise subject asked for an unknown provider use');
+    return this.subFor(use, clientId);
+  }
+
+  /** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
+  private async claimsOf(use: ProviderUse) {
+    const m = this.dataSource.manager;
+    const [usager] = await this.directory.findUsagers(m, [use.usagerId]);
+    const aidant = await this.aidants.findById(m, use.aidantId);
+    const structure = await this.structures.findById(m, use.structureId);
+    if (!usager || !aidant || !structure) throw new Error('a provider use refers to a missing usager, aidant or structure');
+    return {
+      sub: use.id,
+      given_name: usager.givenName,
+      family_name: usager.familyName,
+      ...(usager.preferredUsername ? { preferred_username: usager.preferredUsername } : {}),
+      birthdate: usager.birthdate,
+      gender: usager.gender,
+      birthplace: usager.birthplace,
+      birthcountry: usager.birthcountry,
+      ...(usager.email ? { email: usager.email } : {}),
+      act: {
+        sub: aidant.id,
+        given_name: aidant.givenName,
+        family_name: aidant.familyName,
+        structure: { siret: structure.siret, name: structure.name },
+      },
+      demarche: use.demarche,
+      mandate: use.mandateId,
+      rep_scope: use.repScope.length > 0 ? use.repScope : [use.demarche],
+      acr: 'eidas1',
+    };
+  }
+
+  private async journalRefusal(use: ProviderUse, clientId: string): Promise<void> {
+    await this.dataSource.transaction('READ COMMITTED', (m) =>
+      this.journal.append(m, {
+        action: 'partner.access_refused',
+        structureId: use.structureId,
+        actor: { type: 'partner', id: use.partnerId },
+        subjects: { usagerId: use.usagerId, mandateId: use.mandateId, aidantId: use.aidantId, partnerId: use.partnerId },
+        demarche: use.demarche,
+        details: { clientId, reason: 'autorisation_not_live' },
+      }),
+    );
+  }
+}

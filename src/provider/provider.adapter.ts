@@ -1,0 +1,122 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PartnersService } from '../partners/partners.service.js';
+import { clientMetadataOf } from './provider.clients.js';
+
+/**
+ * When a use case runs oidc-provider's storage inside its own transaction
+ * (issuing a grant together with its journal entry), the adapter writes
+ * through that transaction's manager.
+ */
+const ambient = new AsyncLocalStorage<EntityManager>();
+
+export function withProviderTransaction<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
+  return ambient.run(manager, work);
+}
+
+interface PayloadRow {
+  payload: AdapterPayload;
+  consumed_at: Date | null;
+}
+
+/**
+ * Storage of every oidc-provider model (sessions, interactions, grants,
+ * codes, access tokens, replay detection…) in `oidc_payloads`, so that any
+ * instance serves any step of a flow. Expired rows are invisible at once and
+ * deleted by the cleanup job. Consumption is a single UPDATE … WHERE
+ * consumed_at IS NULL, so two instances cannot both redeem one code.
+ */
+export class PostgresAdapter implements Adapter {
+  constructor(
+    private readonly model: string,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private get db(): EntityManager {
+    return ambient.getStore() ?? this.dataSource.manager;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
+       ON CONFLICT (model, id) DO UPDATE
+         SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+      [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, expiresIn ?? null],
+    );
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.one(`model = $1 AND id = $2`, [this.model, id]);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.one(`model = $1 AND uid = $2`, [this.model, uid]);
+  }
+
+  async findByUserCode(): Promise<AdapterPayload | undefined> {
+    return undefined; // device flow is not enabled
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
+      [this.model, id],
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.query(`DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`, [this.model, id]);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
+    await this.db.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
+  }
+
+  private async one(where: string, params: unknown[]): Promise<AdapterPayload | undefined> {
+    const rows: PayloadRow[] = await this.db.query(
+      `SELECT payload, consumed_at FROM oidc_payloads
+        WHERE ${where} AND (expires_at IS NULL OR expires_at > now())`,
+      params,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+  }
+}
+
+/**
+ * Partner clients are read from the partner table (active ones only), never
+ * stored by oidc-provider: registration is the operator's, through the CLI.
+ */
+export class PartnerClientAdapter implements Adapter {
+  constructor(private readonly partners: PartnersService) {}
+
+  async find(clientId: string): Promise<AdapterPayload | undefined> {
+    const partner = await this.partners.activeCredentials(clientId, ambient.getStore());
+    return partner ? (clientMetadataOf(partner) as AdapterPayload) : undefined;
+  }
+
+  async upsert(): Promise<void> {
+    throw new Error('partner clients are registered through the operator CLI');
+  }
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}
+
+/** Deletes the expired rows (and consumed ones once expired); returns how many went. */
+export async function deleteExpiredPayloads(dataSource: DataSource): Promise<number> {
+  const result: [unknown[], number] = await dataSource.query(
+    `DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < now() - interval '1 minute'`,
+  );
+  return Array.isArray(result) ? result[1] : 0;
+}

@@ -1,0 +1,145 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { JournalService } from '../journal/journal.service.js';
+import { KeysService } from '../keys/keys.service.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { ProviderAccounts } from './provider.accounts.js';
+import { deleteExpiredPayloads, PartnerClientAdapter, PostgresAdapter } from './provider.adapter.js';
+import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS } from './provider.configuration.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** How often an instance looks for keys rotated by the operator. */
+const KEYS_CHECK_MS = 30_000;
+const CLEANUP_MS = 60_000;
+
+/**
+ * The provider face: one oidc-provider instance over our PostgreSQL storage
+ * and the partner table, signing with the `provider` keys. Rebuilt (it is
+ * stateless) when the operator rotates those keys; expired rows are cleaned
+ * up every minute.
+ */
+@Injectable()
+export class ProviderService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Provider');
+  private current: { provider: Provider; handler: Handler; kids: string } | undefined;
+  private building: Promise<Provider> | undefined;
+  private checkedAt = 0;
+  private readonly cleanup: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly keys: KeysService,
+    private readonly partners: PartnersService,
+    private readonly accounts: ProviderAccounts,
+    private readonly journal: JournalService,
+  ) {
+    this.cleanup = setInterval(() => {
+      deleteExpiredPayloads(this.dataSource).catch((error: unknown) => this.logger.warn({ err: error }, 'cleanup failed'));
+    }, CLEANUP_MS);
+    this.cleanup.unref();
+  }
+
+  /** Ready before the first partner arrives (keys loaded or created once, at start). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.provider();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanup);
+  }
+
+  /** The current oidc-provider instance (built on first use, rebuilt after a key rotation). */
+  async provider(): Promise<Provider> {
+    if (this.current && Date.now() - this.checkedAt < KEYS_CHECK_MS) return this.current.provider;
+    this.building ??= this.refresh().finally(() => (this.building = undefined));
+    return this.building;
+  }
+
+  /** Looks for rotated keys now rather than within 30 s (after a rotation in this process). */
+  async reloadKeys(): Promise<void> {
+    this.checkedAt = 0;
+    await this.provider();
+  }
+
+  /** Express handler for everything under PROVIDER_PREFIX. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    this.provider().then(
+      () => this.current!.handler(req, res),
+      (error: unknown) => next(error),
+    );
+  };
+
+  private async refresh(): Promise<Provider> {
+    const keys = await this.keys.privateJwks('provider', RETIRED_KEY_PUBLISHED_SECONDS);
+    const kids = keys.map((k) => k.kid).join(',');
+    this.checkedAt = Date.now();
+    if (this.current?.kids === kids) return this.current.provider;
+    const provider = this.build(keys);
+    this.current = { provider, handler: provider.callback() as Handler, kids };
+    this.logger.log(`provider face ready with keys ${kids}`);
+    return provider;
+  }
+
+  private build(keys: Awaited<ReturnType<KeysService['privateJwks']>>): Provider {
+    const clientAdapter = new PartnerClientAdapter(this.partners);
+    const provider = new Provider(
+      this.config.publicUrl,
+      providerConfiguration({
+        sessionSecret: this.config.sessionSecret,
+        keys,
+        adapter: (model: string) => (model === 'Client' ? clientAdapter : new PostgresAdapter(model, this.dataSource)),
+        hooks: {
+          findAccount: (ctx, id) => this.accounts.findAccount(ctx, id),
+          pairwiseIdentifier: (accountId, clientId) => this.accounts.pairwiseIdentifier(accountId, clientId),
+          introspectionAllowed: async (_ctx, clientId, token) => {
+            if (token.clientId !== clientId) return false;
+            const use = token.accountId ? await this.accounts.findUse(token.accountId) : null;
+            return use !== null && (await this.accounts.isLive(use));
+          },
+        },
+      }),
+    );
+    provider.proxy = this.config.trustProxy;
+    provider.use((ctx, next) => this.afterEndpoints(ctx as KoaContextWithOIDC, next));
+    return provider;
+  }
+
+  /** Userinfo and active introspection answers are journaled. */
+  private async afterEndpoints(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
+    await next();
+    const route = ctx.oidc?.route;
+    if (route === 'discovery') return hideRefreshTokens(ctx);
+    if (ctx.status !== 200 || (route !== 'userinfo' && route !== 'introspection')) return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (route === 'introspection' && body?.active !== true) return;
+    const token = ctx.oidc.entities.AccessToken as { accountId?: string } | undefined;
+    const accountId = token?.accountId;
+    const use = accountId ? await this.accounts.findUse(accountId) : null;
+    const clientId = ctx.oidc.client?.clientId ?? '';
+    if (!use) return;
+    await this.dataSource.transaction('READ COMMITTED', (m) =>
+      this.journal.append(m, {
+        action: 'partner.userinfo_served',
+        structureId: use.structureId,
+        actor: { type: 'partner', id: use.partnerId },
+        subjects: { usagerId: use.usagerId, mandateId: use.mandateId, aidantId: use.aidantId, partnerId: use.partnerId },
+        demarche: use.demarche,
+        details: { clientId, useId: use.id, endpoint: route },
+      }),
+    );
+  }
+}
+
+/** No refresh token is ever issued: discovery does not advertise the grant (oidc-provider always registers it). */
+function hideRefreshTokens(ctx: KoaContextWithOIDC): void {
+  const body = ctx.body as { grant_types_supported?: string[] } | undefined;
+  if (body?.grant_types_supported) body.grant_types_supported = body.grant_types_supported.filter((g) => g !== 'refresh_token');
+}
+
+export { PROVIDER_PREFIX };
