@@ -107,12 +107,17 @@ export class JournalExportService {
       }
       if (open && format === 'jsonl') open = await writeChunk(res, `${exportLine.end(rows, checkpoints, lastHash)}\n`);
       complete = open;
-      if (open) res.end();
     } catch (error) {
       this.logger.error({ err: error }, 'journal export failed while streaming');
       res.destroy();
     } finally {
-      await this.record(actor, structureId, request, { chain, format, criteria, rows, complete });
+      // The export is journaled before the download ends, so whoever holds a
+      // complete file can already find its journal entry.
+      try {
+        await this.record(actor, structureId, request, { chain, format, criteria, rows, complete });
+      } finally {
+        if (complete) res.end();
+      }
     }
   }
 
