@@ -10,6 +10,7 @@ import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { DELIVERY_NOTE, MailService } from '../mail/mail.service.js';
 import { DomainError, NotFoundError, ValidationError } from '../shared/domain-error.js';
+import { reportRefusal } from './refusal.js';
 import type { Actor } from '../structures/actor.js';
 import { PARTNER_COMMANDS, PARTNER_USAGE, runPartnerCommand } from './partner-commands.js';
 import { StructuresService } from '../structures/structures.service.js';
@@ -177,12 +178,7 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         return 2;
     }
   } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    io.err(`Refusé : ${error.userMessage}`);
-    if (error instanceof ValidationError) {
-      for (const [field, message] of Object.entries(error.fields)) io.err(`  ${field} : ${message}`);
-    }
-    return 1;
+    return reportRefusal(error, (line) => io.err(line));
   }
 }
 

@@ -8,7 +8,8 @@ import { KEY_ALGS, KeysService } from '../keys/keys.service.js';
 import { isAuthMethod } from '../partners/partner-input.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerSigningAlg, PartnerView } from '../partners/partners.types.js';
-import { DomainError, ValidationError } from '../shared/domain-error.js';
+import { ValidationError } from '../shared/domain-error.js';
+import { reportRefusal } from './refusal.js';
 /** Output of a command (the operator CLI's). */
 export interface PartnerCommandIo {
   out(line: string): void;
@@ -154,11 +155,6 @@ export async function runPartnerCommand(app: INestApplicationContext, command: s
         return 2;
     }
   } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    io.err(`Refusé : ${error.userMessage}`);
-    if (error instanceof ValidationError) {
-      for (const [field, message] of Object.entries(error.fields)) io.err(`  ${field} : ${message}`);
-    }
-    return 1;
+    return reportRefusal(error, (line) => io.err(line));
   }
 }

@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { loadConfig, type Environment } from '../../config/config.js';
 import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { simulatorClientFrom } from '../../src/fc-simulator/fc-simulator.js';
 import type { VerifiedIdentity } from '../../src/franceconnect/franceconnect.client.js';
@@ -157,21 +156,8 @@ export function refreshTarget(res: { headers: Record<string, string | string[] |
  * accepts more connections than one app's pools need (each instance has its
  * own); on PostgreSQL, the usual fresh database.
  */
-export async function createSharedTestDatabase(): Promise<TestDatabase> {
-  if (process.env.DATABASE_URL) return createTestDatabase();
-  const embedded = await EmbeddedPostgres.start('memory://', 40);
-  let stopped = false;
-  return {
-    url: embedded.url,
-    kind: 'pglite',
-    makeUnavailable: async () => {
-      stopped = true;
-      await embedded.stop();
-    },
-    drop: async () => {
-      if (!stopped) await embedded.stop();
-    },
-  };
+export function createSharedTestDatabase(): Promise<TestDatabase> {
+  return createTestDatabase(process.env.DATABASE_URL, { maxConnections: 40 });
 }
 
 let usagerCount = 0;

@@ -23,12 +23,19 @@ export function assertTestDatabaseName(url: string): void {
   }
 }
 
-export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
-  return serverUrl ? createOnServer(serverUrl) : createEmbedded();
+/**
+ * `maxConnections` bounds an embedded server's connections (several app
+ * instances on one PGlite need more than one app's pool).
+ */
+export async function createTestDatabase(
+  serverUrl = process.env.DATABASE_URL,
+  options: { maxConnections?: number } = {},
+): Promise<TestDatabase> {
+  return serverUrl ? createOnServer(serverUrl) : createEmbedded(options.maxConnections ?? 10);
 }
 
-async function createEmbedded(): Promise<TestDatabase> {
-  const embedded = await EmbeddedPostgres.start('memory://', 10);
+async function createEmbedded(maxConnections: number): Promise<TestDatabase> {
+  const embedded = await EmbeddedPostgres.start('memory://', maxConnections);
   let stopped = false;
   return {
     url: embedded.url,
