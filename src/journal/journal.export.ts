@@ -22,17 +22,22 @@ export class JournalExport {
     let checkpoints = 0;
     let lastHash = GENESIS_HASH;
     while (after < upToSeq) {
-      const rows: SealedRow[] = await this.dataSource.query(
-        `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
-          WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${PAGE}`,
-        [chain, after, upToSeq],
-      );
+      // One short transaction per page (see JournalVerification.page).
+      const { rows, checkpointRows } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+        const entries: SealedRow[] = await manager.query(
+          `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
+            WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${PAGE}`,
+          [chain, after, upToSeq],
+        );
+        const last = entries.length > 0 ? Number(entries[entries.length - 1]!.seq) : after;
+        const checkpoints: CheckpointRow[] = await manager.query(
+          `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+          [chain, after, last],
+        );
+        return { rows: entries, checkpointRows: checkpoints };
+      });
       if (rows.length === 0) break;
       const last = Number(rows[rows.length - 1]!.seq);
-      const checkpointRows: CheckpointRow[] = await this.dataSource.query(
-        `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
-        [chain, after, last],
-      );
       let next = 0;
       for (const row of rows) {
         const entry = sealedEntryOf(row);

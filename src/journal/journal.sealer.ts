@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
@@ -10,8 +10,12 @@ import type { JournalCheckpoint } from './journal.types.js';
 /** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
 export const SEALER_LOCK = 7_361_042_201;
 const BATCH = 2000;
-/** Longest pause of an idle sequencer between two looks. */
+/** Longest pause of an idle sequencer between two looks (other instances may append). */
 const IDLE_MAX_MS = 400;
+/** The same on the embedded database: this process is the only one that appends. */
+const EMBEDDED_IDLE_MAX_MS = 5000;
+/** How long after a local append the sequencer keeps looking at its full pace. */
+const HINT_MS = 2000;
 /** How often, at most, the time-based checkpoint rule is evaluated. */
 const TIME_CHECK_MS = 1000;
 
@@ -32,7 +36,7 @@ export interface SealResult {
  * resumes from the chain heads in the database.
  */
 @Injectable()
-export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JournalSealer.name);
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -40,6 +44,10 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
   private lastTimeCheck = 0;
   private failures = 0;
   private idleDelay = 0;
+  private idleMaxMs = IDLE_MAX_MS;
+  private hintedUntil = 0;
+  private ticking = false;
+  private nextRunAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,14 +59,39 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
     this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database connection closes: the batch in progress finishes, the loop stops. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    void this.detectEmbedded();
     this.schedule(0);
+  }
+
+  /** An entry was just appended here: look at full pace for a while (now, if idling). */
+  hint(): void {
+    this.hintedUntil = Date.now() + HINT_MS;
+    const base = this.config.journal.sealIntervalMs;
+    if (this.running && !this.ticking && this.nextRunAt - Date.now() > base) {
+      clearTimeout(this.timer);
+      this.schedule(base);
+    }
+  }
+
+  /**
+   * On the embedded database (one process, and every query of another
+   * connection competes with ours) an idle sequencer looks rarely.
+   */
+  private async detectEmbedded(): Promise<void> {
+    try {
+      const [{ version }]: { version: string }[] = await this.dataSource.query(`SELECT version() AS version`);
+      if (version.includes('PGlite')) this.idleMaxMs = EMBEDDED_IDLE_MAX_MS;
+    } catch {
+      // Keep the server default: looking more often is always safe.
+    }
   }
 
   /** Stops the loop and waits for the batch in progress, if any. */
@@ -100,10 +133,12 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
 
   private schedule(delay: number): void {
     if (!this.running) return;
+    this.nextRunAt = Date.now() + delay;
     this.timer = setTimeout(() => void this.tick(), delay);
   }
 
   private async tick(): Promise<void> {
+    this.ticking = true;
     let result: SealResult = { sealed: 0, busy: false };
     try {
       result = await this.sealBatch();
@@ -115,19 +150,22 @@ export class JournalSealer implements OnApplicationBootstrap, OnApplicationShutd
         this.logger.warn(`journal sealing failed (${this.failures} in a row): ${(error as Error).message}`);
       }
     }
+    this.ticking = false;
     this.schedule(this.nextDelay(result.sealed));
   }
 
   /**
    * At once while batches are full; every JOURNAL_SEAL_INTERVAL_MS while
-   * there is work; when idle, slowing down to IDLE_MAX_MS at most, so an
-   * idle service (and the embedded database) is not queried ten times a
-   * second for nothing, and an entry still waits well under a second.
+   * there is work or this process has just appended; when idle, slowing down
+   * to 400 ms at most (5 s on the embedded database, where only this process
+   * appends and `hint` wakes it), so an idle service is not queried ten
+   * times a second for nothing, and an entry still waits well under a second.
    */
   private nextDelay(sealed: number): number {
     const base = this.config.journal.sealIntervalMs;
     if (sealed >= BATCH) return 0;
-    this.idleDelay = sealed > 0 ? base : Math.min(Math.max(base, IDLE_MAX_MS), Math.max(base, this.idleDelay * 2));
+    const busy = sealed > 0 || Date.now() < this.hintedUntil;
+    this.idleDelay = busy ? base : Math.min(Math.max(base, this.idleMaxMs), Math.max(base, this.idleDelay * 2));
     return this.idleDelay;
   }
 

@@ -69,6 +69,7 @@ export class JournalService {
         JSON.stringify(event.details),
       ],
     );
+    this.sealer.hint();
     return { id, chain };
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { KeysService } from '../keys/keys.service.js';
 import type { PoolClient } from 'pg';
 import { checkpointOf, SEALED_COLUMNS, sealedEntryOfArray, type CheckpointRow } from './journal.rows.js';
@@ -39,14 +39,13 @@ export class JournalVerification {
   }
 
   async chainExists(chain: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM journal_chains WHERE chain = $1`, [chain]);
+    const rows: unknown[] = await this.read((m) => m.query(`SELECT 1 FROM journal_chains WHERE chain = $1`, [chain]));
     return rows.length > 0;
   }
 
   async lastCheckpointSeq(chain: string): Promise<number> {
-    const rows: { seq: string }[] = await this.dataSource.query(
-      `SELECT seq FROM journal_checkpoints WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
-      [chain],
+    const rows: { seq: string }[] = await this.read((m) =>
+      m.query(`SELECT seq FROM journal_checkpoints WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]),
     );
     return Number(rows[0]?.seq ?? 0);
   }
@@ -113,31 +112,33 @@ export class JournalVerification {
   }
 
   /** Entries after `after` (one page) and the checkpoints up to the page's last seq (all remaining ones on the last page). */
-  private async page(chain: string, after: number): Promise<{ rows: unknown[][]; checkpoints: JournalCheckpoint[] }> {
-    // Straight through the driver, rows as arrays: parsing is most of the cost of reading millions of rows.
-    const runner = this.dataSource.createQueryRunner();
-    let rows: unknown[][];
-    try {
-      const client = (await runner.connect()) as PoolClient;
-      const result = await client.query<unknown[]>({
+  /**
+   * One page: entries after `after`, and the checkpoints up to the page's last
+   * seq (all remaining ones on the last page), read in one short transaction
+   * (one consistent snapshot; and the embedded database keeps a connection's
+   * statements together only inside a transaction). Rows come straight
+   * through the driver as arrays: parsing is most of the cost of reading
+   * millions of rows.
+   */
+  private page(chain: string, after: number): Promise<{ rows: unknown[][]; checkpoints: JournalCheckpoint[] }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const client = (await manager.queryRunner!.connect()) as PoolClient;
+      const { rows } = await client.query<unknown[]>({
         text: `SELECT ${SEALED_COLUMNS.join(', ')} FROM journal_entries WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
         values: [chain, after],
         rowMode: 'array',
       });
-      rows = result.rows;
-    } finally {
-      await runner.release();
-    }
-    const upTo = rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : Number.MAX_SAFE_INTEGER;
-    return { rows, checkpoints: await this.checkpointsBetween(chain, after, upTo) };
+      const upTo = rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : Number.MAX_SAFE_INTEGER;
+      const checkpoints: CheckpointRow[] = await manager.query(
+        `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints
+          WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+        [chain, after, upTo],
+      );
+      return { rows, checkpoints: checkpoints.map(checkpointOf) };
+    });
   }
 
-  private async checkpointsBetween(chain: string, after: number, upTo: number): Promise<JournalCheckpoint[]> {
-    const rows: CheckpointRow[] = await this.dataSource.query(
-      `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints
-        WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
-      [chain, after, upTo],
-    );
-    return rows.map(checkpointOf);
+  private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
   }
 }

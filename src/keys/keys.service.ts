@@ -79,18 +79,21 @@ export class KeysService implements OnApplicationBootstrap {
 
   /** Public keys (active and retired) of the given purposes, as a JWK Set. */
   async publicJwks(purposes: readonly KeyPurpose[], manager?: EntityManager): Promise<{ keys: PublishedKey[] }> {
-    const rows: KeyRow[] = await (manager ?? this.dataSource).query(
-      `SELECT kid, purpose, alg, public_jwk FROM service_keys WHERE purpose = ANY($1) ORDER BY created_at, kid`,
-      [purposes],
+    const rows: KeyRow[] = await this.inTransaction(manager, (m) =>
+      m.query(`SELECT kid, purpose, alg, public_jwk FROM service_keys WHERE purpose = ANY($1) ORDER BY created_at, kid`, [
+        purposes,
+      ]),
     );
     return { keys: rows.map((r) => ({ ...r.public_jwk, kid: r.kid, alg: r.alg, use: 'sig' as const })) };
   }
 
   private async activeRow(purpose: KeyPurpose, manager?: EntityManager): Promise<KeyRow | undefined> {
-    const rows: KeyRow[] = await (manager ?? this.dataSource).query(
-      `SELECT kid, purpose, alg, public_jwk, private_jwk FROM service_keys
-        WHERE purpose = $1 AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1`,
-      [purpose],
+    const rows: KeyRow[] = await this.inTransaction(manager, (m) =>
+      m.query(
+        `SELECT kid, purpose, alg, public_jwk, private_jwk FROM service_keys
+          WHERE purpose = $1 AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1`,
+        [purpose],
+      ),
     );
     return rows[0];
   }
@@ -131,6 +134,11 @@ export class KeysService implements OnApplicationBootstrap {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtext('service_keys:' || $1))`, [purpose]);
   }
 
+  /**
+   * Even reads run in a transaction when the caller has none: the embedded
+   * database serves one connection's statement at a time only inside a
+   * transaction (see docs/journal.md, "Embedded database").
+   */
   private inTransaction<T>(manager: EntityManager | undefined, work: (m: EntityManager) => Promise<T>): Promise<T> {
     return manager ? work(manager) : this.dataSource.transaction('READ COMMITTED', work);
   }
