@@ -17,6 +17,7 @@ const rerender = new FormPageFilter(PAGE, (req) =>
   ...req.res.locals.referentPage,
   values: pick(req.body, ['email', 'givenName', 'familyName', 'profession', 'phone', 'serial']),
   target: typeof req.params.aidantId === 'string' ? req.params.aidantId : null,
+  resync: req.path.endsWith('/resynchronisation'),
 } : null);
 
 function pick(body: unknown, names: string[]): Record<string, string> {
@@ -91,6 +92,20 @@ export class ReferentController {
   ) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
     await this.referent.registerCard(actor, actor.structureId, aidantId, body, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  @Post('aidants/:aidantId/carte/resynchronisation')
+  @UseFilters(rerender)
+  async resynchroniseCard(
+    @CurrentAidant() actor: AidantActor,
+    @Param('aidantId') aidantId: string,
+    @Req() req: Request,
+    @Body() body: unknown,
+    @Res() res: Response,
+  ) {
+    res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
+    await this.referent.resynchroniseCard(actor, actor.structureId, aidantId, body, requestFactsOf(req));
     res.redirect(303, '/structure/aidants');
   }
 

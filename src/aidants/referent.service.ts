@@ -55,6 +55,7 @@ export class ReferentService {
           activated: aidant.passwordHash !== null,
           suspended: membership.suspendedAt !== null,
           lastActivity: frenchDateTime(membership.lastSignedInAt),
+          cards: devices.filter((d) => d.kind === 'card').map((d) => d.serial),
           devices: devices.map((d) => (d.kind === 'card' ? `carte ${d.serial} (${d.step} s)` : 'application')).join(', ') || 'aucun',
         });
       }
@@ -110,6 +111,19 @@ export class ReferentService {
     await this.transactions.run(async (m) => {
       await this.aidants.requireMember(m, structureId, aidantId);
       await this.devices.assignCard(m, structureId, aidantId, serial, code, { type: 'aidant', id: actor.aidantId }, request);
+    });
+  }
+
+  async resynchroniseCard(actor: AidantActor, structureId: string, aidantId: string, body: unknown, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    const form = new FormInput(body);
+    const serial = form.text('serial', 'le numéro de série de la carte', { max: 64 });
+    const first = form.totp('totp', 'le premier code');
+    const second = form.totp('totp2', 'le code suivant');
+    form.done();
+    await this.transactions.run(async (m) => {
+      await this.aidants.requireMember(m, structureId, aidantId);
+      await this.devices.resynchroniseCard(m, serial, first, second, { type: 'aidant', id: actor.aidantId }, { structureId, aidantId }, request);
     });
   }
 

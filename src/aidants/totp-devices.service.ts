@@ -171,18 +171,21 @@ export class TotpDevicesService {
     return { ok: false, reason: replayed ? 'replayed' : 'invalid' };
   }
 
-  /** Re-synchronises a drifted card from two consecutive codes. */
+  /**
+   * Re-synchronises a drifted card from two consecutive codes. `owner` (a
+   * référent's request) limits it to the card of that aidant in that structure.
+   */
   async resynchroniseCard(
     manager: EntityManager,
     serial: string,
     first: string,
     second: string,
     actor: Actor,
-    structureId: string | null = null,
+    owner: { structureId: string; aidantId: string } | null = null,
     request?: RequestFacts,
   ): Promise<void> {
     const card = await manager.findOne(TotpDevice, { where: { serial: serial.trim(), kind: 'card' }, lock: { mode: 'pessimistic_write' } });
-    if (!card || card.revokedAt !== null || (structureId !== null && card.aidantId === null)) {
+    if (!card || card.revokedAt !== null || (owner !== null && card.aidantId !== owner.aidantId)) {
       throw new TotpCardUnavailableError('Cette carte n’existe pas ou a été désactivée.', 'card unavailable for resync');
     }
     const found = resynchronise(this.stateOf(card), first, second, this.clock.nowMs());
@@ -194,7 +197,7 @@ export class TotpDevicesService {
     await manager.update(TotpDevice, { id: card.id }, { drift: found.drift, lastUsedStep: found.usedStep });
     await this.journal.append(manager, {
       action: 'totp_card.resynchronised',
-      structureId,
+      structureId: owner?.structureId ?? null,
       actor,
       subjects: card.aidantId ? { aidantId: card.aidantId } : undefined,
       request,

@@ -127,7 +127,7 @@ describe('référent pages /structure/aidants', () => {
     );
     const wrong = await postForm(referente, '/structure/aidants', `/structure/aidants/${karim}/carte`, { serial: 'GA-42', totp: '000000' });
     expect(wrong.status).toBe(400);
-    expect(wrong.text).toContain('id="totp-error"');
+    expect(wrong.text).toContain(`id="card-totp-${karim}-error"`);
     const other = await postForm(referente, '/structure/aidants', `/structure/aidants/${thomas}/carte`, { serial: 'GA-42', totp: totpAt(clock, CARD_SEED) });
     expect(other.status).toBe(404);
     const ok = await postForm(referente, '/structure/aidants', `/structure/aidants/${karim}/carte`, { serial: 'GA-42', totp: totpAt(clock, CARD_SEED) });
@@ -135,6 +135,25 @@ describe('référent pages /structure/aidants', () => {
     expect((await referente.get('/structure/aidants')).text).toContain('carte GA-42 (30 s)');
     clock.advance(30_000);
     expect((await signIn(browser(t), clock, 'karim@vesoul.test', { totp: totpAt(clock, CARD_SEED) })).status).toBe(303);
+  });
+
+  it('re-synchronises the card of an aidant of the structure from two consecutive codes', async () => {
+    const ahead = new ManualClock(new Date(clock.nowMs() + 40 * 30_000));
+    const first = totpAt(ahead, CARD_SEED);
+    ahead.advance(30_000);
+    clock.advance(30_000);
+    const second = totpAt(ahead, CARD_SEED);
+    const path = `/structure/aidants/${karim}/carte/resynchronisation`;
+    const other = await postForm(referente, '/structure/aidants', `/structure/aidants/${thomas}/carte/resynchronisation`, { serial: 'GA-42', totp: first, totp2: second });
+    expect(other.status).toBe(404);
+    const notConsecutive = await postForm(referente, '/structure/aidants', path, { serial: 'GA-42', totp: second, totp2: first });
+    expect(notConsecutive.status).toBe(400);
+    expect(notConsecutive.text).toContain(`id="resync-totp-${karim}-error"`);
+    const ok = await postForm(referente, '/structure/aidants', path, { serial: 'GA-42', totp: first, totp2: second });
+    expect(ok.status).toBe(303);
+    clock.advance(30_000);
+    ahead.advance(30_000);
+    expect((await signIn(browser(t), clock, 'karim@vesoul.test', { totp: totpAt(ahead, CARD_SEED) })).status).toBe(303);
   });
 
   it('restricts the structure’s démarches, and refuses an empty or unknown choice', async () => {
