@@ -18,7 +18,7 @@ import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName } from '../usagers/usagers.types.js';
 import { frenchBirthdate, frenchDateTime } from './dates.js';
 import { MandateOpeningService, readChoice } from './mandate-opening.service.js';
-import { DURATIONS, expiryOf, statusOf } from './mandate-status.js';
+import { DURATIONS, expiryOf } from './mandate-status.js';
 import { MandateForbiddenError, MandateNotLiveError, NoPendingMandateError } from './mandates.errors.js';
 import { MandatesService } from './mandates.service.js';
 import { PENDING_MANDATE_LIFETIME_MS, type PendingMandate } from './pending-mandate.js';
@@ -214,7 +214,7 @@ export class MandateWizardService implements OnModuleInit {
     requireOpener(actor);
     return this.transactions.run(async (m) => {
       const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
-      if (mandate.revokedAt && statusOf(mandate, new Date()) === 'revoked') {
+      if (mandate.status === 'revoked') {
         throw new MandateNotLiveError(
           'Ce mandat a été révoqué : pour agir de nouveau, créez un nouveau mandat avec le consentement FranceConnect de la personne.',
           'renewal of a revoked mandate',

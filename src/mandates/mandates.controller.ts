@@ -21,6 +21,8 @@ function choicePage(wizard: () => MandateWizardService) {
 @Controller('aidant')
 @UseGuards(SignedInAidantGuard)
 export class MandatesController {
+  // Form filters are built at decoration time and only get the request: they
+  // reach the services that rebuild a page model through these references.
   private static wizard: MandateWizardService;
   private static pages: MandatePagesService;
 
