@@ -273,11 +273,13 @@ export class FranceConnectFlowService {
       const outcome = usable
         ? await consumeTransaction(m, { stateHash: sha256Hex(state), sessionBinding: binding, now: this.clock.now() })
         : ({ ok: false, reason: 'state_unknown', transaction: null } as const);
-      const known = outcome.ok || outcome.reason !== 'state_unknown' ? outcome.transaction : null;
+      const known = outcome.transaction;
+      // A transaction bound to another session is journaled in the national chain: this browser is not its owner.
+      const owned = outcome.ok || outcome.reason !== 'state_other_session' ? known : null;
       if (oauthError !== null) {
         // FranceConnect's own error comes first: the person cancelled, or FranceConnect refused.
-        await this.journalFailure(m, req, known?.structureId ?? null, {
-          intent: known?.intent ?? null,
+        await this.journalFailure(m, req, owned?.structureId ?? null, {
+          intent: owned?.intent ?? null,
           transactionId: known?.id ?? null,
           reason: oauthError === 'access_denied' ? 'access_denied' : 'provider_error',
           error: oauthErrorOf(oauthError),
@@ -285,8 +287,6 @@ export class FranceConnectFlowService {
         return { error: oauthError === 'access_denied' ? new FranceConnectAccessDeniedError() : new FranceConnectProviderError(oauthError) };
       }
       if (!outcome.ok) {
-        // A transaction bound to another session is journaled in the national chain: this browser is not its owner.
-        const owned = outcome.reason === 'state_other_session' ? null : known;
         await this.journalFailure(m, req, owned?.structureId ?? null, {
           intent: owned?.intent ?? null,
           transactionId: known?.id ?? null,
