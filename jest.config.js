@@ -17,6 +17,12 @@ const swc = [
   },
 ];
 
+import { existsSync } from 'node:fs';
+
+// The browser suite drives Debian's Chromium; `npm test` includes it when the
+// browser is installed (`.ci/run` installs it), `npm run test:browser` runs it alone.
+const chromiumPresent = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
@@ -41,5 +47,15 @@ export default {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
     },
+    ...(chromiumPresent || process.env.BROWSER_TESTS === 'required'
+      ? [
+          {
+            ...common,
+            displayName: 'browser',
+            roots: ['<rootDir>/test/browser'],
+            testMatch: ['**/*.browser-spec.ts'],
+          },
+        ]
+      : []),
   ],
 };
