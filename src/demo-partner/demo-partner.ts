@@ -40,6 +40,10 @@ interface Visit {
   idToken?: string;
   claims?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
+  /** Kept to call userinfo again ("Rafraîchir"): a partner re-reads the identity while the aidant works. */
+  accessToken?: string;
+  /** Why the last userinfo call failed (the OAuth error code), when it did. */
+  userinfoError?: string;
 }
 
 const COOKIE = 'demo_partner_visit';
@@ -108,7 +112,7 @@ function buildApp(issuer: string, partner: DemoPartner): Express {
 
   app.get('/', (req, res) => {
     const visit = visitOf(req, res);
-    res.type('html').send(render('home', { claims: visit.claims, userinfo: visit.userinfo, partnerName: DEMO_PARTNER.name }));
+    res.type('html').send(render('home', { claims: visit.claims, userinfo: visit.userinfo, userinfoError: visit.userinfoError, partnerName: DEMO_PARTNER.name }));
   });
 
   app.get('/connexion', wrap(async (req, res) => {
@@ -147,14 +151,31 @@ function buildApp(issuer: string, partner: DemoPartner): Express {
     const claims = tokens.claims()!;
     visit.idToken = tokens.id_token;
     visit.claims = claims as Record<string, unknown>;
+    visit.accessToken = tokens.access_token;
+    visit.userinfoError = undefined;
     visit.userinfo = (await oidc.fetchUserInfo(c, tokens.access_token, claims.sub)) as Record<string, unknown>;
+    res.redirect(303, '/');
+  }));
+
+  // Calls userinfo again with the access token received at sign-in: once the
+  // usager has revoked the mandate, Procuration refuses it.
+  app.post('/actualisation', wrap(async (req, res) => {
+    const visit = visitOf(req, res);
+    if (!visit.accessToken || !visit.claims) return res.redirect(303, '/');
+    try {
+      visit.userinfo = (await oidc.fetchUserInfo(await config(), visit.accessToken, String(visit.claims.sub))) as Record<string, unknown>;
+      visit.userinfoError = undefined;
+    } catch (error) {
+      visit.userinfo = undefined;
+      visit.userinfoError = oauthErrorOf(error);
+    }
     res.redirect(303, '/');
   }));
 
   app.post('/deconnexion', wrap(async (req, res) => {
     const visit = visitOf(req, res);
     const idToken = visit.idToken;
-    visit.claims = visit.userinfo = visit.idToken = undefined;
+    visit.claims = visit.userinfo = visit.idToken = visit.accessToken = visit.userinfoError = undefined;
     if (!idToken) return res.redirect(303, '/');
     const target = oidc.buildEndSessionUrl(await config(), {
       id_token_hint: idToken,
@@ -184,6 +205,20 @@ async function discover(issuer: string): Promise<oidc.Configuration> {
   );
   oidc.enableNonRepudiationChecks(config);
   return config;
+}
+
+/**
+ * The OAuth error code of a refused call (`invalid_token`…): from the
+ * WWW-Authenticate challenge of a refused bearer token, or an error body;
+ * else the error's message.
+ */
+function oauthErrorOf(error: unknown): string {
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    const code = error.cause.find((challenge) => typeof challenge.parameters.error === 'string')?.parameters.error;
+    if (code) return code;
+  }
+  if (error instanceof oidc.ResponseBodyError) return error.error;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function wrap(fn: (req: Request, res: Response) => Promise<unknown>) {

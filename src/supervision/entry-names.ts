@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { JournalQueries } from '../journal/journal.queries.js';
+import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
@@ -14,15 +15,19 @@ export interface MemberName {
   name: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Looks up the names an entry's ids stand for, a page at a time: aidants of
- * the structure, usagers through the usagers module.
+ * the structure, usagers through the usagers module, partner services
+ * through the partners module.
  */
 @Injectable()
 export class EntryNamesService {
   constructor(
     private readonly aidants: AidantsService,
     private readonly usagers: UsagersService,
+    private readonly partners: PartnersService,
     private readonly queries: JournalQueries,
   ) {}
 
@@ -50,7 +55,18 @@ export class EntryNamesService {
       const aidant = await this.aidants.findById(manager, id);
       if (aidant) aidants.set(id, `${aidant.givenName} ${aidant.familyName}`);
     }
-    return { aidants, usagers: await this.usagerNames(manager, entries) };
+    return { aidants, usagers: await this.usagerNames(manager, entries), partners: await this.partnerNames(manager, entries) };
+  }
+
+  /** Registered partners by id (an id that is not a registered partner keeps the neutral phrase). */
+  private async partnerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const ids = new Set(entries.map((e) => e.subjects.partnerId).filter((id): id is string => id !== null && UUID.test(id)));
+    for (const id of ids) {
+      const partner = await this.partners.findById(manager, id);
+      if (partner) names.set(id, partner.name);
+    }
+    return names;
   }
 
   private async usagerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AidantsModule } from '../aidants/aidants.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { MandatesModule } from '../mandates/mandates.module.js';
+import { PartnersModule } from '../partners/partners.module.js';
 import { UsagersModule } from '../usagers/usagers.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
 import { ChainVerificationService } from './chain-verification.service.js';
@@ -19,7 +20,7 @@ import { UsagerJournalService } from './usager-journal.service.js';
  * usager's view of the entries about them.
  */
 @Module({
-  imports: [AidantsModule, KeysModule, StructuresModule, MandatesModule, UsagersModule],
+  imports: [AidantsModule, KeysModule, StructuresModule, MandatesModule, PartnersModule, UsagersModule],
   controllers: [SupervisionController, UsagerJournalController],
   providers: [UsagerJournalService, EntryNamesService, SupervisionJournalService, JournalExportService, ChainVerificationService, DashboardService],
 })

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { JournalQueries, MAX_PAGE_SIZE } from '../journal/journal.queries.js';
+import { PartnersService } from '../partners/partners.service.js';
 import type { SealedJournalEntry } from '../journal/journal.types.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { demarcheLabelOf, describeEntry, frenchDateTime, type EntryNames } from './describe-entry.js';
 
 const PAGE = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An entry as the usager reads it: a sentence, then who, where, when, which partner and démarche. */
 export interface UsagerEntryView {
@@ -31,6 +33,7 @@ export class UsagerJournalService {
     private readonly queries: JournalQueries,
     private readonly aidants: AidantsService,
     private readonly structures: StructuresService,
+    private readonly partners: PartnersService,
   ) {}
 
   async page(usager: { id: string; name: string }, after: string | null) {
@@ -68,7 +71,7 @@ export class UsagerJournalService {
       at: frenchDateTime(e.at),
       aidant: aidantId ? (names.aidants?.get(aidantId) ?? null) : null,
       structure: structures.get(e.chain) ?? null,
-      partner: e.subjects.partnerId,
+      partner: e.subjects.partnerId ? (names.partners?.get(e.subjects.partnerId) ?? e.subjects.partnerId) : null,
       demarche: e.demarche ? demarcheLabelOf(e.demarche) : null,
       action: e.action,
     };
@@ -78,18 +81,24 @@ export class UsagerJournalService {
     const manager = this.dataSource.manager;
     const aidants = new Map<string, string>();
     const structures = new Map<string, string>();
+    const partners = new Map<string, string>();
     for (const e of entries) {
+      const partnerId = e.subjects.partnerId;
+      if (partnerId && !partners.has(partnerId) && UUID.test(partnerId)) {
+        const partner = await this.partners.findById(manager, partnerId);
+        if (partner) partners.set(partnerId, partner.name);
+      }
       for (const id of [e.actor.type === 'aidant' ? e.actor.id : null, e.subjects.aidantId]) {
         if (!id || aidants.has(id)) continue;
         const aidant = await this.aidants.findById(manager, id);
         if (aidant) aidants.set(id, `${aidant.givenName} ${aidant.familyName}`);
       }
       if (!structures.has(e.chain)) {
-        const structure = /^[0-9a-f-]{36}$/.test(e.chain) ? await this.structures.findById(manager, e.chain) : null;
+        const structure = UUID.test(e.chain) ? await this.structures.findById(manager, e.chain) : null;
         if (structure) structures.set(e.chain, structure.name);
       }
     }
-    const names: EntryNames = { aidants, usagers: new Map([[usager.id, usager.name]]), structures };
+    const names: EntryNames = { aidants, usagers: new Map([[usager.id, usager.name]]), structures, partners };
     return { names, structures };
   }
 }

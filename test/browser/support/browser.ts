@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium, driven headless by playwright-core (which never
@@ -39,12 +39,23 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+export interface ContextOptions {
+  width?: number;
+  height?: number;
+  /** Device pixels per CSS pixel (a high-resolution capture, such as a phone photographing a printed QR code). */
+  deviceScaleFactor?: number;
+  /** Cookies to start with (the same person's session on another context). */
+  storageState?: BrowserContextOptions['storageState'];
+}
+
 /** A French-speaking browser context, as at a counter in France. */
-export async function newContext(browser: Browser, options: { width?: number; height?: number } = {}): Promise<BrowserContext> {
+export async function newContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({
     locale: 'fr-FR',
     timezoneId: 'Europe/Paris',
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
+    ...(options.storageState ? { storageState: options.storageState } : {}),
   });
 }
 

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JWK } from 'jose';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ManualClock } from '../../src/clock/clock.js';
+import { verifyExportLines } from '../../src/journal/journal.export-format.js';
+import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
+import { runDemoSeed } from '../../src/seed/demo-seed.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ARTIFACTS_DIR, launchBrowser, newContext } from './support/browser.js';
+import { clickAndWait, decodeQr, fillSignIn, linesOf, nextTotp, StoryRecorder, tick, visibleText } from './support/story.js';
+import { join } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+
+const SUITE = 'story';
+const AIDANT = 'aidant@demo.procuration.test';
+const REFERENTE = 'referente@demo.procuration.test';
+
+/**
+ * The whole story of issue "Browser", in Chromium, on the real app seeded as
+ * `npm start` seeds it (demo structures and accounts, demo partner), with the
+ * FranceConnect simulator and the demo partner running beside it. One test:
+ * each step needs the previous one. Screenshots: test-artifacts/browser/story/.
+ */
+describe('the whole story in Chromium', () => {
+  const clock = new ManualClock();
+  const story = new StoryRecorder(SUITE);
+  let t: TestApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestApp({}, { clock }), launchBrowser()]);
+    await runDemoSeed(t.app, 'test');
+    await seedDemoPartner(t.app, 'test', t.demoPartner!);
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** A new device: its own cookies, a page watched for CSP reports. */
+  async function device(): Promise<Page> {
+    const context = await newContext(browser);
+    contexts.push(context);
+    context.setDefaultTimeout(10_000);
+    return story.watch(await context.newPage());
+  }
+
+  it('from the counter to the référente’s verified journal', async () => {
+    const app = t.url;
+    const partner = t.demoPartner!.url;
+    const simulator = new URL(t.config.franceConnect.issuer!).origin;
+
+    // 1. The aidant signs in with password and TOTP code.
+    const counter = await device();
+    await counter.goto(`${app}/aidant/connexion`);
+    await story.record(counter, 'connexion-aidant');
+    await fillSignIn(counter, AIDANT, clock);
+    expect(new URL(counter.url()).pathname).toBe('/aidant');
+    await story.record(counter, 'tableau-de-bord-aidant');
+
+    // 2. A `long` mandate for logement and social, through the wizard.
+    await counter.goto(`${app}/aidant/mandats/nouveau`);
+    await tick(counter.getByLabel('Logement', { exact: true }));
+    await tick(counter.getByLabel('Social – Santé'));
+    await tick(counter.getByLabel('1 an'));
+    await story.record(counter, 'mandat-demarches-et-duree');
+    await clickAndWait(counter, counter.getByRole('button', { name: 'Continuer' }));
+    expect(new URL(counter.url()).pathname).toBe('/aidant/mandats/nouveau/franceconnect');
+    await story.record(counter, 'mandat-franceconnect');
+
+    // 3. The usager picks an identity at the FranceConnect simulator, at the counter.
+    await clickAndWait(counter, counter.getByRole('button', { name: /S’identifier avec FranceConnect/ }), (u) => u.origin === simulator);
+    await story.record(counter, 'simulateur-identites');
+    await clickAndWait(counter, counter.locator('button[name="identity"][value="angela"]'));
+    await story.record(counter, 'simulateur-transmission');
+    await clickAndWait(counter, counter.locator('button[name="decision"][value="continue"]'));
+    // Procuration signs the usager out of FranceConnect at once: the simulator asks to confirm.
+    if (new URL(counter.url()).origin === simulator) {
+      await story.record(counter, 'simulateur-deconnexion');
+      await clickAndWait(counter, counter.locator('button[name="logout"]'), (u) => u.origin === app);
+    }
+
+    // 4. The recap, confirmed with a new TOTP code.
+    expect(new URL(counter.url()).pathname).toBe('/aidant/mandats/nouveau/recapitulatif');
+    const recap = await visibleText(counter);
+    expect(recap).toContain('Angela Claire Louise');
+    expect(recap).toContain('1 an');
+    await tick(counter.getByLabel(/Je déclare que la personne est présente/));
+    await counter.getByLabel('Votre code à usage unique').fill(nextTotp(clock));
+    await story.record(counter, 'mandat-recapitulatif');
+    await clickAndWait(counter, counter.getByRole('button', { name: 'Créer le mandat' }));
+    expect(new URL(counter.url()).pathname).toMatch(/^\/aidant\/mandats\/[0-9a-f-]{36}$/);
+    expect(await visibleText(counter)).toContain('Le mandat a été créé');
+    await story.record(counter, 'mandat-cree');
+
+    // 5. The attestation: printed to PDF by the browser; its QR code leads to a verification page that says it is valid.
+    await clickAndWait(counter, counter.getByRole('link', { name: 'Imprimer l’attestation' }));
+    await story.record(counter, 'attestation');
+    await counter.emulateMedia({ media: 'print' });
+    const pdf = await counter.pdf({ format: 'A4', printBackground: true });
+    await counter.emulateMedia({ media: 'screen' });
+    mkdirSync(join(ARTIFACTS_DIR, SUITE), { recursive: true });
+    writeFileSync(join(ARTIFACTS_DIR, SUITE, `${String(story.shots.length).padStart(2, '0')}-attestation.pdf`), pdf);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.length).toBeGreaterThan(20_000);
+    // The QR code carries the signed attestation (a dense code): read it from a high-resolution capture of the same page.
+    const scanner = await newContext(browser, { deviceScaleFactor: 4, storageState: await counter.context().storageState() });
+    contexts.push(scanner);
+    const sheet = await scanner.newPage();
+    await sheet.goto(counter.url());
+    const verificationUrl = await decodeQr(sheet.locator('.attestation-qr svg').first());
+    expect(verificationUrl).toMatch(new RegExp(`^${app.replace(/[.]/g, '\\.')}/attestations/verification\\?`));
+    const phone = await device();
+    await phone.goto(verificationUrl!);
+    expect(await visibleText(phone)).toContain('Attestation authentique : mandat actif');
+    await story.record(phone, 'attestation-verifiee');
+
+    // 6. The aidant signs in to the demo partner "with Procuration", for Angela and `logement`.
+    await counter.goto(partner);
+    await story.record(counter, 'partenaire-accueil');
+    await clickAndWait(counter, counter.getByRole('link', { name: 'Se connecter avec Procuration' }), (u) => u.origin === app);
+    expect(new URL(counter.url()).pathname).toMatch(/^\/partenaires\/connexion\/[^/]+\/usager$/);
+    await story.record(counter, 'procuration-choix-usager');
+    await tick(counter.getByLabel(/Angela Claire Louise/));
+    await clickAndWait(counter, counter.getByRole('button', { name: 'Continuer' }));
+    await story.record(counter, 'procuration-choix-demarche');
+    await tick(counter.getByLabel('Logement', { exact: true }));
+    await clickAndWait(counter, counter.getByRole('button', { name: 'Continuer' }));
+    await story.record(counter, 'procuration-confirmation');
+    // The confirmation answers with a page that moves on by itself (Refresh header, no script).
+    await clickAndWait(counter, counter.getByRole('button', { name: /^Confirmer et continuer/ }), (u) => u.origin === partner && u.pathname === '/');
+    const signedIn = await visibleText(counter);
+    expect(signedIn).toContain('Vous agissez pour Angela Claire Louise DUBOIS en tant que Karim Benali de Médiathèque de Vesoul, démarche : logement');
+    expect(signedIn).toContain('Réponse du point userinfo : reçue, même identifiant : oui');
+    await story.record(counter, 'partenaire-connecte');
+
+    // 7. The usager, on their own device, signs in to /usager, sees the mandate and its use, and revokes it.
+    const home = await device();
+    await home.goto(`${app}/usager`);
+    await story.record(home, 'usager-accueil');
+    await clickAndWait(home, home.getByRole('button', { name: /S’identifier avec FranceConnect/ }), (u) => u.origin === simulator);
+    await clickAndWait(home, home.locator('button[name="identity"][value="angela"]'));
+    await clickAndWait(home, home.locator('button[name="decision"][value="continue"]'), (u) => u.origin === app);
+    expect(new URL(home.url()).pathname).toBe('/usager');
+    const space = await visibleText(home);
+    expect(space).toContain('Médiathèque de Vesoul');
+    expect(space).toMatch(/Logement/);
+    expect(space).toMatch(/Social/);
+    await story.record(home, 'usager-espace');
+    await clickAndWait(home, home.getByRole('link', { name: 'Consulter mon journal' }));
+    expect(await visibleText(home)).toContain('Démarche de démonstration — Logement');
+    await story.record(home, 'usager-journal');
+    await home.goto(`${app}/usager`);
+    await clickAndWait(home, home.getByRole('button', { name: 'Révoquer' }));
+    expect(await visibleText(home)).toContain('Votre mandat est révoqué');
+    await story.record(home, 'usager-mandat-revoque');
+
+    // 8. The partner calls userinfo again with its access token: refused.
+    await clickAndWait(counter, counter.getByRole('button', { name: /^Rafraîchir/ }));
+    expect(await visibleText(counter)).toContain('Réponse du point userinfo : refusée (invalid_token)');
+    await story.record(counter, 'partenaire-userinfo-refuse');
+
+    // 9. The référente finds it all in the journal, exports it, checks it offline and in the app.
+    const office = await device();
+    await office.goto(`${app}/aidant/connexion`);
+    await fillSignIn(office, REFERENTE, clock);
+    await office.goto(`${app}/structure/journal`);
+    const journal = await visibleText(office);
+    for (const fact of ['mandat', 'Démarche de démonstration — Logement', 'révoqué']) expect(journal).toContain(fact);
+    await story.record(office, 'referente-journal');
+    const [download] = await Promise.all([
+      office.waitForEvent('download'),
+      office.getByRole('link', { name: /Exporter en JSON Lines/ }).click(),
+    ]);
+    const exported = join(ARTIFACTS_DIR, SUITE, 'journal-structure.jsonl');
+    await download.saveAs(exported);
+    expect(statSync(exported).size).toBeGreaterThan(0);
+    const jwks = (await (await fetch(`${app}/.well-known/procuration/jwks.json`)).json()) as { keys: JWK[] };
+    const offline = await verifyExportLines(linesOf(exported), jwks.keys);
+    expect(offline).toMatchObject({ ok: true, error: null });
+    expect(offline.entries).toBeGreaterThan(5);
+    await office.goto(`${app}/structure/journal/verification`);
+    await clickAndWait(office, office.getByRole('button', { name: /Lancer la vérification/ }));
+    // While it runs the page reloads itself (Refresh header); wait for the verdict.
+    await office.locator('#verification-state:not([data-state="running"])').waitFor({ timeout: 20_000 });
+    expect(await office.getAttribute('#verification-state', 'data-state')).toBe('ok');
+    expect(await visibleText(office)).toContain('Journal intègre');
+    await story.record(office, 'referente-verification');
+
+    expect(story.csp).toEqual({});
+    expect(story.axe).toEqual({});
+  }, 90_000);
+});
