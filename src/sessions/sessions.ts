@@ -35,8 +35,27 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
-    SESSIONLESS.test(req.path) ? next() : middleware(req, res, next);
+    SESSIONLESS.test(req.path) ? next() : middleware(req, res, (error?: unknown) => (error ? next(error) : saveBeforeRedirect(req, res, next)));
   app.use(withSession);
+}
+
+/**
+ * express-session saves a changed session when the response ends, but it
+ * sends the status line and headers first and holds back only the body's
+ * last byte until the row is written. A browser follows a redirect as soon
+ * as it reads the Location header: with a pool of database connections, the
+ * next request could read the session as it was before (a wizard step lost).
+ * Redirects therefore wait for the save. A session that holds nothing (no
+ * cookie sent yet) is not written.
+ */
+function saveBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const session = req.session as (typeof req.session & Record<string, unknown>) | undefined;
+    if (!session || Object.keys(session).every((key) => key === 'cookie')) return redirect(...args);
+    session.save((error) => (error ? next(error) : redirect(...args)));
+  }) as Response['redirect'];
+  next();
 }
 
 export function regenerateSession(req: Request): Promise<void> {

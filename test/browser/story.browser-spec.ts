@@ -6,7 +6,7 @@ import { verifyExportLines } from '../../src/journal/journal.export-format.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { runDemoSeed } from '../../src/seed/demo-seed.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { ARTIFACTS_DIR, launchBrowser, newContext } from './support/browser.js';
+import { ARTIFACTS_DIR, launchBrowser, newContext, screenshot } from './support/browser.js';
 import { clickAndWait, decodeQr, fillSignIn, linesOf, nextTotp, StoryRecorder, tick, visibleText } from './support/story.js';
 import { join } from 'node:path';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,22 @@ describe('the whole story in Chromium', () => {
   }
 
   it('from the counter to the référente’s verified journal', async () => {
+    try {
+      await theStory();
+    } catch (error) {
+      // Where each device stood when the story broke, for the person reading the CI artifacts.
+      const where: string[] = [];
+      for (const [i, context] of contexts.entries()) {
+        for (const page of context.pages()) {
+          where.push(`device ${i + 1}: ${page.url()}`);
+          await screenshot(page, SUITE, `echec-appareil-${i + 1}`).catch(() => undefined);
+        }
+      }
+      throw new Error(`the story broke (pages: ${where.join(', ')})`, { cause: error });
+    }
+  }, 90_000);
+
+  async function theStory(): Promise<void> {
     const app = t.url;
     const partner = t.demoPartner!.url;
     const simulator = new URL(t.config.franceConnect.issuer!).origin;
@@ -150,7 +166,7 @@ describe('the whole story in Chromium', () => {
     expect(space).toMatch(/Social/);
     await story.record(home, 'usager-espace');
     await clickAndWait(home, home.getByRole('link', { name: 'Consulter mon journal' }));
-    expect(await visibleText(home)).toContain('Démarche de démonstration — Logement');
+    expect(await visibleText(home)).toContain('Karim Benali a agi pour Angela Claire Louise MARTIN (démarche Logement) sur Démarche de démonstration — Logement');
     await story.record(home, 'usager-journal');
     await home.goto(`${app}/usager`);
     await clickAndWait(home, home.getByRole('button', { name: 'Révoquer' }));
@@ -168,7 +184,14 @@ describe('the whole story in Chromium', () => {
     await fillSignIn(office, REFERENTE, clock);
     await office.goto(`${app}/structure/journal`);
     const journal = await visibleText(office);
-    for (const fact of ['mandat', 'Démarche de démonstration — Logement', 'révoqué']) expect(journal).toContain(fact);
+    for (const fact of [
+      'Karim Benali a ouvert un mandat Social – Santé, Logement de 365 jours pour Angela Claire Louise MARTIN',
+      'Karim Benali a agi pour Angela Claire Louise MARTIN (démarche Logement) sur Démarche de démonstration — Logement',
+      'Démarche de démonstration — Logement a obtenu l’identité de Angela Claire Louise MARTIN',
+      'Angela Claire Louise MARTIN a révoqué le mandat de Angela Claire Louise MARTIN',
+    ]) {
+      expect(journal).toContain(fact);
+    }
     await story.record(office, 'referente-journal');
     const [download] = await Promise.all([
       office.waitForEvent('download'),
@@ -191,5 +214,5 @@ describe('the whole story in Chromium', () => {
 
     expect(story.csp).toEqual({});
     expect(story.axe).toEqual({});
-  }, 90_000);
+  }
 });

@@ -35,6 +35,8 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      // French interface (date fields read jj/mm/aaaa in screenshots), as at a counter in France.
+      '--lang=fr-FR',
     ],
   });
 }
