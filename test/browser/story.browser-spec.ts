@@ -1,3 +1,5 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -7,9 +9,7 @@ import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { runDemoSeed } from '../../src/seed/demo-seed.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ARTIFACTS_DIR, launchBrowser, newContext, screenshot } from './support/browser.js';
-import { clickAndWait, decodeQr, fillSignIn, linesOf, nextTotp, StoryRecorder, tick, visibleText } from './support/story.js';
-import { join } from 'node:path';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { clickAndWait, decodeQr, fillSignIn, linesOf, nextTotp, pdfFacts, StoryRecorder, tick, visibleText } from './support/story.js';
 
 const SUITE = 'story';
 const AIDANT = 'aidant@demo.procuration.test';
@@ -19,7 +19,17 @@ const REFERENTE = 'referente@demo.procuration.test';
  * The whole story of issue "Browser", in Chromium, on the real app seeded as
  * `npm start` seeds it (demo structures and accounts, demo partner), with the
  * FranceConnect simulator and the demo partner running beside it. One test:
- * each step needs the previous one. Screenshots: test-artifacts/browser/story/.
+ * each step needs the previous one. Screenshots: test-artifacts/browser/story/
+ * (docs/tour.md describes each).
+ *
+ * Here the app, the simulator and the demo partner all answer on 127.0.0.1
+ * (different ports), and browsers do not scope cookies by port: the app's
+ * provider face and the simulator, both oidc-provider, use the same cookie
+ * names. The story passes through them one after the other (the simulator's
+ * session ends with the usager's FranceConnect logout before the partner
+ * sign-in starts, and the usager signs in to /usager on another device), so
+ * they do not collide here; `npm start` keeps them apart anyway (localhost
+ * for the app and the demo partner, 127.0.0.1 for the simulator).
  */
 describe('the whole story in Chromium', () => {
   const clock = new ManualClock();
@@ -59,7 +69,7 @@ describe('the whole story in Chromium', () => {
           await screenshot(page, SUITE, `echec-appareil-${i + 1}`).catch(() => undefined);
         }
       }
-      throw new Error(`the story broke (pages: ${where.join(', ')})`, { cause: error });
+      throw new Error(`the story broke (${where.join(', ')}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }, 90_000);
 
@@ -92,11 +102,10 @@ describe('the whole story in Chromium', () => {
     await clickAndWait(counter, counter.locator('button[name="identity"][value="angela"]'));
     await story.record(counter, 'simulateur-transmission');
     await clickAndWait(counter, counter.locator('button[name="decision"][value="continue"]'));
-    // Procuration signs the usager out of FranceConnect at once: the simulator asks to confirm.
-    if (new URL(counter.url()).origin === simulator) {
-      await story.record(counter, 'simulateur-deconnexion');
-      await clickAndWait(counter, counter.locator('button[name="logout"]'), (u) => u.origin === app);
-    }
+    // Procuration signs the usager out of FranceConnect at once: the simulator asks to confirm, as FranceConnect does.
+    expect(new URL(counter.url()).origin).toBe(simulator);
+    await story.record(counter, 'simulateur-deconnexion');
+    await clickAndWait(counter, counter.locator('button[name="logout"]'), (u) => u.origin === app);
 
     // 4. The recap, confirmed with a new TOTP code.
     expect(new URL(counter.url()).pathname).toBe('/aidant/mandats/nouveau/recapitulatif');
@@ -121,6 +130,8 @@ describe('the whole story in Chromium', () => {
     writeFileSync(join(ARTIFACTS_DIR, SUITE, `${String(story.shots.length).padStart(2, '0')}-attestation.pdf`), pdf);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.length).toBeGreaterThan(20_000);
+    // The print stylesheet puts each of the two copies on its own sheet.
+    expect(pdfFacts(pdf)).toEqual({ pages: 2, title: 'Attestation de mandat – Procuration' });
     // The QR code carries the signed attestation (a dense code): read it from a high-resolution capture of the same page.
     const scanner = await newContext(browser, { deviceScaleFactor: 4, storageState: await counter.context().storageState() });
     contexts.push(scanner);
@@ -197,6 +208,8 @@ describe('the whole story in Chromium', () => {
       office.waitForEvent('download'),
       office.getByRole('link', { name: /Exporter en JSON Lines/ }).click(),
     ]);
+    // The whole chain (not a filtered extract), which ends at a signed checkpoint.
+    expect(download.suggestedFilename()).toMatch(/^journal-[0-9a-f-]{36}-\d{4}-\d{2}-\d{2}\.jsonl$/);
     const exported = join(ARTIFACTS_DIR, SUITE, 'journal-structure.jsonl');
     await download.saveAs(exported);
     expect(statSync(exported).size).toBeGreaterThan(0);

@@ -91,6 +91,18 @@ export async function decodeQr(element: Locator): Promise<string | null> {
   return found?.data ?? null;
 }
 
+/**
+ * What can be read cheaply from a PDF printed by Chromium: its page count
+ * and its title (the page's <title>, in the document information, UTF-16
+ * hex). The text itself is drawn glyph by glyph in compressed streams.
+ */
+export function pdfFacts(pdf: Buffer): { pages: number; title: string | null } {
+  const raw = pdf.toString('latin1');
+  const pages = raw.match(/\/Type\s*\/Page\b/g)?.length ?? 0;
+  const hex = /\/Title\s*<FEFF([0-9A-Fa-f]*)>/.exec(raw)?.[1];
+  return { pages, title: hex === undefined ? null : Buffer.from(hex, 'hex').swap16().toString('utf16le') };
+}
+
 /** Lines of a downloaded file, for the offline verifier (which reads any async iterable of lines). */
 export async function* linesOf(path: string): AsyncIterable<string> {
   const text = readFileSync(path, 'utf8');
