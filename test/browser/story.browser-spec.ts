@@ -71,7 +71,7 @@ describe('the whole story in Chromium', () => {
       }
       throw new Error(`the story broke (${where.join(', ')}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-  }, 90_000);
+  }, 150_000);
 
   async function theStory(): Promise<void> {
     const app = t.url;

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import superagent from 'superagent';
 import { ManualClock } from '../../src/clock/clock.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { MandateRevocationService } from '../../src/mandates/mandate-revocation.service.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { csrfOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
 import { openMandate } from '../support/mandates.js';
 import { createUsager, refreshTarget, startProviderTestApp, uidOf } from '../support/provider.js';
 import type { TestApp } from '../support/test-app.js';
+
+const textOf = (html: string) => html.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
 
 describe('demo partner service: "Se connecter avec Procuration" end to end', () => {
   const clock = new ManualClock(new Date());
@@ -46,9 +50,22 @@ describe('demo partner service: "Se connecter avec Procuration" end to end', () 
     const callback = await browser.get(resumed.headers.location!);
     expect(callback.status).toBe(303);
     const page = await browser.get(`${demo.url}/`);
-    const text = page.text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    const text = textOf(page.text);
     expect(text).toContain(`Vous agissez pour Alice Durand en tant que Karim Benali de Médiathèque de Vesoul, démarche : logement, mandat : ${mandate.id}`);
     expect(text).toContain('même identifiant : oui');
+
+    // "Rafraîchir": userinfo again with the access token the partner holds; refused once the mandate is revoked.
+    expect((await browser.post(`${demo.url}/actualisation`)).status).toBe(303);
+    expect(textOf((await browser.get(`${demo.url}/`)).text)).toContain('Réponse du point userinfo : reçue, même identifiant : oui');
+    await t.app.get(TransactionRunner).run((m) =>
+      t.app.get(MandateRevocationService).revoke(m, {
+        mandateId: mandate.id,
+        by: { type: 'aidant', aidantId, structureId: structure.id },
+        reason: 'fin_accompagnement',
+      }),
+    );
+    expect((await browser.post(`${demo.url}/actualisation`)).status).toBe(303);
+    expect(textOf((await browser.get(`${demo.url}/`)).text)).toContain('Réponse du point userinfo : refusée (invalid_token)');
 
     const signOut = await browser.post(`${demo.url}/deconnexion`);
     expect(signOut.status).toBe(303);

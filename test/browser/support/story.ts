@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { Secret, TOTP } from 'otpauth';
 import { PNG } from 'pngjs';
 import type { ManualClock } from '../../../src/clock/clock.js';
@@ -87,7 +87,8 @@ export async function visibleText(page: Page, selector = 'main'): Promise<string
 /** Decodes the QR code shown by an element, from a screenshot of it (as a phone camera would read it). */
 export async function decodeQr(element: Locator): Promise<string | null> {
   const png = PNG.sync.read(await element.screenshot());
-  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height);
+  // jsqr is CommonJS: its `module.exports` is the decoder and also carries it as `default` (the name its types know).
+  const found = jsqr.default(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height);
   return found?.data ?? null;
 }
 
