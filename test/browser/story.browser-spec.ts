@@ -133,7 +133,8 @@ describe('the whole story in Chromium', () => {
     // The print stylesheet puts each of the two copies on its own sheet.
     expect(pdfFacts(pdf)).toEqual({ pages: 2, title: 'Attestation de mandat – Procuration' });
     // The QR code carries the signed attestation (a dense code): read it from a high-resolution capture of the same page.
-    const scanner = await newContext(browser, { deviceScaleFactor: 4, storageState: await counter.context().storageState() });
+    // (A small viewport: only the code's surroundings are painted at that scale.)
+    const scanner = await newContext(browser, { width: 800, height: 400, deviceScaleFactor: 4, storageState: await counter.context().storageState() });
     contexts.push(scanner);
     const sheet = await scanner.newPage();
     await sheet.goto(counter.url());
