@@ -48,7 +48,7 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
  * Redirects therefore wait for the save. A session that holds nothing (no
  * cookie sent yet) is not written.
  */
-function saveBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+export function saveBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
   const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
   res.redirect = ((...args: unknown[]) => {
     const session = req.session as (typeof req.session & Record<string, unknown>) | undefined;
