@@ -26,10 +26,21 @@ type Describer = (p: Phrases) => string;
 const DATE = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
 const TIME = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
-/** `12/03/2027 à 10:14`, French local time. */
+let lastMinute = NaN;
+let lastText = '';
+
+/**
+ * `12/03/2027 à 10:14`, French local time. The text of the last minute asked
+ * is kept: exports describe entries in time order, many in the same minute.
+ */
 export function frenchDateTime(at: string | Date): string {
   const date = typeof at === 'string' ? new Date(at) : at;
-  return `${DATE.format(date)} à ${TIME.format(date)}`;
+  const minute = Math.floor(date.getTime() / 60_000);
+  if (minute !== lastMinute) {
+    lastText = `${DATE.format(date)} à ${TIME.format(date)}`;
+    lastMinute = minute;
+  }
+  return lastText;
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -8,6 +8,9 @@ import type { UsagerView } from '../usagers/usagers.types.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
+/** Usager names an export keeps between pages. */
+const USAGER_NAMES_KEPT = 50_000;
+
 /** A member of the structure as the supervision pages show it. */
 export interface MemberName {
   id: string;
@@ -51,6 +54,35 @@ export class EntryNamesService {
       if (aidant) aidants.set(id, `${aidant.givenName} ${aidant.familyName}`);
     }
     return { aidants, usagers: await this.usagerNames(manager, entries) };
+  }
+
+  /**
+   * `forEntries` for a stream of pages (exports): the names of usagers met
+   * on earlier pages are kept (up to a bound, then forgotten at once, so
+   * memory stays flat) rather than looked up again on every page.
+   */
+  cachedForEntries(manager: EntityManager, structureId: string, members: readonly MemberName[]) {
+    const aidants = new Map(members.map((m) => [m.id, m.name]));
+    const usagers = new Map<string, string>();
+    /** Ids already looked up without a name. */
+    const unnamed = new Set<string>();
+    const known = (id: string | null) => id === null || aidants.has(id) || usagers.has(id) || unnamed.has(id);
+    return async (entries: readonly Pick<JournalEntry, 'actor' | 'subjects'>[]): Promise<EntryNames> => {
+      const unknown = entries.filter((e) => !known(e.subjects.usagerId) || !known(e.subjects.aidantId) || (e.actor.type === 'aidant' && !known(e.actor.id)));
+      if (unknown.length > 0) {
+        if (usagers.size + unnamed.size > USAGER_NAMES_KEPT) {
+          usagers.clear();
+          unnamed.clear();
+        }
+        const found = await this.forEntries(manager, structureId, unknown, [...aidants].map(([id, name]) => ({ id, name })));
+        for (const [id, name] of found.aidants ?? []) aidants.set(id, name);
+        for (const [id, name] of found.usagers ?? []) usagers.set(id, name);
+        for (const e of unknown) {
+          for (const id of [e.subjects.usagerId, e.subjects.aidantId, e.actor.type === 'aidant' ? e.actor.id : null]) if (!known(id)) unnamed.add(id!);
+        }
+      }
+      return { aidants, usagers };
+    };
   }
 
   private async usagerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {

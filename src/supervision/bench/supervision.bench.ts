@@ -21,6 +21,7 @@ import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
+import { USE_COUNTS_BACKFILL } from '../../../migrations/1765100000000-journal-use-counts.js';
 import { createApp, type RunningApp } from '../../app.factory.js';
 import { TransactionRunner } from '../../database/transaction-runner.js';
 import type { AidantActor } from '../../aidants/aidant-actor.js';
@@ -242,6 +243,12 @@ async function generate(url: string, dataSource: DataSource, structureId: string
   await client.connect();
   try {
     await generateBenchData(client, structures, out);
+    // The database counts uses as they are appended; what was copied in bulk is counted here, as the migration's backfill does.
+    const [{ kept }] = (await client.query<{ kept: boolean }>(`SELECT to_regclass('journal_use_counts') IS NOT NULL AS kept`)).rows;
+    if (kept) {
+      await client.query(`DELETE FROM journal_use_counts`);
+      await client.query(USE_COUNTS_BACKFILL);
+    }
   } finally {
     await client.end();
   }
