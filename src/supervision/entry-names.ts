@@ -4,7 +4,7 @@ import { AidantsService } from '../aidants/aidants.service.js';
 import { JournalQueries } from '../journal/journal.queries.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
-import type { UsagerView } from '../usagers/usagers.types.js';
+import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
@@ -87,16 +87,20 @@ export class EntryNamesService {
 
   private async usagerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
     const ids = [...new Set(entries.map((e) => e.subjects.usagerId).filter((id): id is string => id !== null))];
-    const usagers = ids.length > 0 ? await this.usagers.findByIds(manager, ids) : [];
+    const usagers = ids.length > 0 ? await this.usagers.identitiesOf(manager, ids) : [];
     return new Map(usagers.map((u) => [u.id, usagerName(u)]));
   }
 
-  /** Usagers the structure's journal is about whose names (and birthdate) match a search. */
+  /**
+   * Usagers the structure's journal is about whose names (and birthdate)
+   * match a search: the birthdate is compared by the database, the names
+   * here (accents and case folded as `matchesUsager` does).
+   */
   async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      for (const u of await this.usagers.findByIds(manager, ids.slice(i, i + 500))) {
+    for (let i = 0; i < ids.length; i += 5000) {
+      for (const u of await this.usagers.identitiesOf(manager, ids.slice(i, i + 5000), birthdate)) {
         if (matchesUsager(u, name, birthdate)) found.push(u.id);
       }
     }
@@ -105,6 +109,6 @@ export class EntryNamesService {
 }
 
 /** "Jean Dupont", with the nom d'usage rather than the birth name when there is one. */
-export function usagerName(u: Pick<UsagerView, 'givenName' | 'familyName' | 'preferredUsername'>): string {
+export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'>): string {
   return `${u.givenName} ${u.preferredUsername ?? u.familyName}`;
 }
