@@ -14,6 +14,7 @@ import { ValidationError } from '../shared/domain-error.js';
 import { CSV_BOM, csvRow } from './csv.js';
 import { describeEntry } from './describe-entry.js';
 import { EntryNamesService } from './entry-names.js';
+import { entryRecordOfCopyLine } from './export-lines.js';
 import { searchCriteria } from './journal-search.js';
 import { writeChunk } from './journal-download.js';
 import { SupervisionJournalService } from './supervision-journal.service.js';
@@ -94,19 +95,21 @@ export class JournalExportService {
         const lastSeq = seqOfCopyLine(lines[lines.length - 1]!);
         // The next page is read while this one is formatted and sent.
         if (lines.length === PAGE && lastSeq < upTo) reading = read(lastSeq);
-        const entries = lines.map(sealedEntryOfCopyLine);
         let chunk: string;
         if (format === 'csv') {
+          const entries = lines.map(sealedEntryOfCopyLine);
           const names = await namesOf(entries);
           chunk = entries.map((e) => csvLine(e, describeEntry(e, names))).join('');
+          lastHash = entries[entries.length - 1]!.hash;
         } else {
           const signed = whole ? await this.queries.checkpointsBetween(manager, chain, after, lastSeq) : [];
           checkpoints += signed.length;
-          chunk = jsonLines(entries, signed);
+          const page = jsonLines(lines, signed);
+          chunk = page.text;
+          lastHash = page.lastHash;
         }
         open = await writeChunk(res, chunk);
-        if (open) rows += entries.length;
-        lastHash = entries[entries.length - 1]!.hash;
+        if (open) rows += lines.length;
         after = lastSeq;
       }
       if (open && format === 'jsonl') open = await writeChunk(res, `${exportLine.end(rows, checkpoints, lastHash)}\n`);
@@ -151,15 +154,18 @@ export class JournalExportService {
   }
 }
 
-/** Entries, each followed by the signed checkpoints at its seq, as JSON Lines. */
-function jsonLines(entries: readonly SealedJournalEntry[], signed: readonly JournalCheckpoint[]): string {
-  let chunk = '';
+/** COPY lines of entries, each followed by the signed checkpoints at its seq, as JSON Lines. */
+function jsonLines(lines: readonly string[], signed: readonly JournalCheckpoint[]): { text: string; lastHash: string } {
+  let text = '';
+  let lastHash = '';
   let next = 0;
-  for (const entry of entries) {
-    chunk += `${exportLine.entry(entry)}\n`;
-    while (next < signed.length && signed[next]!.seq <= entry.seq) chunk += `${exportLine.checkpoint(signed[next++]!)}\n`;
+  for (const copyLine of lines) {
+    const entry = entryRecordOfCopyLine(copyLine);
+    text += `${entry.line}\n`;
+    lastHash = entry.hash;
+    while (next < signed.length && signed[next]!.seq <= entry.seq) text += `${exportLine.checkpoint(signed[next++]!)}\n`;
   }
-  return chunk;
+  return { text, lastHash };
 }
 
 function csvLine(e: SealedJournalEntry, description: string): string {
