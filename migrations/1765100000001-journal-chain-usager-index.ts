@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The usagers a structure's journal is about (a référent's search by name
- * compares their names): one index probe per distinct usager of the chain
- * (`JournalQueries.usagerIdsOf`) instead of reading every entry about one.
+ * compares their names, `JournalQueries.usagerIdsOf`): an index-only scan
+ * of the chain's entries about a usager instead of reading the entries.
  */
 export class JournalChainUsagerIndex1765100000001 implements MigrationInterface {
   name = 'JournalChainUsagerIndex1765100000001';

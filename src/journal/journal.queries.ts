@@ -186,15 +186,9 @@ export class JournalQueries {
 
   /** The distinct usagers a chain's entries are about (to find a usager of the structure by name). */
   async usagerIdsOf(manager: EntityManager, chain: string): Promise<string[]> {
-    // One probe of journal_entries_chain_usager_idx per usager (migration 1765100000001), not a read of every entry about one.
+    // An index-only scan of journal_entries_chain_usager_idx (migration 1765100000001), not of the chain's entries.
     const rows: { usager_id: string }[] = await manager.query(
-      `WITH RECURSIVE usagers (usager_id) AS (
-         (SELECT usager_id FROM journal_entries WHERE chain = $1 AND usager_id IS NOT NULL ORDER BY usager_id LIMIT 1)
-         UNION ALL
-         SELECT (SELECT e.usager_id FROM journal_entries e WHERE e.chain = $1 AND e.usager_id > u.usager_id ORDER BY e.usager_id LIMIT 1)
-           FROM usagers u WHERE u.usager_id IS NOT NULL
-       )
-       SELECT usager_id FROM usagers WHERE usager_id IS NOT NULL`,
+      `SELECT DISTINCT usager_id FROM journal_entries WHERE chain = $1 AND usager_id IS NOT NULL`,
       [chain],
     );
     return rows.map((r) => r.usager_id);

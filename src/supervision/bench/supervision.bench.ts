@@ -40,6 +40,8 @@ const { values } = parseArgs({
     large: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '50' },
     'keep-database': { type: 'boolean', default: false },
+    /** Keep NODE_ENV=test's recompilation of templates on every request (by default they are cached, as in production). */
+    'recompile-templates': { type: 'boolean', default: false },
     /** Measure on a database kept by an earlier run (`--keep-database`), without generating. */
     reuse: { type: 'string' },
   },
@@ -150,6 +152,11 @@ async function main() {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString() });
     running = await createApp(config);
     await running.app.listen(0, '127.0.0.1');
+    if (!values['recompile-templates']) {
+      // Production caches compiled templates; NODE_ENV=test recompiles them on every request.
+      const views = running.app.getHttpAdapter().getInstance().get('nunjucksEnv') as { loaders: Array<{ noCache: boolean }> };
+      for (const loader of views.loaders) loader.noCache = false;
+    }
     out(`application started (migrations included) in ${((performance.now() - booted) / 1000).toFixed(1)} s`);
     const base = `http://127.0.0.1:${(running.app.getHttpServer().address() as { port: number }).port}`;
     const known = new KnownAccounts(running.app);
@@ -198,7 +205,8 @@ async function measure(running: RunningApp, base: string, dataSource: DataSource
     canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(),
   };
   const journal = running.app.get(SupervisionJournalService);
-  out(`measured: HTTP = GET over loopback with the référente's session (NODE_ENV=test: templates recompiled per request); service = the service method called in-process (database and shaping, no session, guard or template); ${RUNS} runs after 5 warm-ups`);
+  const templates = values['recompile-templates'] ? 'templates recompiled on every request as NODE_ENV=test does' : 'templates cached as in production';
+  out(`measured: HTTP = GET over loopback with the référente's session (${templates}); service = the service method called in-process (database and shaping, no session, guard or template); ${RUNS} runs after 5 warm-ups`);
   for (const { label, query: raw, deep } of searches()) {
     const query = { ...raw, taille: '50' };
     if ('aidant' in query) query.aidant = aidants[1]!;
