@@ -18,7 +18,10 @@ const text = (value: string | null): string => (value === null ? 'null' : JSON.s
 export function entryRecordOfCopyLine(copyLine: string): CopiedEntry {
   const f = copyFields(copyLine);
   const [id, chain, at, action, actorType, details, seqText, prevHash, hash] = [f[0], f[1], f[2], f[3], f[4], f[14], f[15], f[16], f[17]];
-  if (id == null || chain == null || at == null || action == null || actorType == null || details == null || seqText == null || prevHash == null || hash == null) {
+  if (
+    id === null || chain === null || at === null || action === null || actorType === null ||
+    details === null || seqText === null || prevHash === null || hash === null
+  ) {
     throw new Error('journal COPY line has a NULL in a NOT NULL column');
   }
   const seq = Number(seqText);

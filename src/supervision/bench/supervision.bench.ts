@@ -15,6 +15,8 @@
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
+import { Writable } from 'node:stream';
+import type { Response as ExpressResponse } from 'express';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
@@ -28,7 +30,9 @@ import type { AidantActor } from '../../aidants/aidant-actor.js';
 import { KnownAccounts } from '../../seed/accounts.js';
 import { benchId, generateBenchData, type BenchStructure } from './bench-data.js';
 import { DashboardService } from '../dashboard.service.js';
+import { JournalExportService } from '../journal-export.service.js';
 import { SupervisionJournalService } from '../supervision-journal.service.js';
+import { JournalService } from '../../journal/journal.service.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -71,27 +75,26 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function timedGets(base: string, path: string, cookie: string, runs: number): Promise<string> {
-  const times: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
-    const t0 = performance.now();
+  return timedCalls(async () => {
     const res = await fetch(`${base}${path}`, { headers: { cookie } });
     await res.text();
     if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
-    if (i >= 5) times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`;
+  }, runs);
 }
 
+/** p50/p95 of `runs` calls after 5 warm-ups, with this process's CPU time per call (the load average is printed apart). */
 async function timedCalls(call: () => Promise<unknown>, runs: number): Promise<string> {
   const times: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
+  for (let i = 0; i < 5; i++) await call();
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await call();
-    if (i >= 5) times.push(performance.now() - t0);
+    times.push(performance.now() - t0);
   }
+  const used = process.cpuUsage(cpu);
   times.sort((a, b) => a - b);
-  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`;
+  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (CPU ${((used.user + used.system) / 1000 / runs).toFixed(1)} ms/call)`;
 }
 
 /** Signs in through the real form; returns the session cookie. */
@@ -120,18 +123,43 @@ async function signIn(base: string, email: string): Promise<string> {
   return cookie();
 }
 
-async function exportThroughput(base: string, cookie: string, format: 'csv' | 'jsonl', rows: number): Promise<string> {
+/** Throughput of an export over HTTP (client in this process) or at the service (into a sink), with RSS sampled every 100 ms. */
+async function exportThroughput(format: 'csv' | 'jsonl', rows: number, run: () => Promise<number>): Promise<string> {
   const rss: number[] = [];
   const before = process.memoryUsage().rss;
   const sample = setInterval(() => rss.push(process.memoryUsage().rss), 100);
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
+  const bytes = await run();
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu);
+  clearInterval(sample);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
+  return `${format}: ${rows} rows, ${Math.round(bytes / 1048576)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s ` +
+    `(process CPU ${cpuSeconds.toFixed(1)} s = ${Math.round(rows / cpuSeconds)} rows per CPU second; load ${loadavg()[0]!.toFixed(1)}); ` +
+    `RSS before ${mb(before)}, at 25/50/75/100 % ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`;
+}
+
+async function httpExport(base: string, cookie: string, format: 'csv' | 'jsonl'): Promise<number> {
   const res = await fetch(`${base}/structure/journal/export?format=${format}`, { headers: { cookie } });
   let bytes = 0;
   for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(sample);
-  const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
-  return `${format}: ${rows} rows, ${Math.round(bytes / 1048576)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s; RSS before ${mb(before)}, at 25/50/75/100 % ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`;
+  return bytes;
+}
+
+/** The export service writing into a sink that takes everything at once (no HTTP, no client). */
+async function serviceExport(exporter: JournalExportService, actor: AidantActor, format: 'csv' | 'jsonl'): Promise<number> {
+  let bytes = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done();
+    },
+  });
+  const res = Object.assign(sink, { status: () => res, setHeader: () => res }) as unknown as ExpressResponse;
+  await exporter.export(actor, actor.structureId, { format }, { ip: '127.0.0.1', userAgent: 'bench', requestId: null }, res);
+  return bytes;
 }
 
 async function main() {
@@ -227,10 +255,19 @@ async function measure(running: RunningApp, base: string, dataSource: DataSource
   }
   const dashboard = running.app.get(DashboardService);
   out(`dashboard: service ${await timedCalls(() => dashboard.overview(actor, structure.id), RUNS)}; HTTP ${await timedGets(base, '/structure', cookie, RUNS)}`);
-  const [{ rows }]: { rows: string }[] = await dataSource.query(`SELECT count(*) AS rows FROM journal_entries WHERE chain = $1`, [structure.id]);
-  out(`export (HTTP, read by a client in the same process; whole chain of ${rows} entries):`);
-  out(`  ${await exportThroughput(base, cookie, 'csv', Number(rows))}`);
-  out(`  ${await exportThroughput(base, cookie, 'jsonl', Number(rows) + 1)}`);
+  const exporter = running.app.get(JournalExportService);
+  // Each export appends `journal.exported`: the chain is counted again before each.
+  const entries = async () => {
+    await running.app.get(JournalService).flush();
+    const [{ rows }]: { rows: string }[] = await dataSource.query(`SELECT count(*) AS rows FROM journal_entries WHERE chain = $1`, [structure.id]);
+    return Number(rows);
+  };
+  out(`export of the measured structure's whole chain (${await entries()} entries; JSON Lines rows include the checkpoint signed for it):`);
+  for (const format of ['csv', 'jsonl'] as const) {
+    const rows = async () => (await entries()) + (format === 'jsonl' ? 1 : 0);
+    out(`  service ${await exportThroughput(format, await rows(), () => serviceExport(exporter, actor, format))}`);
+    out(`  HTTP, client in the same process: ${await exportThroughput(format, await rows(), () => httpExport(base, cookie, format))}`);
+  }
   out(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; process CPU ${cpuSeconds()}`);
 }
 
