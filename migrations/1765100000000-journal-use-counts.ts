@@ -16,6 +16,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   trigger is created first, and creating it locks `journal_pending`
  *   against appends and sealing until this migration commits, so no use is
  *   counted twice or missed.
+ * - Rows are written in key order by the backfill, and updated in place
+ *   (fillfactor 70 leaves room for those updates on the same page), so a
+ *   chain's rows stay together.
  * - A derived table, not part of the journal: the append-only rules do not
  *   apply to it; emptied, `USE_COUNTS_BACKFILL` recomputes it from the journal.
  */
@@ -25,7 +28,8 @@ export const USE_COUNTS_BACKFILL = `
     FROM (SELECT chain, at, demarche, partner_id FROM journal_entries WHERE action = 'autorisation.used'
           UNION ALL
           SELECT chain, at, demarche, partner_id FROM journal_pending WHERE action = 'autorisation.used') AS uses
-   GROUP BY 1, 2, 3, 4`;
+   GROUP BY 1, 2, 3, 4
+   ORDER BY 1, 2, 3, 4`;
 
 export class JournalUseCounts1765100000000 implements MigrationInterface {
   name = 'JournalUseCounts1765100000000';
@@ -40,7 +44,7 @@ export class JournalUseCounts1765100000000 implements MigrationInterface {
         uses        bigint NOT NULL CHECK (uses >= 1),
         last_at     timestamptz NOT NULL,
         PRIMARY KEY (chain, month, demarche, partner_id)
-      )
+      ) WITH (fillfactor = 70)
     `);
     await queryRunner.query(`COMMENT ON TABLE journal_use_counts IS 'autorisation.used entries per chain, UTC month, démarche and partner ('''' for none); kept by trigger journal_pending_count_use'`);
     await queryRunner.query(`

@@ -253,6 +253,13 @@ async function measure(running: RunningApp, base: string, dataSource: DataSource
     const after = decodeURIComponent(cursor);
     out(`  page 100: service ${await timedCalls(() => journal.search(actor, structure.id, query, after), RUNS)}; HTTP ${await timedGets(base, `/structure/journal?${new URLSearchParams({ ...query, apres: after }).toString()}`, cookie, RUNS)}`);
   }
+  // The same name search in a structure of the issue's average size (10,000 entries, 500 usagers), at the service.
+  const [average] = (await dataSource.query(`SELECT id, name FROM structures WHERE id = $1`, [benchId('structure', 1, 0)])) as { id: string; name: string }[];
+  if (average) {
+    const referent: AidantActor = { ...actor, aidantId: benchId('aidant', 1, 0), structureId: average.id, structureName: average.name };
+    const byName = { usager: 'Jean Martin', naissance: '1940-01-01', taille: '50' };
+    out(`search usager name + birthdate in a structure of average size: service ${await timedCalls(() => journal.search(referent, average.id, byName, null), RUNS)}`);
+  }
   const dashboard = running.app.get(DashboardService);
   out(`dashboard: service ${await timedCalls(() => dashboard.overview(actor, structure.id), RUNS)}; HTTP ${await timedGets(base, '/structure', cookie, RUNS)}`);
   const exporter = running.app.get(JournalExportService);
