@@ -122,8 +122,15 @@ export class JournalQueries {
           : client.escapeLiteral(String(value));
     const where = [`chain = ${literal(chain)}`, `seq > ${after}`, `seq <= ${upTo}`, ...criteriaOf(filter, literal)];
     const sql = `COPY (SELECT ${COPY_COLUMNS.join(', ')} FROM journal_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${limit}) TO STDOUT`;
+    // Read in flowing mode: a page is bounded, and pausing the stream at every
+    // small buffer would make the server wait on this process between chunks.
     const chunks: Buffer[] = [];
-    for await (const chunk of client.query(copyTo(sql))) chunks.push(chunk as Buffer);
+    const stream = client.query(copyTo(sql));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
     return copyLines(chunks);
   }
 

@@ -22,8 +22,12 @@ import { SupervisionJournalService } from './supervision-journal.service.js';
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Rows read per COPY: large enough for throughput, small enough for flat memory (a few MB a page). */
-const PAGE = 5000;
+/**
+ * Rows read per COPY: large enough for throughput (fewer round trips and
+ * wake-ups on a loaded machine), small enough for flat memory (about 7 MB a
+ * page, two pages at most: the one sent and the one read ahead).
+ */
+const PAGE = 10000;
 
 const CSV_HEADER = [
   'seq', 'date', 'action', 'description', 'acteur_type', 'acteur_id', 'aidant_id', 'usager_id', 'mandat_id',

@@ -272,7 +272,8 @@ async function measure(running: RunningApp, base: string, dataSource: DataSource
   out(`export of the measured structure's whole chain (${await entries()} entries; JSON Lines rows include the checkpoint signed for it):`);
   for (const format of ['csv', 'jsonl'] as const) {
     const rows = async () => (await entries()) + (format === 'jsonl' ? 1 : 0);
-    out(`  service ${await exportThroughput(format, await rows(), () => serviceExport(exporter, actor, format))}`);
+    // Three runs at the service: the machine's load moves the wall-clock figures a lot from one run to the next.
+    for (let run = 1; run <= 3; run++) out(`  service, run ${run}: ${await exportThroughput(format, await rows(), () => serviceExport(exporter, actor, format))}`);
     out(`  HTTP, client in the same process: ${await exportThroughput(format, await rows(), () => httpExport(base, cookie, format))}`);
   }
   out(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; process CPU ${cpuSeconds()}`);
