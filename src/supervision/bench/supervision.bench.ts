@@ -1,17 +1,19 @@
 /**
  * Supervision benchmark (docs/benchmarks.md, section Supervision); not a test.
  * On a PostgreSQL server (default the local one), in a throwaway database
- * whose name contains `bench`, dropped afterwards:
- *   1. generates journal entries over many structures directly in SQL (the
- *      hashes are not a valid chain: nothing here verifies them), one
- *      structure (the measured one) with a larger chain;
- *   2. starts the real application on that database, signs in its référente
- *      through the real form (password + TOTP) and, over loopback HTTP:
- *      p50/p95 of the first and the 100th page of a filtered journal search,
- *      of the dashboard, and the export throughput (rows/s, peak RSS) of the
- *      measured structure's whole chain in CSV and JSON Lines.
+ * whose name contains `bench`, dropped afterwards unless `--keep-database`:
+ *   1. starts the real application on it (migrations included) and loads,
+ *      with COPY (bench-data.ts), structures, aidants, usagers, mandates and
+ *      journal entries (the hashes are not a valid chain: nothing here
+ *      verifies them), the measured structure with a larger chain;
+ *   2. signs in its référente through the real form (password + TOTP) and
+ *      measures, at the service and over loopback HTTP, p50/p95 of the first
+ *      and the 100th page of a search per filter and of the dashboard, then
+ *      the export throughput (rows/s, CPU time, RSS) of the measured
+ *      structure's whole chain in CSV and JSON Lines.
  *
- *   npm run bench:supervision [-- --structures 200 --entries 2000000 --large 300000 --runs 100]
+ *   npm run bench:supervision [-- --structures 1000 --entries 10000000 --large 200000 --runs 50 --keep-database]
+ *   npm run bench:supervision -- --reuse procuration_supervision_bench_<time>
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
