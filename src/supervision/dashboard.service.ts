@@ -10,9 +10,6 @@ import { chainOf } from '../journal/journal.service.js';
 import { demarcheLabelOf, frenchDateTime } from './describe-entry.js';
 import { monthLabel, usageChartSvg } from './usage-chart.js';
 
-/** The journal action of a partner sign-in on a usager's behalf (written by the provider). */
-export const USE_ACTION = 'autorisation.used';
-
 /** Live mandates are counted up to this many ("500 ou plus" beyond). */
 const LIVE_LIST_CAP = 500;
 
@@ -58,7 +55,8 @@ export class DashboardService {
       };
     });
 
-    // Kept by the database as uses are appended (migration 1765100000000): no scan of the year's uses.
+    // Uses of mandates (`autorisation.used`), counted by the database as they are appended
+    // (migration 1765100000000): no scan of the year's uses.
     const counts = await this.queries.useCountsByDemarcheAndMonth(manager, chain, since);
     const demarches = [...new Set(counts.map((c) => c.demarche ?? ''))].sort();
     const series = demarches.map((d) => ({
