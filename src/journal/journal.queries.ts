@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 import { ValidationError } from '../shared/domain-error.js';
+import { COPY_COLUMNS, copyLines } from './journal.copy.js';
 import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from './journal.rows.js';
 import type { ActorType, JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
 
@@ -55,16 +58,7 @@ export class JournalQueries {
     const params: unknown[] = [];
     const bind = (value: unknown) => `$${params.push(value)}`;
     if (filter.chain !== undefined) where.push(`chain = ${bind(filter.chain)}`);
-    if (filter.from) where.push(`at >= ${bind(filter.from)}`);
-    if (filter.to) where.push(`at < ${bind(filter.to)}`);
-    if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
-    if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
-    if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
-    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
-    if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
-    if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
-    if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
-    if (filter.partnerId !== undefined) where.push(`partner_id = ${bind(filter.partnerId)}`);
+    where.push(...criteriaOf(filter, bind));
     if (page.after) {
       const cursor = decodeCursor(page.after);
       where.push(`(at, id) < (${bind(cursor.at)}::timestamptz, ${bind(cursor.id)}::uuid)`);
@@ -95,16 +89,7 @@ export class JournalQueries {
     const where: string[] = ['chain = $1', 'seq > $2', 'seq <= $3'];
     const params: unknown[] = [chain, range.after, range.upTo];
     const bind = (value: unknown) => `$${params.push(value)}`;
-    if (filter.from) where.push(`at >= ${bind(filter.from)}`);
-    if (filter.to) where.push(`at < ${bind(filter.to)}`);
-    if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
-    if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
-    if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
-    if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
-    if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
-    if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
-    if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
-    if (filter.partnerId !== undefined) where.push(`partner_id = ${bind(filter.partnerId)}`);
+    where.push(...criteriaOf(filter, bind));
     const limit = Math.max(1, Math.floor(range.limit));
     const rows: SealedRow[] = await manager.query(
       `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
@@ -112,6 +97,41 @@ export class JournalQueries {
       params,
     );
     return rows.map(sealedEntryOf);
+  }
+
+  /**
+   * `bySeq` read through `COPY (SELECT …) TO STDOUT`: the entries as text
+   * lines in `COPY_COLUMNS` order (journal.copy.ts parses them), without the
+   * driver's per-row work, for exports of millions of rows. COPY takes no
+   * parameters: values are written as literals by the driver's own quoting,
+   * numbers are checked integers. Runs inside a transaction of `manager`.
+   */
+  async bySeqAsCopyLines(
+    manager: EntityManager,
+    chain: string,
+    range: { after: number; upTo: number; limit: number },
+    filter: Omit<JournalFilter, 'chain'> = {},
+  ): Promise<string[]> {
+    const { after, upTo, limit } = range;
+    if (![after, upTo, limit].every(Number.isSafeInteger) || limit < 1) throw new Error('journal page bounds are not integers');
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('bySeqAsCopyLines runs inside a transaction');
+    const client = (await manager.queryRunner.connect()) as PoolClient;
+    const literal = (value: unknown): string =>
+      value instanceof Date ? `${client.escapeLiteral(value.toISOString())}::timestamptz`
+        : Array.isArray(value) ? `ARRAY[${value.map((v) => client.escapeLiteral(String(v))).join(', ')}]::text[]`
+          : client.escapeLiteral(String(value));
+    const where = [`chain = ${literal(chain)}`, `seq > ${after}`, `seq <= ${upTo}`, ...criteriaOf(filter, literal)];
+    const sql = `COPY (SELECT ${COPY_COLUMNS.join(', ')} FROM journal_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${limit}) TO STDOUT`;
+    // Read in flowing mode: a page is bounded, and pausing the stream at every
+    // small buffer would make the server wait on this process between chunks.
+    const chunks: Buffer[] = [];
+    const stream = client.query(copyTo(sql));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
+    return copyLines(chunks);
   }
 
   /** One sealed entry of a chain by its seq, or `null`. */
@@ -173,6 +193,7 @@ export class JournalQueries {
 
   /** The distinct usagers a chain's entries are about (to find a usager of the structure by name). */
   async usagerIdsOf(manager: EntityManager, chain: string): Promise<string[]> {
+    // An index-only scan of journal_entries_chain_usager_idx (migration 1765100000001), not of the chain's entries.
     const rows: { usager_id: string }[] = await manager.query(
       `SELECT DISTINCT usager_id FROM journal_entries WHERE chain = $1 AND usager_id IS NOT NULL`,
       [chain],
@@ -208,6 +229,36 @@ export class JournalQueries {
     return rows.map((r) => ({ partnerId: r.partner_id, count: Number(r.count), lastAt: r.last_at.toISOString() }));
   }
 
+  /**
+   * `countByDemarcheAndMonth` for `autorisation.used`, from the counts the
+   * database keeps as uses are appended (migration 1765100000000): the same
+   * answer for a month-aligned `since`, at the cost of a few rows per month.
+   */
+  async useCountsByDemarcheAndMonth(
+    manager: EntityManager,
+    chain: string,
+    since: Date,
+  ): Promise<Array<{ demarche: string | null; month: string; count: number }>> {
+    const rows: { demarche: string; month: string; count: string }[] = await manager.query(
+      `SELECT demarche, to_char(month, 'YYYY-MM') AS month, sum(uses) AS count FROM journal_use_counts
+        WHERE chain = $1 AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+        GROUP BY 1, 2 ORDER BY 2, nullif(demarche, '')`,
+      [chain, since],
+    );
+    return rows.map((r) => ({ demarche: r.demarche === '' ? null : r.demarche, month: r.month, count: Number(r.count) }));
+  }
+
+  /** `partnersOf` for `autorisation.used`, from the kept counts (month-aligned `since`). */
+  async usePartners(manager: EntityManager, chain: string, since: Date): Promise<Array<{ partnerId: string; count: number; lastAt: string }>> {
+    const rows: { partner_id: string; count: string; last_at: Date }[] = await manager.query(
+      `SELECT partner_id, sum(uses) AS count, max(last_at) AS last_at FROM journal_use_counts
+        WHERE chain = $1 AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date AND partner_id <> ''
+        GROUP BY partner_id ORDER BY sum(uses) DESC, partner_id`,
+      [chain, since],
+    );
+    return rows.map((r) => ({ partnerId: r.partner_id, count: Number(r.count), lastAt: r.last_at.toISOString() }));
+  }
+
   /** The time of each actor's latest entry in a chain (actors without entries are absent). */
   async lastActivity(manager: EntityManager, chain: string, actorType: ActorType, actorIds: readonly string[]): Promise<Map<string, string>> {
     if (actorIds.length === 0) return new Map();
@@ -220,6 +271,22 @@ export class JournalQueries {
     );
     return new Map(rows.map((r) => [r.actor_id, r.at.toISOString()]));
   }
+}
+
+/** The criteria of a filter other than its chain, as SQL conditions; `bind` writes a value (parameter or literal). */
+function criteriaOf(filter: Omit<JournalFilter, 'chain'>, bind: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  if (filter.from) where.push(`at >= ${bind(filter.from)}`);
+  if (filter.to) where.push(`at < ${bind(filter.to)}`);
+  if (filter.action !== undefined) where.push(`action = ${bind(filter.action)}`);
+  if (filter.actor) where.push(`actor_type = ${bind(filter.actor.type)} AND actor_id = ${bind(filter.actor.id)}`);
+  if (filter.usagerId !== undefined) where.push(`usager_id = ${bind(filter.usagerId)}`);
+  if (filter.usagerIds !== undefined) where.push(`usager_id = ANY(${bind([...filter.usagerIds])}::text[])`);
+  if (filter.mandateId !== undefined) where.push(`mandate_id = ${bind(filter.mandateId)}`);
+  if (filter.aidantId !== undefined) where.push(`aidant_id = ${bind(filter.aidantId)}`);
+  if (filter.demarche !== undefined) where.push(`demarche = ${bind(filter.demarche)}`);
+  if (filter.partnerId !== undefined) where.push(`partner_id = ${bind(filter.partnerId)}`);
+  return where;
 }
 
 function encodeCursor(cursor: Cursor): string {

@@ -218,6 +218,24 @@ export const mandatesRepository = {
   },
 
   /** The structure's mandates ending within `days` days, soonest first. */
+  /**
+   * How many mandates of the structure are running (`cap` at most: the count
+   * stops there) and how many of them end within `days`: one index range of
+   * the structure's mandates that have not ended yet, no row loaded.
+   */
+  async countRunning(manager: EntityManager, structureId: string, q: { cap: number; days: number }): Promise<{ live: number; expiringSoon: number }> {
+    if (!isUuid(structureId)) return { live: 0, expiringSoon: 0 };
+    const [row]: { live: number; expiring: number }[] = await manager.query(
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM mandates m
+                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now() LIMIT $2) AS capped) AS live,
+              (SELECT count(*)::int FROM mandates m
+                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now()
+                  AND m.expires_at <= now() + interval '24 hours' * $3::int) AS expiring`,
+      [structureId, q.cap, q.days],
+    );
+    return { live: row!.live, expiringSoon: row!.expiring };
+  },
+
   expiringSoon(manager: EntityManager, structureId: string, days: number): Promise<Mandate[]> {
     return manager
       .createQueryBuilder(Mandate, 'm')

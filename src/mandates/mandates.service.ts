@@ -72,6 +72,11 @@ export class MandatesService {
     return this.viewsOf(manager, await repo.expiringSoon(manager, structureId, days));
   }
 
+  /** Counts for a dashboard: running mandates (at most `cap`) and those ending within `days`. */
+  countRunning(manager: EntityManager, structureId: string, q: { cap: number; days: number }): Promise<{ live: number; expiringSoon: number }> {
+    return repo.countRunning(manager, structureId, q);
+  }
+
   async viewsOf(manager: EntityManager, mandates: Mandate[]): Promise<MandateView[]> {
     if (mandates.length === 0) return [];
     const now = await repo.databaseNow(manager);

@@ -10,11 +10,17 @@ export const CSV_SEPARATOR = ';';
  */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[;"\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  let text = typeof value === 'string' ? value : String(value);
+  if (FORMULA_START.has(text.charCodeAt(0))) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** `=`, `+`, `-`, `@`, tab, carriage return. */
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
+const NEEDS_QUOTES = /[;"\r\n]/;
+
 export function csvRow(cells: ReadonlyArray<string | number | null | undefined>): string {
-  return `${cells.map(csvCell).join(CSV_SEPARATOR)}\r\n`;
+  let row = csvCell(cells[0]);
+  for (let i = 1; i < cells.length; i++) row += CSV_SEPARATOR + csvCell(cells[i]);
+  return `${row}\r\n`;
 }

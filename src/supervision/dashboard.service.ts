@@ -10,10 +10,7 @@ import { chainOf } from '../journal/journal.service.js';
 import { demarcheLabelOf, frenchDateTime } from './describe-entry.js';
 import { monthLabel, usageChartSvg } from './usage-chart.js';
 
-/** The journal action of a partner sign-in on a usager's behalf (written by the provider). */
-export const USE_ACTION = 'autorisation.used';
-
-/** MandatesService.liveOfStructure returns at most this many mandates. */
+/** Live mandates are counted up to this many ("500 ou plus" beyond). */
 const LIVE_LIST_CAP = 500;
 
 /** The last `count` months, oldest first, as `YYYY-MM` (UTC), ending with the month of `now`. */
@@ -58,13 +55,15 @@ export class DashboardService {
       };
     });
 
-    const counts = await this.queries.countByDemarcheAndMonth(manager, chain, USE_ACTION, since);
+    // Uses of mandates (`autorisation.used`), counted by the database as they are appended
+    // (migration 1765100000000): no scan of the year's uses.
+    const counts = await this.queries.useCountsByDemarcheAndMonth(manager, chain, since);
     const demarches = [...new Set(counts.map((c) => c.demarche ?? ''))].sort();
     const series = demarches.map((d) => ({
       label: demarcheLabelOf(d) || 'non précisée',
       counts: months.map((m) => counts.find((c) => (c.demarche ?? '') === d && c.month === m)?.count ?? 0),
     }));
-    const partners = await this.queries.partnersOf(manager, chain, USE_ACTION, since);
+    const partners = await this.queries.usePartners(manager, chain, since);
 
     return {
       pageTitle: 'Tableau de bord de la structure',
@@ -83,17 +82,18 @@ export class DashboardService {
   }
 
   /**
-   * Live and soon-expiring mandates from the mandates module; expirations and
-   * revocations of the last 12 months from the journal, which records each
-   * once (the mandates module lists at most the latest 200 ended mandates).
+   * Live and soon-expiring mandates counted by the mandates module (no
+   * mandate loaded); expirations and revocations of the last 12 months from
+   * the journal, which records each once (an index range of those two
+   * actions in the chain).
    */
   private async mandateFigures(structureId: string, since: Date) {
     const manager = this.dataSource.manager;
-    const live = await this.mandates.liveOfStructure(manager, structureId);
+    const running = await this.mandates.countRunning(manager, structureId, { cap: LIVE_LIST_CAP, days: 30 });
     const ended = await this.queries.countActions(manager, chainOf(structureId), ['mandate.expired', 'mandate.revoked'], since);
     return {
-      live: live.length >= LIVE_LIST_CAP ? `${LIVE_LIST_CAP} ou plus` : String(live.length),
-      expiringSoon: (await this.mandates.expiringSoon(manager, structureId, 30)).length,
+      live: running.live >= LIVE_LIST_CAP ? `${LIVE_LIST_CAP} ou plus` : String(running.live),
+      expiringSoon: running.expiringSoon,
       expired: ended.get('mandate.expired') ?? 0,
       revoked: ended.get('mandate.revoked') ?? 0,
     };

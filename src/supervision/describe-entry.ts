@@ -1,6 +1,7 @@
 import { DEMARCHES } from '../demarches/demarches.js';
 import type { JournalAction } from '../journal/journal.actions.js';
 import type { JournalEntry } from '../journal/journal.types.js';
+import { parisDateTime } from './paris-time.js';
 
 /** Names to show for the ids an entry carries; an id without a name gets a neutral phrase. */
 export interface EntryNames {
@@ -23,13 +24,10 @@ interface Phrases {
 
 type Describer = (p: Phrases) => string;
 
-const DATE = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
-const TIME = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 /** `12/03/2027 à 10:14`, French local time. */
 export function frenchDateTime(at: string | Date): string {
-  const date = typeof at === 'string' ? new Date(at) : at;
-  return `${DATE.format(date)} à ${TIME.format(date)}`;
+  return parisDateTime(typeof at === 'string' ? new Date(at) : at);
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');

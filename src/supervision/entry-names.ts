@@ -5,9 +5,12 @@ import { JournalQueries } from '../journal/journal.queries.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
-import type { UsagerView } from '../usagers/usagers.types.js';
+import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
+
+/** Usager names an export keeps between pages. */
+const USAGER_NAMES_KEPT = 50_000;
 
 /** A member of the structure as the supervision pages show it. */
 export interface MemberName {
@@ -69,18 +72,51 @@ export class EntryNamesService {
     return names;
   }
 
+  /**
+   * `forEntries` for a stream of pages (exports): the names of usagers met
+   * on earlier pages are kept (up to a bound, then forgotten at once, so
+   * memory stays flat) rather than looked up again on every page.
+   */
+  cachedForEntries(manager: EntityManager, structureId: string, members: readonly MemberName[]) {
+    const aidants = new Map(members.map((m) => [m.id, m.name]));
+    const usagers = new Map<string, string>();
+    /** Ids already looked up without a name. */
+    const unnamed = new Set<string>();
+    const known = (id: string | null) => id === null || aidants.has(id) || usagers.has(id) || unnamed.has(id);
+    return async (entries: readonly Pick<JournalEntry, 'actor' | 'subjects'>[]): Promise<EntryNames> => {
+      const unknown = entries.filter((e) => !known(e.subjects.usagerId) || !known(e.subjects.aidantId) || (e.actor.type === 'aidant' && !known(e.actor.id)));
+      if (unknown.length > 0) {
+        if (usagers.size + unnamed.size > USAGER_NAMES_KEPT) {
+          usagers.clear();
+          unnamed.clear();
+        }
+        const found = await this.forEntries(manager, structureId, unknown, [...aidants].map(([id, name]) => ({ id, name })));
+        for (const [id, name] of found.aidants ?? []) aidants.set(id, name);
+        for (const [id, name] of found.usagers ?? []) usagers.set(id, name);
+        for (const e of unknown) {
+          for (const id of [e.subjects.usagerId, e.subjects.aidantId, e.actor.type === 'aidant' ? e.actor.id : null]) if (!known(id)) unnamed.add(id!);
+        }
+      }
+      return { aidants, usagers };
+    };
+  }
+
   private async usagerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
     const ids = [...new Set(entries.map((e) => e.subjects.usagerId).filter((id): id is string => id !== null))];
-    const usagers = ids.length > 0 ? await this.usagers.findByIds(manager, ids) : [];
+    const usagers = ids.length > 0 ? await this.usagers.identitiesOf(manager, ids) : [];
     return new Map(usagers.map((u) => [u.id, usagerName(u)]));
   }
 
-  /** Usagers the structure's journal is about whose names (and birthdate) match a search. */
+  /**
+   * Usagers the structure's journal is about whose names (and birthdate)
+   * match a search: the birthdate is compared by the database, the names
+   * here (accents and case folded as `matchesUsager` does).
+   */
   async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      for (const u of await this.usagers.findByIds(manager, ids.slice(i, i + 500))) {
+    for (let i = 0; i < ids.length; i += 5000) {
+      for (const u of await this.usagers.identitiesOf(manager, ids.slice(i, i + 5000), birthdate)) {
         if (matchesUsager(u, name, birthdate)) found.push(u.id);
       }
     }
@@ -89,6 +125,6 @@ export class EntryNamesService {
 }
 
 /** "Jean Dupont", with the nom d'usage rather than the birth name when there is one. */
-export function usagerName(u: Pick<UsagerView, 'givenName' | 'familyName' | 'preferredUsername'>): string {
+export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'>): string {
   return `${u.givenName} ${u.preferredUsername ?? u.familyName}`;
 }

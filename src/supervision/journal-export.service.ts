@@ -7,12 +7,14 @@ import { TransactionRunner } from '../database/transaction-runner.js';
 import { exportLine } from '../journal/journal.export-format.js';
 import { JournalQueries } from '../journal/journal.queries.js';
 import { chainOf, JournalService } from '../journal/journal.service.js';
-import type { RequestFacts, SealedJournalEntry } from '../journal/journal.types.js';
+import { sealedEntryOfCopyLine, seqOfCopyLine } from '../journal/journal.copy.js';
+import type { JournalCheckpoint, RequestFacts, SealedJournalEntry } from '../journal/journal.types.js';
 import { GENESIS_HASH } from '../journal/journal.chain.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { CSV_BOM, csvRow } from './csv.js';
 import { describeEntry } from './describe-entry.js';
 import { EntryNamesService } from './entry-names.js';
+import { entryRecordOfCopyLine } from './export-lines.js';
 import { searchCriteria } from './journal-search.js';
 import { writeChunk } from './journal-download.js';
 import { SupervisionJournalService } from './supervision-journal.service.js';
@@ -20,8 +22,12 @@ import { SupervisionJournalService } from './supervision-journal.service.js';
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Rows read per query: large enough for throughput, small enough for flat memory. */
-const PAGE = 2000;
+/**
+ * Rows read per COPY: large enough for throughput (fewer round trips and
+ * wake-ups on a loaded machine), small enough for flat memory (about 7 MB a
+ * page, two pages at most: the one sent and the one read ahead).
+ */
+const PAGE = 10000;
 
 const CSV_HEADER = [
   'seq', 'date', 'action', 'description', 'acteur_type', 'acteur_id', 'aidant_id', 'usager_id', 'mandat_id',
@@ -31,7 +37,9 @@ const CSV_HEADER = [
 /**
  * Streams the structure's journal (or the entries matching a search) to the
  * client, page by page in seq order with back-pressure, so memory stays flat
- * whatever the size. JSON Lines use the journal's export format; an export
+ * whatever the size. Pages are read with `COPY … TO STDOUT` (text lines
+ * parsed without the driver's per-row work), the next one while the current
+ * one is formatted and sent. JSON Lines use the journal's export format; an export
  * of the whole chain is covered by a checkpoint signed just before, so
  * `journal:verify-file` checks it offline. Every export is journaled once it
  * ends, with its criteria and the rows sent (also when the client stopped it).
@@ -74,36 +82,39 @@ export class JournalExportService {
 
     let rows = 0;
     let complete = false;
+    let reading: Promise<string[]> | null = null;
     try {
       const [{ now }]: { now: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', now()) AS now`);
       let open = await writeChunk(res, format === 'csv' ? CSV_BOM + csvRow(CSV_HEADER) : `${exportLine.header(chain, upTo, now.toISOString())}\n`);
+      const namesOf = this.names.cachedForEntries(manager, structureId, choices.members);
+      const read = (after: number) => this.dataSource.transaction((m) => this.queries.bySeqAsCopyLines(m, chain, { after, upTo, limit: PAGE }, search.filter));
       let after = 0;
       let checkpoints = 0;
       let lastHash = GENESIS_HASH;
-      while (open && after < upTo) {
-        const entries = await this.queries.bySeq(manager, chain, { after, upTo, limit: PAGE }, search.filter);
-        if (entries.length === 0) break;
-        const last = entries[entries.length - 1]!;
+      reading = upTo > 0 ? read(0) : null;
+      while (open && reading) {
+        const lines = await reading;
+        reading = null;
+        if (lines.length === 0) break;
+        const lastSeq = seqOfCopyLine(lines[lines.length - 1]!);
+        // The next page is read while this one is formatted and sent.
+        if (lines.length === PAGE && lastSeq < upTo) reading = read(lastSeq);
         let chunk: string;
         if (format === 'csv') {
-          const names = await this.names.forEntries(manager, structureId, entries, choices.members);
+          const entries = lines.map(sealedEntryOfCopyLine);
+          const names = await namesOf(entries);
           chunk = entries.map((e) => csvLine(e, describeEntry(e, names))).join('');
+          lastHash = entries[entries.length - 1]!.hash;
         } else {
-          const signed = whole ? await this.queries.checkpointsBetween(manager, chain, after, last.seq) : [];
+          const signed = whole ? await this.queries.checkpointsBetween(manager, chain, after, lastSeq) : [];
           checkpoints += signed.length;
-          const lines: string[] = [];
-          let next = 0;
-          for (const entry of entries) {
-            lines.push(exportLine.entry(entry));
-            while (next < signed.length && signed[next]!.seq <= entry.seq) lines.push(exportLine.checkpoint(signed[next++]!));
-          }
-          chunk = `${lines.join('\n')}\n`;
+          const page = jsonLines(lines, signed);
+          chunk = page.text;
+          lastHash = page.lastHash;
         }
         open = await writeChunk(res, chunk);
-        if (open) rows += entries.length;
-        lastHash = last.hash;
-        after = last.seq;
-        if (entries.length < PAGE) break;
+        if (open) rows += lines.length;
+        after = lastSeq;
       }
       if (open && format === 'jsonl') open = await writeChunk(res, `${exportLine.end(rows, checkpoints, lastHash)}\n`);
       complete = open;
@@ -111,6 +122,8 @@ export class JournalExportService {
       this.logger.error({ err: error }, 'journal export failed while streaming');
       res.destroy();
     } finally {
+      // A page read ahead for a client that went away: let it finish before the journal entry.
+      await reading?.catch(() => undefined);
       // The export is journaled before the download ends, so whoever holds a
       // complete file can already find its journal entry.
       try {
@@ -143,6 +156,20 @@ export class JournalExportService {
       }),
     );
   }
+}
+
+/** COPY lines of entries, each followed by the signed checkpoints at its seq, as JSON Lines. */
+function jsonLines(lines: readonly string[], signed: readonly JournalCheckpoint[]): { text: string; lastHash: string } {
+  let text = '';
+  let lastHash = '';
+  let next = 0;
+  for (const copyLine of lines) {
+    const entry = entryRecordOfCopyLine(copyLine);
+    text += `${entry.line}\n`;
+    lastHash = entry.hash;
+    while (next < signed.length && signed[next]!.seq <= entry.seq) text += `${exportLine.checkpoint(signed[next++]!)}\n`;
+  }
+  return { text, lastHash };
 }
 
 function csvLine(e: SealedJournalEntry, description: string): string {

@@ -2,6 +2,7 @@ import { isDemarcheId } from '../demarches/demarches.js';
 import type { JournalFilter } from '../journal/journal.queries.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { DESCRIBED_ACTIONS } from './describe-entry.js';
+import { parisOffsetMs } from './paris-time.js';
 
 /** The search form's fields (query string), as typed. */
 export const SEARCH_FIELDS = ['du', 'au', 'aidant', 'usager', 'naissance', 'action', 'demarche', 'partenaire', 'mandat', 'taille'] as const;
@@ -35,16 +36,6 @@ export function parisDayStart(text: string): Date | null {
   const check = new Date(utc);
   if (y < 2000 || y > 2999 || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) return null;
   return new Date(utc - parisOffsetMs(new Date(utc)));
-}
-
-const OFFSET = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris', timeZoneName: 'longOffset' });
-
-/** Paris's offset from UTC around `at` (ms). */
-function parisOffsetMs(at: Date): number {
-  const name = OFFSET.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  if (!match) return 0;
-  return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000;
 }
 
 function stringValues(query: unknown): SearchValues {

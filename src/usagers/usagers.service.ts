@@ -9,7 +9,7 @@ import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { identityChanges, identityValuesOf } from './identity-changes.js';
 import { Usager } from './usager.entity.js';
-import type { UsagerView } from './usagers.types.js';
+import type { UsagerIdentity, UsagerView } from './usagers.types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -111,6 +111,22 @@ export class UsagersService {
     if (!UUID.test(id)) return null;
     const usager = await manager.findOneBy(Usager, { id });
     return usager ? toView(usager) : null;
+  }
+
+  /**
+   * Names and birthdate of the usagers of these ids that exist (born on
+   * `birthdate` when given), in no particular order: what pages naming many
+   * usagers and searches by name need, read without loading whole records.
+   */
+  async identitiesOf(manager: EntityManager, ids: string[], birthdate: string | null = null): Promise<UsagerIdentity[]> {
+    const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
+    if (valid.length === 0) return [];
+    const rows: { id: string; given_name: string; family_name: string; preferred_username: string | null; birthdate: string }[] = await manager.query(
+      `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
+         FROM usagers WHERE id = ANY($1::uuid[]) AND ($2::date IS NULL OR birthdate = $2::date)`,
+      [valid, birthdate],
+    );
+    return rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate }));
   }
 
   /** The usagers of these ids that exist, in no particular order. */

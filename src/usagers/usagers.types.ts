@@ -19,6 +19,9 @@ export interface UsagerView {
   email: string | null;
 }
 
+/** What other modules need to name a usager or find one by name. */
+export type UsagerIdentity = Pick<UsagerView, 'id' | 'givenName' | 'familyName' | 'preferredUsername' | 'birthdate'>;
+
 /** The identity fields FranceConnect may report differently from one sign-in to the next. */
 export const IDENTITY_FIELDS = [
   'givenName',

@@ -83,6 +83,19 @@ describe('mandates: service contract and database rules', () => {
     expect(view.autorisations[0]).toMatchObject({ status: 'expired', closingReason: 'lapsed' });
   });
 
+  it('counts running and soon-ending mandates as the lists do, the live count capped', async () => {
+    const soon = await openMandate(t, { aidantId, structureId, usagerId: await seedUsager(t), demarches: ['justice'], duration: 'mois' });
+    await backdateMandate(t, soon.id, 10);
+    const lists = await tx(async (m) => ({
+      live: (await service.liveOfStructure(m, structureId)).length,
+      expiringSoon: (await service.expiringSoon(m, structureId, 30)).length,
+    }));
+    expect(lists.expiringSoon).toBeGreaterThan(0);
+    expect(await tx((m) => service.countRunning(m, structureId, { cap: 500, days: 30 }))).toEqual(lists);
+    expect((await tx((m) => service.countRunning(m, structureId, { cap: 1, days: 30 }))).live).toBe(1);
+    expect(await tx((m) => service.countRunning(m, 'not-a-uuid', { cap: 500, days: 30 }))).toEqual({ live: 0, expiringSoon: 0 });
+  });
+
   it('hides a mandate of another structure behind the same not-found error', async () => {
     const usagerId = await seedUsager(t);
     const mandate = await openMandate(t, { aidantId, structureId, usagerId, demarches: ['papiers'] });

@@ -5,7 +5,9 @@ import { loadConfig } from '../../config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import { createJournal } from '../../src/journal/journal.factory.js';
+import { sealedEntryOfCopyLine } from '../../src/journal/journal.copy.js';
 import { JournalQueries } from '../../src/journal/journal.queries.js';
+import { USE_COUNTS_BACKFILL } from '../../migrations/1765100000000-journal-use-counts.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The query capabilities supervision added to JournalQueries, on a real database. */
@@ -109,5 +111,52 @@ describe('journal queries used by supervision', () => {
     expect([...last.keys()].sort()).toEqual([alice, bob].sort());
     const [tenth] = (await queries.bySeq(m, chain, { after: 9, upTo: 10, limit: 1 }));
     expect(last.get(bob)).toBe(tenth!.at);
+  });
+
+  it('keeps the uses counted as they are appended: the same answers as counting the journal, rolled-back uses left out', async () => {
+    const m = dataSource.manager;
+    const since = new Date(`${new Date().toISOString().slice(0, 7)}-01T00:00:00.000Z`);
+    await expect(
+      parts.transactions.run(async (tx) => {
+        await parts.journal.append(tx, {
+          action: 'autorisation.used', structureId: chain, actor: { type: 'aidant', id: alice },
+          subjects: { partnerId: 'p-a' }, demarche: 'logement', details: {} as never,
+        });
+        throw new Error('the use fails after its journal entry');
+      }),
+    ).rejects.toThrow('the use fails');
+    await parts.journal.flush();
+    expect(await queries.useCountsByDemarcheAndMonth(m, chain, since)).toEqual(await queries.countByDemarcheAndMonth(m, chain, 'autorisation.used', since));
+    expect(await queries.usePartners(m, chain, since)).toEqual(await queries.partnersOf(m, chain, 'autorisation.used', since));
+    expect(await queries.useCountsByDemarcheAndMonth(m, other, since)).toEqual([]);
+    // A use without démarche nor partner is counted under '' and shown as null, as the journal has it.
+    const fourth = randomUUID();
+    await parts.transactions.run((tx) =>
+      parts.journal.append(tx, { action: 'autorisation.used', structureId: fourth, actor: { type: 'system', id: null }, details: {} as never }),
+    );
+    await parts.journal.flush();
+    expect(await queries.useCountsByDemarcheAndMonth(m, fourth, since)).toEqual(await queries.countByDemarcheAndMonth(m, fourth, 'autorisation.used', since));
+    expect(await queries.usePartners(m, fourth, since)).toEqual([]);
+  });
+
+  it('backfills the kept counts from the journal exactly as the trigger kept them', async () => {
+    const kept = await dataSource.query(`SELECT * FROM journal_use_counts ORDER BY chain, month, demarche, partner_id`);
+    expect(kept.length).toBeGreaterThan(0);
+    await dataSource.transaction(async (tx) => {
+      await tx.query(`DELETE FROM journal_use_counts`);
+      await tx.query(USE_COUNTS_BACKFILL);
+      expect(await tx.query(`SELECT * FROM journal_use_counts ORDER BY chain, month, demarche, partner_id`)).toEqual(kept);
+    });
+  });
+
+  it('reads a chain by seq through COPY with the same criteria and entries as bySeq', async () => {
+    const filters = [{}, { partnerId: 'p-a' }, { actor: { type: 'aidant' as const, id: bob }, demarche: 'social' }, { usagerIds: [] }, { from: new Date(0), to: new Date(Date.now() + 60_000) }];
+    for (const filter of filters) {
+      const lines = await dataSource.transaction((tx) => queries.bySeqAsCopyLines(tx, chain, { after: 1, upTo: 9, limit: 100 }, filter));
+      expect(lines.map(sealedEntryOfCopyLine)).toEqual(await queries.bySeq(dataSource.manager, chain, { after: 1, upTo: 9, limit: 100 }, filter));
+    }
+    const quoted = await dataSource.transaction((tx) => queries.bySeqAsCopyLines(tx, chain, { after: 0, upTo: 10, limit: 3 }, { partnerId: "p-a' OR 'x' = 'x" }));
+    expect(quoted).toEqual([]);
+    await expect(queries.bySeqAsCopyLines(dataSource.manager, chain, { after: 0, upTo: 10, limit: 3 })).rejects.toThrow('inside a transaction');
   });
 });

@@ -1,42 +1,53 @@
 /**
  * Supervision benchmark (docs/benchmarks.md, section Supervision); not a test.
  * On a PostgreSQL server (default the local one), in a throwaway database
- * whose name contains `bench`, dropped afterwards:
- *   1. generates journal entries over many structures directly in SQL (the
- *      hashes are not a valid chain: nothing here verifies them), one
- *      structure (the measured one) with a larger chain;
- *   2. starts the real application on that database, signs in its référente
- *      through the real form (password + TOTP) and, over loopback HTTP:
- *      p50/p95 of the first and the 100th page of a filtered journal search,
- *      of the dashboard, and the export throughput (rows/s, peak RSS) of the
- *      measured structure's whole chain in CSV and JSON Lines.
+ * whose name contains `bench`, dropped afterwards unless `--keep-database`:
+ *   1. starts the real application on it (migrations included) and loads,
+ *      with COPY (bench-data.ts), structures, aidants, usagers, mandates and
+ *      journal entries (the hashes are not a valid chain: nothing here
+ *      verifies them), the measured structure with a larger chain;
+ *   2. signs in its référente through the real form (password + TOTP) and
+ *      measures, at the service and over loopback HTTP, p50/p95 of the first
+ *      and the 100th page of a search per filter and of the dashboard, then
+ *      the export throughput (rows/s, CPU time, RSS) of the measured
+ *      structure's whole chain in CSV and JSON Lines.
  *
- *   npm run bench:supervision [-- --structures 200 --entries 2000000 --large 300000 --runs 100]
+ *   npm run bench:supervision [-- --structures 1000 --entries 10000000 --large 200000 --runs 50 --keep-database]
+ *   npm run bench:supervision -- --reuse procuration_supervision_bench_<time>
  */
 import 'reflect-metadata';
+import { loadavg } from 'node:os';
+import { Writable } from 'node:stream';
+import type { Response as ExpressResponse } from 'express';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
+import { USE_COUNTS_BACKFILL } from '../../../migrations/1765100000000-journal-use-counts.js';
 import { createApp, type RunningApp } from '../../app.factory.js';
 import { TransactionRunner } from '../../database/transaction-runner.js';
 import type { AidantActor } from '../../aidants/aidant-actor.js';
 import { KnownAccounts } from '../../seed/accounts.js';
+import { benchId, generateBenchData, type BenchStructure } from './bench-data.js';
 import { DashboardService } from '../dashboard.service.js';
+import { JournalExportService } from '../journal-export.service.js';
 import { SupervisionJournalService } from '../supervision-journal.service.js';
+import { JournalService } from '../../journal/journal.service.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-    structures: { type: 'string', default: '200' },
-    entries: { type: 'string', default: '2000000' },
+    structures: { type: 'string', default: '1000' },
+    entries: { type: 'string', default: '10000000' },
     /** Entries of the measured structure (included in `entries`). */
-    large: { type: 'string', default: '300000' },
-    runs: { type: 'string', default: '100' },
+    large: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '50' },
     'keep-database': { type: 'boolean', default: false },
+    /** Keep NODE_ENV=test's recompilation of templates on every request (by default they are cached, as in production). */
+    'recompile-templates': { type: 'boolean', default: false },
     /** Measure on a database kept by an earlier run (`--keep-database`), without generating. */
     reuse: { type: 'string' },
   },
@@ -47,7 +58,7 @@ const LARGE = Number(values.large);
 const RUNS = Number(values.runs);
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PASSWORD = 'Procuration-bench-2026';
-const HARD_LIMIT_MS = 20 * 60_000;
+const HARD_LIMIT_MS = 60 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
 
@@ -61,60 +72,31 @@ async function admin(server: string, sql: string): Promise<void> {
   }
 }
 
-/**
- * Entries of one chain, in SQL: seq 1..count spread over the last 12 months;
- * half are uses of a mandate (partner, démarche), the rest mandate openings
- * and sign-ins; 5 aidants and count/20 usagers per chain; seqs after `after`.
- */
-function generateChain(dataSource: DataSource, chain: string, count: number, aidants: string[], after = 0) {
-  return dataSource.query(
-    `INSERT INTO journal_entries (id, chain, seq, at, action, actor_type, actor_id, usager_id, mandate_id, aidant_id,
-                                  partner_id, demarche, ip, user_agent, request_id, details, prev_hash, hash)
-     SELECT gen_random_uuid(), $1, $4::bigint + s,
-            now() - interval '365 days' + (s::float8 / $2) * interval '365 days',
-            CASE WHEN s % 2 = 0 THEN 'autorisation.used' WHEN s % 3 = 0 THEN 'mandate.created' ELSE 'aidant.signed_in' END,
-            'aidant', ($3::text[])[1 + s % 5],
-            CASE WHEN s % 2 = 0 OR s % 3 = 0 THEN md5($1 || (s % greatest(1, $2 / 20))::text)::uuid::text END,
-            CASE WHEN s % 2 = 0 OR s % 3 = 0 THEN md5('m' || $1 || (s % greatest(1, $2 / 20))::text)::uuid::text END,
-            ($3::text[])[1 + s % 5],
-            CASE WHEN s % 2 = 0 THEN (ARRAY['caf-demo', 'impots-demo', 'ameli-demo', 'ants-demo'])[1 + s % 4] END,
-            CASE WHEN s % 2 = 0 OR s % 3 = 0 THEN (ARRAY['papiers','famille','social','travail','logement','transports','argent','justice','etranger','loisirs'])[1 + (s / 2) % 10] END,
-            '192.0.2.1', 'bench', md5(s::text),
-            CASE WHEN s % 2 = 0 THEN '{}'::jsonb
-                 WHEN s % 3 = 0 THEN '{"demarches":["logement"],"duration":"long"}'::jsonb
-                 ELSE '{"method":"password+totp"}'::jsonb END,
-            md5(s::text) || md5(s::text), md5($1 || s::text) || md5(s::text)
-       FROM generate_series(1, $2::int) AS s`,
-    [chain, count, aidants, after],
-  );
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 async function timedGets(base: string, path: string, cookie: string, runs: number): Promise<string> {
-  const times: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
-    const t0 = performance.now();
+  return timedCalls(async () => {
     const res = await fetch(`${base}${path}`, { headers: { cookie } });
     await res.text();
     if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
-    if (i >= 5) times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`;
+  }, runs);
 }
 
+/** p50/p95 of `runs` calls after 5 warm-ups, with this process's CPU time per call (the load average is printed apart). */
 async function timedCalls(call: () => Promise<unknown>, runs: number): Promise<string> {
   const times: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
+  for (let i = 0; i < 5; i++) await call();
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await call();
-    if (i >= 5) times.push(performance.now() - t0);
+    times.push(performance.now() - t0);
   }
+  const used = process.cpuUsage(cpu);
   times.sort((a, b) => a - b);
-  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`;
+  return `p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (CPU ${((used.user + used.system) / 1000 / runs).toFixed(1)} ms/call)`;
 }
 
 /** Signs in through the real form; returns the session cookie. */
@@ -143,18 +125,43 @@ async function signIn(base: string, email: string): Promise<string> {
   return cookie();
 }
 
-async function exportThroughput(base: string, cookie: string, format: 'csv' | 'jsonl', rows: number): Promise<string> {
+/** Throughput of an export over HTTP (client in this process) or at the service (into a sink), with RSS sampled every 100 ms. */
+async function exportThroughput(format: 'csv' | 'jsonl', rows: number, run: () => Promise<number>): Promise<string> {
   const rss: number[] = [];
   const before = process.memoryUsage().rss;
   const sample = setInterval(() => rss.push(process.memoryUsage().rss), 100);
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
+  const bytes = await run();
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu);
+  clearInterval(sample);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
+  return `${format}: ${rows} rows, ${Math.round(bytes / 1048576)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s ` +
+    `(process CPU ${cpuSeconds.toFixed(1)} s = ${Math.round(rows / cpuSeconds)} rows per CPU second; load ${loadavg()[0]!.toFixed(1)}); ` +
+    `RSS before ${mb(before)}, at 25/50/75/100 % ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`;
+}
+
+async function httpExport(base: string, cookie: string, format: 'csv' | 'jsonl'): Promise<number> {
   const res = await fetch(`${base}/structure/journal/export?format=${format}`, { headers: { cookie } });
   let bytes = 0;
   for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(sample);
-  const quarter = (q: number) => rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? before;
-  return `${format}: ${rows} rows, ${Math.round(bytes / 1048576)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s; RSS before ${mb(before)}, at 25/50/75/100 % ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`;
+  return bytes;
+}
+
+/** The export service writing into a sink that takes everything at once (no HTTP, no client). */
+async function serviceExport(exporter: JournalExportService, actor: AidantActor, format: 'csv' | 'jsonl'): Promise<number> {
+  let bytes = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done();
+    },
+  });
+  const res = Object.assign(sink, { status: () => res, setHeader: () => res }) as unknown as ExpressResponse;
+  await exporter.export(actor, actor.structureId, { format }, { ip: '127.0.0.1', userAgent: 'bench', requestId: null }, res);
+  return bytes;
 }
 
 async function main() {
@@ -167,12 +174,20 @@ async function main() {
     out('hard time limit reached');
     process.exit(3);
   }, HARD_LIMIT_MS);
+  out(`database ${name}${values.reuse ? ' (reused)' : ''}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!values.reuse) await admin(values.server!, `CREATE DATABASE ${name}`);
   let running: RunningApp | undefined;
   try {
+    const booted = performance.now();
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString() });
     running = await createApp(config);
     await running.app.listen(0, '127.0.0.1');
+    if (!values['recompile-templates']) {
+      // Production caches compiled templates; NODE_ENV=test recompiles them on every request.
+      const views = running.app.getHttpAdapter().getInstance().get('nunjucksEnv') as { loaders: Array<{ noCache: boolean }> };
+      for (const loader of views.loaders) loader.noCache = false;
+    }
+    out(`application started (migrations included) in ${((performance.now() - booted) / 1000).toFixed(1)} s`);
     const base = `http://127.0.0.1:${(running.app.getHttpServer().address() as { port: number }).port}`;
     const known = new KnownAccounts(running.app);
     const structure = await running.app.get(TransactionRunner).run(async (m) =>
@@ -190,39 +205,8 @@ async function main() {
       );
     }
     const dataSource = running.app.get(DataSource);
-    if (!values.reuse) await generate(dataSource, structure.id, aidants);
-    const cookie = await signIn(base, 'aidant0@bench.test');
-    const search = '/structure/journal?action=autorisation.used&demarche=logement&taille=50';
-    out(`search, first page (${search}): ${await timedGets(base, search, cookie, RUNS)}`);
-    let page = search;
-    for (let i = 1; i < 100; i++) {
-      const html = await (await fetch(`${base}${page}`, { headers: { cookie } })).text();
-      const next = /id="next-page" href="([^"]+)"/.exec(html);
-      if (!next) throw new Error(`no page ${i + 1}`);
-      page = next[1]!.replaceAll('&amp;', '&');
-    }
-    out(`search, 100th page: ${await timedGets(base, page, cookie, RUNS)}`);
-    out(`dashboard (/structure): ${await timedGets(base, '/structure', cookie, RUNS)}`);
-
-    // The same questions asked of the services directly: database and shaping, without HTTP, session and template.
-    const actor: AidantActor = {
-      aidantId: aidants[0]!, structureId: structure.id, structureName: structure.name, roles: ['aidant', 'referent'],
-      canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(),
-    };
-    const journal = running.app.get(SupervisionJournalService);
-    const query = { action: 'autorisation.used', demarche: 'logement', taille: '50' };
-    out(`service search, first page: ${await timedCalls(() => journal.search(actor, structure.id, query, null), RUNS)}`);
-    let cursor: string | null = null;
-    for (let i = 1; i < 100; i++) {
-      const next = await journal.search(actor, structure.id, query, cursor);
-      cursor = /apres=([^&]+)/.exec(next.nextLink ?? '')?.[1] ?? null;
-    }
-    out(`service search, 100th page: ${await timedCalls(() => journal.search(actor, structure.id, query, decodeURIComponent(cursor!)), RUNS)}`);
-    const dashboard = running.app.get(DashboardService);
-    out(`service dashboard: ${await timedCalls(() => dashboard.overview(actor, structure.id), RUNS)}`);
-    const [{ rows }]: { rows: string }[] = await dataSource.query(`SELECT count(*) AS rows FROM journal_entries WHERE chain = $1`, [structure.id]);
-    out(`export ${await exportThroughput(base, cookie, 'csv', Number(rows))}`);
-    out(`export ${await exportThroughput(base, cookie, 'jsonl', Number(rows) + 1)}`);
+    if (!values.reuse) await generate(url.toString(), dataSource, structure.id, aidants);
+    await measure(running, base, dataSource, structure, aidants);
   } finally {
     clearTimeout(timer);
     await running?.close();
@@ -230,26 +214,107 @@ async function main() {
   }
 }
 
+/** The searches measured: the issue's filters one by one (a name and a mandate of the measured structure). */
+function searches(): Array<{ label: string; query: Record<string, string>; deep: boolean }> {
+  const month = new Date(Date.now() - 100 * 86_400_000).toISOString().slice(0, 7);
+  return [
+    { label: 'action + démarche', query: { action: 'autorisation.used', demarche: 'logement' }, deep: true },
+    { label: 'period (one month)', query: { du: `${month}-01`, au: `${month}-28` }, deep: true },
+    { label: 'aidant', query: { aidant: '' }, deep: true },
+    { label: 'partner', query: { partenaire: 'caf-demo' }, deep: true },
+    { label: 'action only', query: { action: 'aidant.signed_in' }, deep: true },
+    { label: 'usager name + birthdate', query: { usager: 'Jean Martin', naissance: '1940-01-01' }, deep: false },
+    { label: 'mandate', query: { mandat: benchId('mandate', 0, 1) }, deep: false },
+  ];
+}
 
-async function generate(dataSource: DataSource, structureId: string, aidants: string[]) {
+async function measure(running: RunningApp, base: string, dataSource: DataSource, structure: { id: string; name: string }, aidants: string[]) {
+  const cookie = await signIn(base, 'aidant0@bench.test');
+  const actor: AidantActor = {
+    aidantId: aidants[0]!, structureId: structure.id, structureName: structure.name, roles: ['aidant', 'referent'],
+    canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(),
+  };
+  const journal = running.app.get(SupervisionJournalService);
+  const templates = values['recompile-templates'] ? 'templates recompiled on every request as NODE_ENV=test does' : 'templates cached as in production';
+  out(`measured: HTTP = GET over loopback with the référente's session (${templates}); service = the service method called in-process (database and shaping, no session, guard or template); ${RUNS} runs after 5 warm-ups`);
+  for (const { label, query: raw, deep } of searches()) {
+    const query = { ...raw, taille: '50' };
+    if ('aidant' in query) query.aidant = aidants[1]!;
+    out(`search ${label} (${new URLSearchParams(query).toString()}):`);
+    out(`  page 1:   service ${await timedCalls(() => journal.search(actor, structure.id, query, null), RUNS)}; HTTP ${await timedGets(base, `/structure/journal?${new URLSearchParams(query).toString()}`, cookie, RUNS)}`);
+    if (!deep) continue;
+    let cursor: string | null = null;
+    for (let i = 1; i < 100 && (i === 1 || cursor); i++) {
+      const next = await journal.search(actor, structure.id, query, cursor);
+      cursor = /apres=([^&]+)/.exec(next.nextLink ?? '')?.[1] ?? null;
+    }
+    if (!cursor) {
+      out('  page 100: fewer than 100 pages');
+      continue;
+    }
+    const after = decodeURIComponent(cursor);
+    out(`  page 100: service ${await timedCalls(() => journal.search(actor, structure.id, query, after), RUNS)}; HTTP ${await timedGets(base, `/structure/journal?${new URLSearchParams({ ...query, apres: after }).toString()}`, cookie, RUNS)}`);
+  }
+  // The same name search in a structure of the issue's average size (10,000 entries, 500 usagers), at the service.
+  const [average] = (await dataSource.query(`SELECT id, name FROM structures WHERE id = $1`, [benchId('structure', 1, 0)])) as { id: string; name: string }[];
+  if (average) {
+    const referent: AidantActor = { ...actor, aidantId: benchId('aidant', 1, 0), structureId: average.id, structureName: average.name };
+    const byName = { usager: 'Jean Martin', naissance: '1940-01-01', taille: '50' };
+    out(`search usager name + birthdate in a structure of average size: service ${await timedCalls(() => journal.search(referent, average.id, byName, null), RUNS)}`);
+  }
+  const dashboard = running.app.get(DashboardService);
+  out(`dashboard: service ${await timedCalls(() => dashboard.overview(actor, structure.id), RUNS)}; HTTP ${await timedGets(base, '/structure', cookie, RUNS)}`);
+  const exporter = running.app.get(JournalExportService);
+  // Each export appends `journal.exported`: the chain is counted again before each.
+  const entries = async () => {
+    await running.app.get(JournalService).flush();
+    const [{ rows }]: { rows: string }[] = await dataSource.query(`SELECT count(*) AS rows FROM journal_entries WHERE chain = $1`, [structure.id]);
+    return Number(rows);
+  };
+  out(`export of the measured structure's whole chain (${await entries()} entries; JSON Lines rows include the checkpoint signed for it):`);
+  for (const format of ['csv', 'jsonl'] as const) {
+    const rows = async () => (await entries()) + (format === 'jsonl' ? 1 : 0);
+    // Three runs at the service: the machine's load moves the wall-clock figures a lot from one run to the next.
+    for (let run = 1; run <= 3; run++) out(`  service, run ${run}: ${await exportThroughput(format, await rows(), () => serviceExport(exporter, actor, format))}`);
+    out(`  HTTP, client in the same process: ${await exportThroughput(format, await rows(), () => httpExport(base, cookie, format))}`);
+  }
+  out(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; process CPU ${cpuSeconds()}`);
+}
+
+async function generate(url: string, dataSource: DataSource, structureId: string, aidants: string[]) {
   // The seeding journaled a few entries: the measured chain continues after them.
   await new Promise((r) => setTimeout(r, 1500));
   const started = performance.now();
   const [{ head }]: { head: string }[] = await dataSource.query(`SELECT coalesce(max(seq), 0) AS head FROM journal_entries WHERE chain = $1`, [structureId]);
-  await generateChain(dataSource, structureId, LARGE, aidants, Number(head));
-  const others = Math.max(0, STRUCTURES - 1);
-  const perOther = others > 0 ? Math.floor((ENTRIES - LARGE) / others) : 0;
-  for (let i = 0; i < others; i++) {
-    const chain = (await dataSource.query(`SELECT gen_random_uuid()::text AS id`))[0].id as string;
-    const ids = (await dataSource.query(`SELECT array_agg(gen_random_uuid()::text) AS ids FROM generate_series(1, 5)`))[0].ids as string[];
-    await dataSource.query(`INSERT INTO journal_chains (chain) VALUES ($1) ON CONFLICT DO NOTHING`, [chain]);
-    await generateChain(dataSource, chain, perOther, ids);
-    if ((i + 1) % 50 === 0) out(`  … ${i + 1}/${others} other structures`);
+  const perOther = STRUCTURES > 1 ? Math.floor((ENTRIES - LARGE) / (STRUCTURES - 1)) : 0;
+  const structures: BenchStructure[] = [{ index: 0, id: structureId, aidantIds: aidants, entries: LARGE, after: Number(head) }];
+  for (let index = 1; index < STRUCTURES; index++) {
+    structures.push({
+      index, id: benchId('structure', index, 0), entries: perOther, after: 0,
+      aidantIds: [0, 1, 2, 3, 4].map((i) => benchId('aidant', index, i)),
+    });
   }
-  await dataSource.query('VACUUM ANALYZE journal_entries');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await generateBenchData(client, structures, out);
+    // The database counts uses as they are appended; what was copied in bulk is counted here, as the migration's backfill does.
+    const [{ kept }] = (await client.query<{ kept: boolean }>(`SELECT to_regclass('journal_use_counts') IS NOT NULL AS kept`)).rows;
+    if (kept) {
+      await client.query(`DELETE FROM journal_use_counts`);
+      await client.query(USE_COUNTS_BACKFILL);
+    }
+  } finally {
+    await client.end();
+  }
   const [{ total }]: { total: string }[] = await dataSource.query(`SELECT count(*) AS total FROM journal_entries`);
-  out(`generated ${total} entries over ${STRUCTURES} structures (measured structure: ${LARGE + Number(head)}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const [{ mandates }]: { mandates: string }[] = await dataSource.query(`SELECT count(*) AS mandates FROM mandates`);
+  out(`generated ${total} entries over ${STRUCTURES} structures (measured structure: ${LARGE + Number(head)}) and ${mandates} mandates in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
 
+function cpuSeconds(): string {
+  const { user, system } = process.cpuUsage();
+  return `${(user / 1e6).toFixed(1)} s user + ${(system / 1e6).toFixed(1)} s system`;
 }
 
 main().then(
