@@ -42,11 +42,14 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '1,8,32' },
+    /** `signin`, `userinfo` or both (comma-separated), e.g. to profile one of them. */
+    kinds: { type: 'string', default: 'signin,userinfo' },
     'keep-database': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
 const LEVELS = values.concurrency!.split(',').map(Number);
+const KINDS = values.kinds!.split(',').filter((k): k is Measurement['kind'] => k === 'signin' || k === 'userinfo');
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PASSWORD = 'Procuration-bench-2026';
 const REDIRECT_URI = 'https://partenaire.bench.invalid/callback';
@@ -317,12 +320,12 @@ async function main() {
     out(`setup done in ${((performance.now() - began) / 1000).toFixed(1)} s (${lanes} aidants signed in with password + TOTP); ${SECONDS} s per measurement`);
     const rows: Row[] = [];
     for (const concurrency of LEVELS) {
-      for (const kind of ['signin', 'userinfo'] as const) {
+      for (const kind of KINDS) {
         for (const target of [procuration, top]) rows.push(await run({ kind, target, concurrency, seconds: SECONDS }));
       }
     }
-    table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
-    table(rows, 'userinfo', 'Userinfo calls per second');
+    if (KINDS.includes('signin')) table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
+    if (KINDS.includes('userinfo')) table(rows, 'userinfo', 'Userinfo calls per second');
     const cpu = process.cpuUsage(cpuBegan);
     out('');
     out(
