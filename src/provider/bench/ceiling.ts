@@ -51,13 +51,18 @@ function claimsOf(accountId: string) {
   };
 }
 
-export async function startCeiling(port: number, redirectUri: string): Promise<Ceiling> {
+/**
+ * `adapter`: none for the ceiling proper (oidc-provider's in-memory adapter);
+ * ours, to see what storage alone costs the same bare flow.
+ */
+export async function startCeiling(port: number, redirectUri: string, adapter?: Configuration['adapter']): Promise<Ceiling> {
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const key = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'ceiling' };
   const clientId = 'ceiling-partner';
   const clientSecret = randomBytes(32).toString('base64url');
   const configuration: Configuration = {
+    ...(adapter ? { adapter } : {}),
     clients: [
       {
         client_id: clientId,

@@ -8,7 +8,9 @@
  *      partner (client_secret_basic), and signs every aidant in through the
  *      real form (password + TOTP, so the TOTP is fresh for the run);
  *   2. starts a bare oidc-provider with its in-memory adapter whose
- *      interaction signs in at once (the ceiling), on the same machine;
+ *      interaction signs in at once (the ceiling), on the same machine, and
+ *      the same bare provider on our PostgreSQL adapter (what storage alone
+ *      costs);
  *   3. measures, from a worker thread, complete partner sign-ins per second
  *      (authorize → interaction → code → token → userinfo, PKCE S256) and
  *      userinfo calls per second at each concurrency, against both, one right
@@ -18,6 +20,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,8 +35,10 @@ import { TransactionRunner } from '../../database/transaction-runner.js';
 import { MandateOpeningService } from '../../mandates/mandate-opening.service.js';
 import { PartnersService } from '../../partners/partners.service.js';
 import { KnownAccounts } from '../../seed/accounts.js';
+import { DataSource } from 'typeorm';
 import { UsagersService } from '../../usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult } from './bench-client.js';
+import { PostgresAdapter } from '../provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
 
 const { values } = parseArgs({
@@ -208,8 +213,26 @@ interface Row {
   target: string;
   concurrency: number;
   result: MeasurementResult;
+  /** This process (servers and the load's worker thread). */
   cpuSeconds: number;
+  /** The PostgreSQL server processes serving the benchmark's database. */
+  dbCpuSeconds: number;
   load: [number, number];
+}
+
+/** CPU seconds used so far by each PostgreSQL backend connected to the database (same machine: /proc). */
+async function backendCpu(dataSource: DataSource, database: string): Promise<Map<number, number>> {
+  const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in clock ticks (100 Hz)
+    } catch {
+      // another machine, or the backend has gone: not counted
+    }
+  }
+  return cpu;
 }
 
 function inWorker(measurement: Measurement): Promise<MeasurementResult> {
@@ -225,41 +248,51 @@ function inWorker(measurement: Measurement): Promise<MeasurementResult> {
   });
 }
 
-async function run(measurement: Measurement): Promise<Row> {
+async function run(measurement: Measurement, db: { dataSource: DataSource; name: string }): Promise<Row> {
   const load0 = loadavg()[0]!;
+  const db0 = await backendCpu(db.dataSource, db.name);
   const cpu0 = process.cpuUsage();
   const result = await inWorker(measurement);
   const cpu = process.cpuUsage(cpu0);
+  const db1 = await backendCpu(db.dataSource, db.name);
+  let dbCpuSeconds = 0;
+  for (const [pid, used] of db1) dbCpuSeconds += used - (db0.get(pid) ?? 0);
   const row: Row = {
     kind: measurement.kind,
     target: measurement.target.name,
     concurrency: measurement.concurrency,
     result,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    dbCpuSeconds,
     load: [load0, loadavg()[0]!],
   };
   out(
     `  ${row.kind} ${row.target} ×${row.concurrency}: ${result.perSecond.toFixed(1)}/s (${result.completed} in ${result.wallSeconds.toFixed(1)} s, ` +
       `${result.failed} failed${result.firstError ? `: ${result.firstError}` : ''}), p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-      `CPU ${row.cpuSeconds.toFixed(1)} s, load ${row.load[0].toFixed(1)} → ${row.load[1].toFixed(1)}`,
+      `CPU ${row.cpuSeconds.toFixed(1)} s + database ${dbCpuSeconds.toFixed(1)} s (${cpuMsPer(row).toFixed(1)} ms per operation), load ${row.load[0].toFixed(1)} → ${row.load[1].toFixed(1)}`,
   );
   return row;
 }
 
+/** CPU milliseconds (this process and the database's backends) per completed operation: steadier than rates on a shared machine. */
+function cpuMsPer(row: Row): number {
+  return ((row.cpuSeconds + row.dbCpuSeconds) * 1000) / Math.max(1, row.result.completed);
+}
+
 function table(rows: Row[], kind: Measurement['kind'], title: string): void {
+  const find = (c: number, target: string) => rows.find((r) => r.kind === kind && r.concurrency === c && r.target === target)!;
+  const cell = (r: Row) => `${r.result.perSecond.toFixed(1)} | ${r.result.p50Ms.toFixed(1)} ms | ${r.result.p99Ms.toFixed(1)} ms`;
   out('');
-  out(`${title}`);
+  out(title);
   out('');
-  out('| concurrency | Procuration /s | p50 | p99 | ceiling /s | p50 | p99 | ratio | process CPU s (ours / ceiling) | load average |');
-  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out('| concurrency | Procuration /s | p50 | p99 | bare on our adapter /s | p50 | p99 | ceiling /s | p50 | p99 | ratio to ceiling | ratio to bare on our adapter | CPU ms per operation (ours / bare-pg / ceiling) | load average |');
+  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const c of LEVELS) {
-    const ours = rows.find((r) => r.kind === kind && r.concurrency === c && r.target === 'procuration')!;
-    const top = rows.find((r) => r.kind === kind && r.concurrency === c && r.target === 'ceiling')!;
-    const ms = (n: number) => `${n.toFixed(1)} ms`;
+    const [ours, pgBare, top] = [find(c, 'procuration'), find(c, 'bare-pg'), find(c, 'ceiling')];
     out(
-      `| ${c} | ${ours.result.perSecond.toFixed(1)} | ${ms(ours.result.p50Ms)} | ${ms(ours.result.p99Ms)} | ${top.result.perSecond.toFixed(1)} | ` +
-        `${ms(top.result.p50Ms)} | ${ms(top.result.p99Ms)} | ${(ours.result.perSecond / top.result.perSecond).toFixed(2)} | ` +
-        `${ours.cpuSeconds.toFixed(1)} / ${top.cpuSeconds.toFixed(1)} | ${ours.load[0].toFixed(1)}-${top.load[1].toFixed(1)} |`,
+      `| ${c} | ${cell(ours)} | ${cell(pgBare)} | ${cell(top)} | ${(ours.result.perSecond / top.result.perSecond).toFixed(2)} | ` +
+        `${(ours.result.perSecond / pgBare.result.perSecond).toFixed(2)} | ${cpuMsPer(ours).toFixed(1)} / ${cpuMsPer(pgBare).toFixed(1)} / ${cpuMsPer(top).toFixed(1)} | ` +
+        `${ours.load[0].toFixed(1)}-${top.load[1].toFixed(1)} |`,
     );
   }
 }
@@ -279,6 +312,7 @@ async function main() {
   await admin(values.server!, `CREATE DATABASE ${name}`);
   let running: RunningApp | undefined;
   let ceiling: Ceiling | undefined;
+  let ceilingOnPg: Ceiling | undefined;
   try {
     const port = await freePort();
     running = await createApp(benchConfig(url.toString(), port));
@@ -315,13 +349,26 @@ async function main() {
       interaction: 'ceiling',
       browsers: [],
     };
+    const dataSource = running.app.get(DataSource);
+    ceilingOnPg = await startCeiling(await freePort(), REDIRECT_URI, (model: string) => new PostgresAdapter(model, dataSource));
+    const barePg = await discover(ceilingOnPg.issuer);
+    const topPg: BenchTarget = {
+      ...top,
+      name: 'bare-pg',
+      authorizationEndpoint: barePg.authorization_endpoint,
+      tokenEndpoint: barePg.token_endpoint,
+      userinfoEndpoint: barePg.userinfo_endpoint,
+      clientId: ceilingOnPg.clientId,
+      clientSecret: ceilingOnPg.clientSecret,
+    };
     await check(procuration, ours.jwks_uri, ours.issuer);
+    await check(topPg, barePg.jwks_uri, barePg.issuer);
     await check(top, bare.jwks_uri, bare.issuer);
     out(`setup done in ${((performance.now() - began) / 1000).toFixed(1)} s (${lanes} aidants signed in with password + TOTP); ${SECONDS} s per measurement`);
     const rows: Row[] = [];
     for (const concurrency of LEVELS) {
       for (const kind of KINDS) {
-        for (const target of [procuration, top]) rows.push(await run({ kind, target, concurrency, seconds: SECONDS }));
+        for (const target of [procuration, topPg, top]) rows.push(await run({ kind, target, concurrency, seconds: SECONDS }, { dataSource, name }));
       }
     }
     if (KINDS.includes('signin')) table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
@@ -335,6 +382,7 @@ async function main() {
   } finally {
     clearTimeout(timer);
     await ceiling?.close();
+    await ceilingOnPg?.close();
     await running?.close();
     if (!values['keep-database']) await admin(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
