@@ -204,7 +204,7 @@ function percentile(sorted: number[], p: number): number {
  * another, for `seconds`: complete sign-ins, or userinfo calls with a token
  * the lane obtained first (outside the clock).
  */
-export async function measure(m: Measurement): Promise<MeasurementResult> {
+export async function measure(m: Measurement, ready: () => Promise<void> = async () => {}): Promise<MeasurementResult> {
   const times: number[] = [];
   let failed = 0;
   let firstError: string | null = null;
@@ -215,6 +215,7 @@ export async function measure(m: Measurement): Promise<MeasurementResult> {
       return { jar, token };
     }),
   );
+  await ready();
   const started = performance.now();
   const deadline = started + m.seconds * 1000;
   await Promise.all(
@@ -248,7 +249,13 @@ export async function measure(m: Measurement): Promise<MeasurementResult> {
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === 'provider-bench-client') {
   const { measurement } = workerData as { measurement: Measurement };
-  measure(measurement).then(
+  // The lanes are ready (tokens obtained): the main thread takes its counters, then says go.
+  const ready = () =>
+    new Promise<void>((resolve) => {
+      parentPort!.once('message', () => resolve());
+      parentPort!.postMessage({ ready: true });
+    });
+  measure(measurement, ready).then(
     (result) => parentPort!.postMessage({ result }),
     (error: unknown) => parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) }),
   );

@@ -217,7 +217,22 @@ interface Row {
   cpuSeconds: number;
   /** The PostgreSQL server processes serving the benchmark's database. */
   dbCpuSeconds: number;
+  statements: number;
   load: [number, number];
+}
+
+/**
+ * Statements sent to PostgreSQL by this process (the app, its journal
+ * sequencer and the bare provider on our adapter): round trips per operation
+ * do not depend on how loaded the machine is, unlike rates and CPU time.
+ */
+let statements = 0;
+function countStatements(): void {
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements += 1;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as unknown as typeof original;
 }
 
 /** CPU seconds used so far by each PostgreSQL backend connected to the database (same machine: /proc). */
@@ -235,28 +250,46 @@ async function backendCpu(dataSource: DataSource, database: string): Promise<Map
   return cpu;
 }
 
-function inWorker(measurement: Measurement): Promise<MeasurementResult> {
+interface Counters {
+  load: number;
+  cpu: NodeJS.CpuUsage;
+  db: Map<number, number>;
+  statements: number;
+}
+
+/** Runs one measurement in a worker; `start` is called once its lanes are ready, just before the clock starts. */
+function inWorker(measurement: Measurement, start: () => Promise<void>): Promise<MeasurementResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./bench-client.js', import.meta.url), {
       workerData: { role: 'provider-bench-client', measurement },
     });
-    worker.once('message', (message: { result?: MeasurementResult; error?: string }) => {
-      if (message.result) resolve(message.result);
-      else reject(new Error(message.error));
+    worker.on('message', (message: { ready?: true; result?: MeasurementResult; error?: string }) => {
+      if (message.ready) void start().then(() => worker.postMessage('go'), reject);
+      else {
+        void worker.terminate(); // its idle keep-alive connections would hold it
+        if (message.result) resolve(message.result);
+        else reject(new Error(message.error));
+      }
     });
     worker.once('error', reject);
   });
 }
 
+async function counters(db: { dataSource: DataSource; name: string }): Promise<Counters> {
+  const cpu = await backendCpu(db.dataSource, db.name);
+  return { load: loadavg()[0]!, cpu: process.cpuUsage(), db: cpu, statements };
+}
+
 async function run(measurement: Measurement, db: { dataSource: DataSource; name: string }): Promise<Row> {
-  const load0 = loadavg()[0]!;
-  const db0 = await backendCpu(db.dataSource, db.name);
-  const cpu0 = process.cpuUsage();
-  const result = await inWorker(measurement);
-  const cpu = process.cpuUsage(cpu0);
-  const db1 = await backendCpu(db.dataSource, db.name);
+  let before: Counters | undefined;
+  const result = await inWorker(measurement, async () => {
+    before = await counters(db);
+  });
+  const cpu = process.cpuUsage(before!.cpu);
+  const sent = statements - before!.statements;
+  const after = await counters(db);
   let dbCpuSeconds = 0;
-  for (const [pid, used] of db1) dbCpuSeconds += used - (db0.get(pid) ?? 0);
+  for (const [pid, used] of after.db) dbCpuSeconds += used - (before!.db.get(pid) ?? 0);
   const row: Row = {
     kind: measurement.kind,
     target: measurement.target.name,
@@ -264,12 +297,14 @@ async function run(measurement: Measurement, db: { dataSource: DataSource; name:
     result,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     dbCpuSeconds,
-    load: [load0, loadavg()[0]!],
+    statements: sent,
+    load: [before!.load, after.load],
   };
   out(
     `  ${row.kind} ${row.target} ×${row.concurrency}: ${result.perSecond.toFixed(1)}/s (${result.completed} in ${result.wallSeconds.toFixed(1)} s, ` +
       `${result.failed} failed${result.firstError ? `: ${result.firstError}` : ''}), p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-      `CPU ${row.cpuSeconds.toFixed(1)} s + database ${dbCpuSeconds.toFixed(1)} s (${cpuMsPer(row).toFixed(1)} ms per operation), load ${row.load[0].toFixed(1)} → ${row.load[1].toFixed(1)}`,
+      `CPU ${row.cpuSeconds.toFixed(1)} s + database ${dbCpuSeconds.toFixed(1)} s (${cpuMsPer(row).toFixed(1)} ms per operation), ` +
+      `${perOperation(row).toFixed(1)} statements per operation, load ${row.load[0].toFixed(1)} → ${row.load[1].toFixed(1)}`,
   );
   return row;
 }
@@ -279,19 +314,24 @@ function cpuMsPer(row: Row): number {
   return ((row.cpuSeconds + row.dbCpuSeconds) * 1000) / Math.max(1, row.result.completed);
 }
 
+function perOperation(row: Row): number {
+  return row.statements / Math.max(1, row.result.completed);
+}
+
 function table(rows: Row[], kind: Measurement['kind'], title: string): void {
   const find = (c: number, target: string) => rows.find((r) => r.kind === kind && r.concurrency === c && r.target === target)!;
   const cell = (r: Row) => `${r.result.perSecond.toFixed(1)} | ${r.result.p50Ms.toFixed(1)} ms | ${r.result.p99Ms.toFixed(1)} ms`;
   out('');
   out(title);
   out('');
-  out('| concurrency | Procuration /s | p50 | p99 | bare on our adapter /s | p50 | p99 | ceiling /s | p50 | p99 | ratio to ceiling | ratio to bare on our adapter | CPU ms per operation (ours / bare-pg / ceiling) | load average |');
-  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out('| concurrency | Procuration /s | p50 | p99 | bare on our adapter /s | p50 | p99 | ceiling /s | p50 | p99 | ratio to ceiling | ratio to bare on our adapter | CPU ms per operation (ours / bare-pg / ceiling) | statements per operation (ours / bare-pg) | load average |');
+  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const c of LEVELS) {
     const [ours, pgBare, top] = [find(c, 'procuration'), find(c, 'bare-pg'), find(c, 'ceiling')];
     out(
       `| ${c} | ${cell(ours)} | ${cell(pgBare)} | ${cell(top)} | ${(ours.result.perSecond / top.result.perSecond).toFixed(2)} | ` +
         `${(ours.result.perSecond / pgBare.result.perSecond).toFixed(2)} | ${cpuMsPer(ours).toFixed(1)} / ${cpuMsPer(pgBare).toFixed(1)} / ${cpuMsPer(top).toFixed(1)} | ` +
+        `${perOperation(ours).toFixed(1)} / ${perOperation(pgBare).toFixed(1)} | ` +
         `${ours.load[0].toFixed(1)}-${top.load[1].toFixed(1)} |`,
     );
   }
@@ -299,6 +339,7 @@ function table(rows: Row[], kind: Measurement['kind'], title: string): void {
 
 async function main() {
   Logger.overrideLogger(false);
+  countStatements();
   const name = `procuration_bench_${Date.now()}`;
   const url = new URL(values.server!);
   url.pathname = `/${name}`;
