@@ -88,12 +88,10 @@ export class ProviderAccounts {
   /** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
   private async claimsOf(use: ProviderUse) {
     const m = this.dataSource.manager;
-    // Three independent reads, on up to three pooled connections at once (one after another on the embedded database).
-    const [[usager], aidant, structure] = await Promise.all([
-      this.directory.findUsagers(m, [use.usagerId]),
-      this.aidants.findById(m, use.aidantId),
-      this.structures.findById(m, use.structureId),
-    ]);
+    // One after another, not in parallel: concurrent statements on several connections to PGlite interleave.
+    const [usager] = await this.directory.findUsagers(m, [use.usagerId]);
+    const aidant = await this.aidants.findById(m, use.aidantId);
+    const structure = await this.structures.findById(m, use.structureId);
     if (!usager || !aidant || !structure) throw new Error('a provider use refers to a missing usager, aidant or structure');
     return {
       sub: use.id,
