@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { InteractionResults } from 'oidc-provider';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
@@ -16,8 +16,12 @@ import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.error
 import { ProviderService } from './provider.service.js';
 import { providerUses } from './provider-uses.repository.js';
 
+type Interaction = Awaited<ReturnType<Awaited<ReturnType<ProviderService['provider']>>['interactionDetails']>>;
+
 export interface InteractionContext {
   uid: string;
+  /** oidc-provider's interaction as read for this request (saved again with the result). */
+  interaction: Interaction;
   partner: PartnerView;
   scope: string;
   claims: unknown;
@@ -43,21 +47,24 @@ export class ProviderInteractionsService {
     private readonly directory: ProviderDirectory,
     private readonly transactions: TransactionRunner,
     private readonly journal: JournalService,
+    private readonly dataSource: DataSource,
   ) {}
 
   async context(req: Request, res: Response): Promise<InteractionContext> {
     const provider = await this.providers.provider();
-    let details: Awaited<ReturnType<typeof provider.interactionDetails>>;
+    let details: Interaction;
     try {
       details = await provider.interactionDetails(req, res);
     } catch (error) {
       throw new InteractionExpiredError(error);
     }
     if (details.uid !== req.params.uid) throw new InteractionExpiredError();
-    const partner = await this.transactions.run((m) => this.partners.findByClientId(m, String(details.params.client_id)));
+    // One read, no use case: outside a transaction (every interaction page asks it).
+    const partner = await this.partners.findByClientId(this.dataSource.manager, String(details.params.client_id));
     if (!partner?.active) throw new InteractionExpiredError();
     return {
       uid: details.uid,
+      interaction: details,
       partner,
       scope: String(details.params.scope ?? 'openid'),
       claims: details.params.claims,
@@ -83,7 +90,8 @@ export class ProviderInteractionsService {
         .map((usager) => ({ usager, autorisations: byUsager.get(usager.id)! }))
         .sort((a, b) => a.usager.familyName.localeCompare(b.usager.familyName, 'fr'));
     };
-    return m ? work(m) : this.transactions.run(work);
+    // Read-only: inside the caller's transaction when there is one, else two plain reads.
+    return work(m ?? this.dataSource.manager);
   }
 
   /** The démarches offered for one usager (those of the candidate list), or a refusal. */
@@ -143,7 +151,7 @@ export class ProviderInteractionsService {
       });
       return { saved, useId: use.id };
     });
-    return this.finishSignIn(req, res, {
+    return this.finishSignIn(ctx.interaction, {
       login: { accountId: grantId.useId, acr: 'eidas1', amr: ['pwd', 'otp'], remember: false },
       consent: { grantId: grantId.saved },
     });
@@ -156,9 +164,8 @@ export class ProviderInteractionsService {
    * interaction detached from it, otherwise the library would end it with a
    * self-submitting page of its own (inline script, refused by our CSP).
    */
-  private async finishSignIn(req: Request, res: Response, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
+  private async finishSignIn(interaction: Interaction, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
     const provider = await this.providers.provider();
-    const interaction = await provider.interactionDetails(req, res);
     const earlierUid = interaction.session?.uid;
     if (earlierUid) {
       const earlier = await provider.Session.findByUid(earlierUid);

@@ -12,6 +12,8 @@ import { providerUses, type ProviderUse } from './provider-uses.repository.js';
 
 /** Routes where a token is presented: the autorisation must still be live at that very moment. */
 const LIVE_CHECKED_ROUTES = new Set(['token', 'userinfo']);
+/** Uses kept in memory (a few hundred bytes each): more than the sign-ins of a token's lifetime on one instance. */
+const USES_CACHED = 5_000;
 
 /**
  * oidc-provider's accounts: a "use" (aidant × usager × mandate × démarche ×
@@ -22,6 +24,14 @@ const LIVE_CHECKED_ROUTES = new Set(['token', 'userinfo']);
 export class ProviderAccounts {
   private readonly logger = new Logger('ProviderAccounts');
   private readonly pairwiseKey: string;
+  /**
+   * A use is written once and never changed (provider_uses has no UPDATE or
+   * DELETE), so every instance may keep the ones it has read: oidc-provider
+   * asks for the account three times per token or userinfo call (account,
+   * pairwise subject, journal). Liveness is never cached: `isLive` asks the
+   * database on every call.
+   */
+  private readonly uses = new Map<string, ProviderUse>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,7 +45,7 @@ export class ProviderAccounts {
   }
 
   async findAccount(ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> {
-    const use = await providerUses.findById(this.dataSource.manager, id);
+    const use = await this.findUse(id);
     if (!use) return undefined;
     if (LIVE_CHECKED_ROUTES.has(ctx.oidc.route) && !(await this.isLive(use))) {
       this.logger.log({ route: ctx.oidc.route }, 'autorisation no longer live: token refused');
@@ -55,7 +65,13 @@ export class ProviderAccounts {
   }
 
   async findUse(id: string): Promise<ProviderUse | null> {
-    return providerUses.findById(this.dataSource.manager, id);
+    const cached = this.uses.get(id);
+    if (cached) return cached;
+    const use = await providerUses.findById(this.dataSource.manager, id);
+    if (!use) return null;
+    if (this.uses.size >= USES_CACHED) this.uses.delete(this.uses.keys().next().value!);
+    this.uses.set(use.id, use);
+    return use;
   }
 
   subFor(use: ProviderUse, clientId: string): string {
@@ -72,6 +88,7 @@ export class ProviderAccounts {
   /** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
   private async claimsOf(use: ProviderUse) {
     const m = this.dataSource.manager;
+    // One after another, not in parallel: concurrent statements on several connections to PGlite interleave.
     const [usager] = await this.directory.findUsagers(m, [use.usagerId]);
     const aidant = await this.aidants.findById(m, use.aidantId);
     const structure = await this.structures.findById(m, use.structureId);
@@ -100,7 +117,8 @@ export class ProviderAccounts {
   }
 
   private async journalRefusal(use: ProviderUse, clientId: string): Promise<void> {
-    await this.dataSource.transaction('READ COMMITTED', (m) =>
+    // One INSERT: any isolation level does; naming none spares a round trip (SET TRANSACTION) on every call.
+    await this.dataSource.transaction((m) =>
       this.journal.append(m, {
         action: 'partner.access_refused',
         structureId: use.structureId,

@@ -6,6 +6,7 @@ import { PartnersModule } from '../partners/partners.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
 import { UsagersModule } from '../usagers/usagers.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
+import { ProviderCleanup } from './provider.cleanup.js';
 import { ProviderDirectory } from './provider.directory.js';
 import { ProviderDirectoryService } from './provider-directory.service.js';
 import { ProviderInteractionsController } from './provider-interactions.controller.js';
@@ -23,6 +24,7 @@ import { ProviderService } from './provider.service.js';
   providers: [
     ProviderService,
     ProviderAccounts,
+    ProviderCleanup,
     ProviderInteractionsService,
     { provide: ProviderDirectory, useClass: ProviderDirectoryService },
   ],

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
@@ -8,28 +8,25 @@ import { KeysService } from '../keys/keys.service.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
-import { deleteExpiredPayloads, PartnerClientAdapter, PostgresAdapter } from './provider.adapter.js';
+import { PartnerClientAdapter, PostgresAdapter } from './provider.adapter.js';
 import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS } from './provider.configuration.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** How often an instance looks for keys rotated by the operator. */
 const KEYS_CHECK_MS = 30_000;
-const CLEANUP_MS = 60_000;
 
 /**
  * The provider face: one oidc-provider instance over our PostgreSQL storage
  * and the partner table, signing with the `provider` keys. Rebuilt (it is
- * stateless) when the operator rotates those keys; expired rows are cleaned
- * up every minute.
+ * stateless) when the operator rotates those keys. (Expired rows: ProviderCleanup.)
  */
 @Injectable()
-export class ProviderService implements OnApplicationBootstrap, OnModuleDestroy {
+export class ProviderService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Provider');
   private current: { provider: Provider; handler: Handler; kids: string } | undefined;
   private building: Promise<Provider> | undefined;
   private checkedAt = 0;
-  private readonly cleanup: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -38,20 +35,11 @@ export class ProviderService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly partners: PartnersService,
     private readonly accounts: ProviderAccounts,
     private readonly journal: JournalService,
-  ) {
-    this.cleanup = setInterval(() => {
-      deleteExpiredPayloads(this.dataSource).catch((error: unknown) => this.logger.warn({ err: error }, 'cleanup failed'));
-    }, CLEANUP_MS);
-    this.cleanup.unref();
-  }
+  ) {}
 
   /** Ready before the first partner arrives (keys loaded or created once, at start). */
   async onApplicationBootstrap(): Promise<void> {
     await this.provider();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.cleanup);
   }
 
   /** The current oidc-provider instance (built on first use, rebuilt after a key rotation). */
@@ -123,7 +111,8 @@ export class ProviderService implements OnApplicationBootstrap, OnModuleDestroy 
     const use = accountId ? await this.accounts.findUse(accountId) : null;
     const clientId = ctx.oidc.client?.clientId ?? '';
     if (!use) return;
-    await this.dataSource.transaction('READ COMMITTED', (m) =>
+    // One INSERT: any isolation level does; naming none spares a round trip (SET TRANSACTION) on every call.
+    await this.dataSource.transaction((m) =>
       this.journal.append(m, {
         action: 'partner.userinfo_served',
         structureId: use.structureId,
