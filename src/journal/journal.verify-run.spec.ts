@@ -125,4 +125,21 @@ describe('journal verification by runs', () => {
     );
     await pool.close();
   });
+
+  it('checks runs in worker threads, answers each run to its caller, and reports a broken line as an error', async () => {
+    // The worker runs the TypeScript sources through the tests' loader (the service runs the compiled file).
+    const loader = new URL('../../test/support/ts-in-worker.mjs', import.meta.url).href;
+    const pool = new VerifyPool(2, new URL('./journal.verify-worker.ts', import.meta.url), ['--import', loader]);
+    try {
+      expect(pool.threads).toBe(2);
+      const runs = [entries.slice(0, 3), entries.slice(3, 6), entries.slice(6)];
+      const checked = await Promise.all(runs.map((run) => pool.check(CHAIN, bytesOf(run), [3, 6, 9])));
+      expect(checked).toEqual(runs.map((run) => checkCopyRun(CHAIN, bytesOf(run), [3, 6, 9])));
+      expect(checked.map((run) => run.last?.seq)).toEqual([3, 6, 9]);
+      await expect(pool.check(CHAIN, Buffer.from('not\ta copy line\n'), [])).rejects.toThrow(/fields, expected 18/);
+      await expect(pool.check(CHAIN, bytesOf(entries.slice(0, 2)), [])).resolves.toMatchObject({ broken: null });
+    } finally {
+      await pool.close();
+    }
+  });
 });
