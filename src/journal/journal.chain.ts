@@ -27,6 +27,7 @@ export function hashedForm(entry: JournalEntry): JournalEntry {
 }
 
 /** Characters JSON.stringify escapes (quote, backslash, controls, surrogates): absent from ids, hashes, dates. */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
