@@ -9,7 +9,8 @@
  *   both at 1, 8 and 32 concurrent writers over 16 chains; then
  *   (c) verification of at least 1,000,000 bulk-generated entries, with RSS.
  *
- *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --verify-entries 1000000 --verify-threads N]
+ *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --rounds 1 --writers 1,8,32
+ *                            --verify-entries 1000000 --verify-threads N]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,10 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     entries: { type: 'string', default: '12000' },
     'verify-entries': { type: 'string', default: '1000000' },
+    /** Rounds of each write measurement (the table gives the medians): steadier figures on a shared machine. */
+    rounds: { type: 'string', default: '1' },
+    /** Numbers of concurrent writers measured, comma-separated. */
+    writers: { type: 'string', default: '1,8,32' },
     /** Worker threads of verification (JOURNAL_VERIFY_THREADS); the default is one per CPU. */
     'verify-threads': { type: 'string' },
     /** Keep the database afterwards (to look into a result); the default drops it. */
@@ -39,7 +44,8 @@ const { values } = parseArgs({
 });
 const ENTRIES = Number(values.entries);
 const VERIFY_ENTRIES = Number(values['verify-entries']);
-const WRITERS = [1, 8, 32];
+const ROUNDS = Math.max(1, Number(values.rounds));
+const WRITERS = values.writers!.split(',').map(Number);
 const CHAINS = Array.from({ length: 16 }, () => randomUUID());
 const HARD_LIMIT_MS = 8 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -53,6 +59,12 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Runs `total` operations from `writers` concurrent loops; returns operations per second. */
@@ -130,15 +142,23 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
   const cpuPerAppend: string[] = [];
   for (const writers of WRITERS) {
     const total = writers === 1 ? Math.min(ENTRIES, 4000) : ENTRIES;
-    const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
-    const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
-    const cpu = process.cpuUsage();
-    const appended = await timed(writers, total, append, drain);
-    const used = process.cpuUsage(cpu);
-    cpuPerAppend.push(`${writers}: ${Math.round((used.user + used.system) / total)} µs`);
+    // On a shared machine, several rounds of the three measurements side by side, then the median of each.
+    const measured: { plainAuto: number; plainTx: number; appended: number }[] = [];
+    let cpuMicros = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+      const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
+      const cpu = process.cpuUsage();
+      const appended = await timed(writers, total, append, drain);
+      const used = process.cpuUsage(cpu);
+      cpuMicros += used.user + used.system;
+      measured.push({ plainAuto, plainTx, appended });
+    }
+    const [plainAuto, plainTx, appended] = (['plainAuto', 'plainTx', 'appended'] as const).map((k) => median(measured.map((m) => m[k])));
+    cpuPerAppend.push(`${writers}: ${Math.round(cpuMicros / (total * ROUNDS))} µs`);
     rows.push({ writers, plainAuto, plainTx, appended });
     out(
-      `| ${writers} | ${Math.round(plainAuto)} | ${Math.round(plainTx)} | ${Math.round(appended)} | ${(appended / plainTx).toFixed(2)} | ${(appended / plainAuto).toFixed(2)} |`,
+      `| ${writers} | ${Math.round(plainAuto!)} | ${Math.round(plainTx!)} | ${Math.round(appended!)} | ${(appended! / plainTx!).toFixed(2)} | ${(appended! / plainAuto!).toFixed(2)} |`,
     );
   }
   sampling = false;
@@ -253,7 +273,7 @@ async function main() {
     await dataSource.runMigrations();
     const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
     out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, PostgreSQL ${version}`);
-    out(`entries per write run: ${ENTRIES} (4000 at 1 writer), 16 chains; at the start: ${load()}`);
+    out(`entries per write run: ${ENTRIES} (4000 at 1 writer), 16 chains, ${ROUNDS} round(s); at the start: ${load()}`);
     const threads = values['verify-threads'];
     const environment = { NODE_ENV: 'development', DATABASE_URL: url.toString(), JOURNAL_VERIFY_THREADS: threads };
     const parts = { ...createJournal(dataSource, loadConfig(environment)), verifyThreads: threads ?? String(availableParallelism()) };
