@@ -131,7 +131,11 @@ export class JournalVerification {
           after = page.lastSeq;
           const marks = page.checkpoints.map((c) => c.seq);
           const run = threads.forPage(page.lastSeq !== null).check(chain, page.bytes, marks);
-          ahead.push(run.then((checked) => ({ run: checked, checkpoints: page.checkpoints })));
+          const checking = run.then((result) => ({ run: result, checkpoints: page.checkpoints }));
+          // Awaited in order below; marked as handled now, so a failure while later pages are read is not
+          // an unhandled rejection (which would end the process).
+          checking.catch(() => undefined);
+          ahead.push(checking);
         }
         const checked = ahead.shift();
         if (!checked) return null;

@@ -34,6 +34,9 @@ export class VerifyPool {
       const worker = new Worker(script, execArgv ? { execArgv } : undefined);
       worker.on('message', (reply: RunReply) => this.answer(worker, reply));
       worker.on('error', (error) => this.fail(error));
+      worker.on('exit', () => {
+        if (this.running.has(worker)) this.fail(new Error('a journal verification thread stopped during a run'));
+      });
       this.workers.push(worker);
       this.idle.push(worker);
     }
