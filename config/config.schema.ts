@@ -234,4 +234,10 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description:
       'Port of the demo partner service ("Démarche de démonstration — Logement") started beside the service in development (0 picks a free port; never started in production).',
   },
+  {
+    name: 'JOURNAL_VERIFY_THREADS',
+    kind: { type: 'int', min: 0, max: 64 },
+    description:
+      'Worker threads that recompute journal hashes during verification of chains longer than one page (10,000 entries); 0 hashes in the main thread. Unset: one per CPU.',
+  },
 ];

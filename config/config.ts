@@ -36,6 +36,8 @@ export interface AppConfig {
     sealIntervalMs: number;
     checkpointEvery: number;
     checkpointIntervalSeconds: number;
+    /** Worker threads hashing entries during verification; `undefined`: one per CPU. */
+    verifyThreads: number | undefined;
   };
   /** Hex AES-256-GCM key of TOTP seeds at rest. */
   totpEncryptionKey: string;
@@ -184,6 +186,7 @@ export function loadConfig(env: Environment): AppConfig {
       sealIntervalMs: raw.JOURNAL_SEAL_INTERVAL_MS as number,
       checkpointEvery: raw.JOURNAL_CHECKPOINT_EVERY as number,
       checkpointIntervalSeconds: raw.JOURNAL_CHECKPOINT_INTERVAL_SECONDS as number,
+      verifyThreads: raw.JOURNAL_VERIFY_THREADS as number | undefined,
     },
     totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
     demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',

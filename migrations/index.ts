@@ -9,6 +9,7 @@ import { Mandates1764500000000 } from './1764500000000-mandates.js';
 import { MandatesUsagerKey1764500001000 } from './1764500001000-mandates-usager-key.js';
 import { Provider1764600000000 } from './1764600000000-provider.js';
 import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partner-index.js';
+import { JournalPendingDeletePerStatement1765000000000 } from './1765000000000-journal-pending-delete-per-statement.js';
 import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-counts.js';
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
 
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   MandatesUsagerKey1764500001000,
   Provider1764600000000,
   JournalPartnerIndex1764700000000,
+  JournalPendingDeletePerStatement1765000000000,
   JournalUseCounts1765100000000,
   JournalChainUsagerIndex1765100000001,
 ];

@@ -49,4 +49,9 @@ describe('TransactionRunner', () => {
     ).rejects.toThrow();
     expect(await count('k-constraint')).toBe(0);
   });
+
+  it('runs use cases at READ COMMITTED (pinned per connection, not per transaction)', async () => {
+    const [{ level }] = await runner.run((manager) => manager.query(`SELECT current_setting('transaction_isolation') AS level`));
+    expect(level).toBe('read committed');
+  });
 });

@@ -18,6 +18,12 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      // Transactions started without a level (TransactionRunner) are READ COMMITTED whatever the
+      // server's default. The embedded database ignores start-up options; its default is the same.
+      options: '-c default_transaction_isolation=read\\ committed',
+    },
   };
 }

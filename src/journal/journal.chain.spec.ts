@@ -55,6 +55,7 @@ describe('journal chain', () => {
     ['numbers at the edges', { details: { n: [5e-324, 1.7976931348623157e308, 1e-7, 1e-6, 123e20, -1e21, 0.000001, 2 ** 53] } }],
     ['deep nesting', { details: { d: JSON.parse(`${'['.repeat(80)}1${']'.repeat(80)}`) as unknown } }],
     ['a surrogate pair in a value', { details: { s: 'a\ud83d\ude00b' } }],
+    ['a quote, a DEL and a surrogate pair in the envelope', { actor: { type: 'aidant', id: 'a"\ud83d\ude00' }, request: { ip: null, userAgent: '\u007f\u0080', requestId: null } }],
     ['a Date in details (toJSON)', { details: { when: new Date(Date.UTC(2026, 0, 2)) } }],
     ['an undefined member and a sparse array', { details: { gone: undefined, kept: 1, list: [1, undefined, 3] } }],
     ['an object without prototype', { details: Object.assign(Object.create(null) as object, { z: 1, a: 2 }) }],

@@ -21,6 +21,18 @@ export async function signCheckpoint(key: SigningKey, statement: CheckpointState
     .sign(key.privateKey);
 }
 
+/** Public keys once imported, by JWK object: a verification checks a thousand checkpoints with the same few keys. */
+const importedKeys = new WeakMap<JWK, ReturnType<typeof importJWK>>();
+
+function publicKeyOf(jwk: JWK): ReturnType<typeof importJWK> {
+  let key = importedKeys.get(jwk);
+  if (!key) {
+    key = importJWK({ ...jwk, alg: 'ES256' }, 'ES256');
+    importedKeys.set(jwk, key);
+  }
+  return key;
+}
+
 /**
  * Checks a checkpoint's JWS with the published keys and that it states
  * exactly `statement`. Returns what is wrong, or `null` when it holds.
@@ -41,7 +53,7 @@ export async function checkpointProblem(
   if (!jwk) return `checkpoint is signed by unknown key ${JSON.stringify(header.kid ?? null)}`;
   let payload: Uint8Array;
   try {
-    const key = await importJWK({ ...jwk, alg: 'ES256' }, 'ES256');
+    const key = await publicKeyOf(jwk);
     ({ payload } = await compactVerify(jws, key, { algorithms: ['ES256'] }));
   } catch {
     return `checkpoint signature does not verify with key ${header.kid}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { copyFields, copyLines, sealedEntryOfCopyLine, seqOfCopyLine } from './journal.copy.js';
+import { copyFields, sealedEntryOfCopyLine, seqOfCopyLine } from './journal.copy.js';
 
 /** A line as PostgreSQL's COPY text format writes it. */
 const fields = [
@@ -25,15 +25,6 @@ describe('journal COPY text lines', () => {
       hash: 'h'.repeat(64),
     });
     expect(seqOfCopyLine(line)).toBe(42);
-  });
-
-  it('splits lines once the bytes are whole, even when a chunk cuts a character in two', () => {
-    const bytes = Buffer.from(`${line}\n${line.replace('42', '43')}\n`, 'utf8');
-    const cut = bytes.indexOf(Buffer.from('é')) + 1;
-    const lines = copyLines([bytes.subarray(0, cut), bytes.subarray(cut)]);
-    expect(lines.map(seqOfCopyLine)).toEqual([42, 43]);
-    expect(lines[0]).toBe(line);
-    expect(copyLines([])).toEqual([]);
   });
 
   it.each([

@@ -4,14 +4,14 @@ import type { SealedJournalEntry } from './journal.types.js';
  * Reading sealed entries through `COPY (SELECT …) TO STDOUT` (text format) on
  * PostgreSQL: the rows arrive as tab-separated lines that this file parses
  * itself, with no per-row object from the driver, no Date and no separate
- * JSON parse of every column. The select list is `SEALED_COLUMNS` with `at`
- * already written as `Date#toISOString()` writes it.
+ * JSON parse of every column. The select list is the sealed row's columns,
+ * `at` already written as `Date#toISOString()` writes it.
  */
 
 /** `at` as `toISOString()` writes it (UTC, milliseconds truncated like the driver's Date). */
 export const AT_AS_ISO = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The select list of a COPY read, in `SEALED_COLUMNS` order (`at` third). */
+/** The select list of a COPY read (`at` third). */
 export const COPY_COLUMNS = [
   'id', 'chain', AT_AS_ISO, 'action', 'actor_type', 'actor_id', 'usager_id', 'mandate_id', 'aidant_id',
   'partner_id', 'demarche', 'ip', 'user_agent', 'request_id', 'details', 'seq', 'prev_hash', 'hash',
@@ -42,7 +42,7 @@ export function copyFields(line: string): (string | null)[] {
   return fields;
 }
 
-/** `sealedEntryOfArray` for one COPY line. */
+/** The sealed entry of one COPY line. */
 export function sealedEntryOfCopyLine(line: string): SealedJournalEntry {
   const f = copyFields(line);
   const details = f[14];
@@ -68,15 +68,6 @@ export function sealedEntryOfCopyLine(line: string): SealedJournalEntry {
     prevHash,
     hash,
   };
-}
-
-/** Splits the bytes of a COPY text output into lines (UTF-8 decoded once; a value never holds a raw newline). */
-export function copyLines(chunks: Buffer[]): string[] {
-  if (chunks.length === 0) return [];
-  const text = Buffer.concat(chunks).toString('utf8');
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
 }
 
 /** The seq of a line without parsing the rest (for the keyset of the next page). */

@@ -76,25 +76,3 @@ export function sealedEntryOf(row: SealedRow): SealedJournalEntry {
 export function checkpointOf(row: CheckpointRow): JournalCheckpoint {
   return { chain: row.chain, seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), kid: row.kid, jws: row.jws };
 }
-
-/** Columns of a sealed row in array form (verification reads rows as arrays: no object per row). */
-export const SEALED_COLUMNS = [...ENTRY_COLUMNS, 'seq', 'prev_hash', 'hash'] as const;
-
-/** `sealedEntryOf` for a row read in array form, columns in `SEALED_COLUMNS` order. */
-export function sealedEntryOfArray(r: unknown[]): SealedJournalEntry {
-  const s = (i: number) => r[i] as string | null;
-  return {
-    id: r[0] as string,
-    chain: r[1] as string,
-    seq: Number(r[15]),
-    at: (r[2] as Date).toISOString(),
-    action: r[3] as string,
-    actor: { type: r[4] as string, id: s(5) },
-    subjects: { usagerId: s(6), mandateId: s(7), aidantId: s(8), partnerId: s(9) },
-    demarche: s(10),
-    request: { ip: s(11), userAgent: s(12), requestId: s(13) },
-    details: r[14] as Record<string, unknown>,
-    prevHash: r[16] as string,
-    hash: r[17] as string,
-  };
-}

@@ -196,28 +196,33 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
     );
     if (pending.length === 0) return 0;
     const heads = await this.headsOf(manager, [...new Set(pending.map((row) => row.chain))]);
-    const sealed = pending.map((row) => {
+    const seqs: number[] = [];
+    const prevHashes: string[] = [];
+    const hashes: string[] = [];
+    for (const row of pending) {
       const head = heads.get(row.chain) ?? { chain: row.chain, seq: 0, hash: GENESIS_HASH };
       const seq = head.seq + 1;
       const hash = chainHash(head.hash, entryOf(row, seq));
       heads.set(row.chain, { chain: row.chain, seq, hash });
-      return { id: row.id, seq, prev_hash: head.hash, hash };
-    });
+      seqs.push(seq);
+      prevHashes.push(head.hash);
+      hashes.push(hash);
+    }
+    const pendingIds = pending.map((row) => row.pending_id);
     await manager.query(`INSERT INTO journal_chains (chain) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
       [...heads.keys()],
     ]);
-    const inserted: unknown[] = await manager.query(
+    // The sealed values go as arrays beside the pending ids: no per-row JSON to write and parse.
+    const inserted = await manager.queryRunner!.query(
       `INSERT INTO journal_entries (${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash)
        SELECT ${ENTRY_COLUMNS.map((c) => `p.${c}`).join(', ')}, x.seq, x.prev_hash, x.hash
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, seq bigint, prev_hash text, hash text)
-         JOIN journal_pending p ON p.id = x.id
-       RETURNING 1`,
-      [JSON.stringify(sealed)],
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS x(pending_id, seq, prev_hash, hash)
+         JOIN journal_pending p ON p.pending_id = x.pending_id`,
+      [pendingIds, seqs, prevHashes, hashes],
+      true,
     );
-    if (inserted.length !== sealed.length) throw new Error('journal sealing lost pending entries mid-batch');
-    await manager.query(`DELETE FROM journal_pending WHERE pending_id = ANY($1::bigint[])`, [
-      pending.map((row) => row.pending_id),
-    ]);
+    if (inserted.affected !== pending.length) throw new Error('journal sealing lost pending entries mid-batch');
+    await manager.query(`DELETE FROM journal_pending WHERE pending_id = ANY($1::bigint[])`, [pendingIds]);
     await this.checkpoints.signDueByCount(manager, [...heads.values()]);
     return pending.length;
   }

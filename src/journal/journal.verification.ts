@@ -1,24 +1,34 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { KeysService } from '../keys/keys.service.js';
+import { availableParallelism } from 'node:os';
+import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { COPY_COLUMNS, copyLines, sealedEntryOfCopyLine, seqOfCopyLine } from './journal.copy.js';
-import { checkpointOf, SEALED_COLUMNS, sealedEntryOfArray, type CheckpointRow } from './journal.rows.js';
-import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { KeysService } from '../keys/keys.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
+import { COPY_COLUMNS, seqOfCopyLine } from './journal.copy.js';
+import { checkpointOf, type CheckpointRow } from './journal.rows.js';
+import type { JournalCheckpoint } from './journal.types.js';
 import { ChainVerifier, type ChainBreak } from './journal.verifier.js';
+import { VerifyPool } from './journal.verify-pool.js';
+import { linkRun, type RunCheck } from './journal.verify-run.js';
 
-const PAGE = 5000;
-/** Rows per page read through COPY (text lines, a few MB). */
-const COPY_PAGE = 10000;
+/** Rows per page read through COPY (text lines, about 4 MB). */
+const PAGE = 10000;
 const CONCURRENT_CHAINS = 3;
-const SEQ = SEALED_COLUMNS.indexOf('seq');
+const NEWLINE = 0x0a;
 
-/** One page as read: the entries (parsed lazily, one at a time) and the checkpoints they reach. */
+/** One page as read: the COPY text of its entries and the checkpoints they reach. */
 interface Page {
-  size: number;
+  bytes: Buffer;
+  /** The last seq of a full page (the key of the next one); `null` on a chain's last page. */
   lastSeq: number | null;
-  entry(index: number): SealedJournalEntry;
+  checkpoints: JournalCheckpoint[];
+}
+
+/** A page once its run of entries is checked. */
+interface CheckedPage {
+  run: RunCheck;
   checkpoints: JournalCheckpoint[];
 }
 
@@ -37,15 +47,19 @@ export interface VerificationReport {
  * Verifies chains as stored: streams entries and checkpoints by keyset pages
  * (constant memory whatever the size), recomputing every hash and checking
  * every checkpoint signature against the service's journal keys.
+ *
+ * Reading stays in this thread; parsing and hashing a page's entries go to
+ * a few worker threads (journal.verify-pool.ts), each page checked from its
+ * own first `prev_hash`, and the pages are linked back in seq order here, so
+ * the first break reported is still the lowest seq. A chain of a single page
+ * starts no thread.
  */
 @Injectable()
 export class JournalVerification {
-  /** Entries are read through COPY TO STDOUT (PostgreSQL); else as driver rows. */
-  private readonly useCopy = true;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: KeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async chains(): Promise<string[]> {
@@ -68,7 +82,8 @@ export class JournalVerification {
   async verify(options: { chain?: string } = {}): Promise<VerificationReport> {
     const chains = options.chain === undefined ? await this.chains() : [options.chain];
     const { keys } = await this.keys.publicJwks(['journal']);
-    // A few chains at a time, so the database reads several while this process hashes.
+    const threads = new Threads(this.config.journal.verifyThreads ?? availableParallelism());
+    // A few chains at a time, so the database reads several while the threads check.
     const results: { verifier: ChainVerifier; broken: ChainBreak | null }[] = [];
     let next = 0;
     let stop = false;
@@ -76,12 +91,16 @@ export class JournalVerification {
       while (!stop && next < chains.length) {
         const index = next++;
         const verifier = new ChainVerifier(chains[index]!, keys);
-        const broken = await this.verifyChain(verifier);
+        const broken = await this.verifyChain(verifier, threads);
         results[index] = { verifier, broken };
         if (broken) stop = true;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHAINS, chains.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHAINS, chains.length) }, worker));
+    } finally {
+      await threads.close();
+    }
     // Reported in chain order, up to the first broken chain (every chain before it was checked).
     const report: VerificationReport = { ok: true, chains: 0, entries: 0, checkpoints: 0, lastCheckpoint: null, broken: null };
     for (const result of results) {
@@ -97,32 +116,37 @@ export class JournalVerification {
     return report;
   }
 
-  private async verifyChain(verifier: ChainVerifier): Promise<ChainBreak | null> {
+  /**
+   * Reads the chain's pages in order, each handed to the threads as soon as
+   * read (up to a few pages ahead), and links the checked pages in order.
+   */
+  private async verifyChain(verifier: ChainVerifier, threads: Threads): Promise<ChainBreak | null> {
     const chain = verifier.chain;
-    // The next page is read while this one is checked, so database and hashing overlap.
-    let page = this.page(chain, 0);
-    for (;;) {
-      const { size, lastSeq: last, entry: entryAt, checkpoints } = await page;
-      if (last !== null) page = this.page(chain, last);
-      let next = 0;
-      for (let index = 0; index < size; index++) {
-        const entry = entryAt(index);
-        const broken = verifier.entry(entry);
-        if (broken) return this.settle(page, broken, last);
-        while (next < checkpoints.length && checkpoints[next]!.seq <= entry.seq) {
-          const checkpointBroken = await verifier.checkpoint(checkpoints[next++]!);
-          if (checkpointBroken) return this.settle(page, checkpointBroken, last);
+    const ahead: Promise<CheckedPage>[] = [];
+    let after: number | null = 0;
+    try {
+      for (;;) {
+        while (after !== null && ahead.length < threads.readAhead) {
+          const page: Page = await this.page(chain, after);
+          after = page.lastSeq;
+          const marks = page.checkpoints.map((c) => c.seq);
+          const run = threads.forPage(page.lastSeq !== null).check(chain, page.bytes, marks);
+          const checking = run.then((result) => ({ run: result, checkpoints: page.checkpoints }));
+          // Awaited in order below; marked as handled now, so a failure while later pages are read is not
+          // an unhandled rejection (which would end the process).
+          checking.catch(() => undefined);
+          ahead.push(checking);
         }
+        const checked = ahead.shift();
+        if (!checked) return null;
+        const { run, checkpoints } = await checked;
+        const broken = await linkRun(verifier, run, checkpoints);
+        if (broken) return broken;
       }
-      if (next < checkpoints.length) return this.settle(page, await verifier.checkpoint(checkpoints[next]!), last);
-      if (last === null) return null;
+    } finally {
+      // Pages still being checked are not needed any more; let them finish quietly.
+      await Promise.allSettled(ahead);
     }
-  }
-
-  /** Lets a page read ahead finish (its errors ignored) before answering. */
-  private async settle(page: Promise<unknown>, result: ChainBreak | null, readAhead: number | null): Promise<ChainBreak | null> {
-    if (readAhead !== null) await page.catch(() => undefined);
-    return result;
   }
 
   /**
@@ -130,58 +154,76 @@ export class JournalVerification {
    * seq (all remaining ones on the last page), read in one short transaction
    * (one consistent snapshot; and the embedded database keeps a connection's
    * statements together only inside a transaction). Entries come through
-   * `COPY (SELECT …) TO STDOUT` as text lines parsed here (journal.copy.ts):
-   * the driver's per-row parsing was half the cost of verifying millions of
-   * rows. The driver path (rows as arrays) stays for `useCopy = false`.
+   * `COPY (SELECT …) TO STDOUT` as text lines (journal.copy.ts): the driver's
+   * per-row parsing was half the cost of verifying millions of rows.
    */
   private page(chain: string, after: number): Promise<Page> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const client = (await manager.queryRunner!.connect()) as PoolClient;
-      let page: Omit<Page, 'checkpoints'>;
-      if (this.useCopy) {
-        const lines = await this.copyPage(client, chain, after);
-        page = {
-          size: lines.length,
-          lastSeq: lines.length === COPY_PAGE ? seqOfCopyLine(lines[lines.length - 1]!) : null,
-          entry: (index) => sealedEntryOfCopyLine(lines[index]!),
-        };
-      } else {
-        const { rows } = await client.query<unknown[]>({
-          text: `SELECT ${SEALED_COLUMNS.join(', ')} FROM journal_entries WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
-          values: [chain, after],
-          rowMode: 'array',
-        });
-        page = {
-          size: rows.length,
-          lastSeq: rows.length === PAGE ? Number(rows[rows.length - 1]![SEQ]) : null,
-          entry: (index) => sealedEntryOfArray(rows[index]!),
-        };
-      }
+      const bytes = await this.copyPage(client, chain, after);
+      const lastSeq = lineCount(bytes) === PAGE ? seqOfCopyLine(lastLine(bytes)) : null;
       const checkpoints: CheckpointRow[] = await manager.query(
         `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints
           WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
-        [chain, after, page.lastSeq ?? Number.MAX_SAFE_INTEGER],
+        [chain, after, lastSeq ?? Number.MAX_SAFE_INTEGER],
       );
-      return { ...page, checkpoints: checkpoints.map(checkpointOf) };
+      return { bytes, lastSeq, checkpoints: checkpoints.map(checkpointOf) };
     });
   }
 
   /**
-   * One page of entries through `COPY (SELECT …) TO STDOUT`, as text lines.
-   * COPY takes no parameters: the chain is written as a literal by the
-   * driver's own quoting and `after` is an integer.
+   * One page of entries through `COPY (SELECT …) TO STDOUT`, as the bytes of
+   * its text lines. COPY takes no parameters: the chain is written as a
+   * literal by the driver's own quoting and `after` is an integer.
    */
-  private async copyPage(client: PoolClient, chain: string, after: number): Promise<string[]> {
+  private async copyPage(client: PoolClient, chain: string, after: number): Promise<Buffer> {
     if (!Number.isSafeInteger(after)) throw new Error('journal page key is not an integer');
     const sql =
       `COPY (SELECT ${COPY_COLUMNS.join(', ')} FROM journal_entries` +
-      ` WHERE chain = ${client.escapeLiteral(chain)} AND seq > ${after} ORDER BY seq LIMIT ${COPY_PAGE}) TO STDOUT`;
+      ` WHERE chain = ${client.escapeLiteral(chain)} AND seq > ${after} ORDER BY seq LIMIT ${PAGE}) TO STDOUT`;
     const chunks: Buffer[] = [];
     for await (const chunk of client.query(copyTo(sql))) chunks.push(chunk as Buffer);
-    return copyLines(chunks);
+    return Buffer.concat(chunks);
   }
 
   private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction('READ COMMITTED', work);
   }
+}
+
+/** The worker threads of one verification, started at the first chain longer than a page. */
+class Threads {
+  private pool: VerifyPool | null = null;
+  private readonly inline = new VerifyPool(0);
+
+  constructor(private readonly size: number) {}
+
+  /** Pages a chain reads ahead of the one being linked: enough to keep every thread busy. */
+  get readAhead(): number {
+    return this.size + 1;
+  }
+
+  /** Where a page is checked: the threads once a page is full (a chain longer than a page), else this thread. */
+  forPage(full: boolean): VerifyPool {
+    if (this.pool) return this.pool;
+    if (!full || this.size === 0) return this.inline;
+    this.pool = new VerifyPool(this.size);
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
+
+/** Lines in COPY text output (each ends with a newline; a value never holds a raw one). */
+function lineCount(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+  return count;
+}
+
+function lastLine(bytes: Buffer): string {
+  const end = bytes.length - 1;
+  return bytes.toString('utf8', bytes.lastIndexOf(NEWLINE, end - 1) + 1, end);
 }

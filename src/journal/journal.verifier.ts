@@ -41,8 +41,34 @@ export class ChainVerifier {
     return this.checkpointed;
   }
 
+  /**
+   * A verifier that takes a chain from the middle: the next entry must have
+   * `seq` `after + 1` and `prev_hash` `prevHash`. Used to check a run of
+   * entries in a worker thread, from the run's own first `prev_hash`; the
+   * caller links the run to the chain with `follow` and `reach`.
+   */
+  static startingAfter(chain: string, after: number, prevHash: string): ChainVerifier {
+    const verifier = new ChainVerifier(chain, []);
+    verifier.lastSeq = after;
+    verifier.lastHash = prevHash;
+    return verifier;
+  }
+
   /** Takes the next entry; returns the break it shows, if any. */
   entry(entry: SealedJournalEntry): ChainBreak | null {
+    const broken = this.follow(entry);
+    if (broken) return broken;
+    const recomputed = chainHash(entry.prevHash, entry);
+    if (recomputed !== entry.hash) {
+      return this.broken(entry.seq, `content does not match its hash: stored ${entry.hash}, recomputed ${recomputed}`);
+    }
+    this.lastSeq = entry.seq;
+    this.lastHash = entry.hash;
+    return null;
+  }
+
+  /** Whether an entry takes its place after the last one (chain, seq, prev_hash), its content aside. */
+  follow(entry: { chain: string; seq: number; prevHash: string }): ChainBreak | null {
     const expected = this.lastSeq + 1;
     if (entry.chain !== this.chain) return this.broken(entry.seq, `entry belongs to chain ${entry.chain}`);
     if (entry.seq !== expected) {
@@ -56,13 +82,13 @@ export class ChainVerifier {
     if (entry.prevHash !== this.lastHash) {
       return this.broken(entry.seq, `prev_hash ${entry.prevHash} differs from the hash of entry ${this.lastSeq} (${this.lastHash})`);
     }
-    const recomputed = chainHash(entry.prevHash, entry);
-    if (recomputed !== entry.hash) {
-      return this.broken(entry.seq, `content does not match its hash: stored ${entry.hash}, recomputed ${recomputed}`);
-    }
-    this.lastSeq = entry.seq;
-    this.lastHash = entry.hash;
     return null;
+  }
+
+  /** Moves past entries checked elsewhere (a run that `follow` linked to this chain), up to `seq` with `hash`. */
+  reach(seq: number, hash: string): void {
+    this.lastSeq = seq;
+    this.lastHash = hash;
   }
 
   /** Takes a checkpoint once the entry at its seq has been taken. */

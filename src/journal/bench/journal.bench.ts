@@ -9,11 +9,12 @@
  *   both at 1, 8 and 32 concurrent writers over 16 chains; then
  *   (c) verification of at least 1,000,000 bulk-generated entries, with RSS.
  *
- *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --verify-entries 1000000]
+ *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --rounds 1 --writers 1,8,32
+ *                            --verify-entries 1000000 --verify-threads N]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
@@ -31,16 +32,24 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     entries: { type: 'string', default: '12000' },
     'verify-entries': { type: 'string', default: '1000000' },
+    /** Rounds of each write measurement (the table gives the medians): steadier figures on a shared machine. */
+    rounds: { type: 'string', default: '1' },
+    /** Numbers of concurrent writers measured, comma-separated. */
+    writers: { type: 'string', default: '1,8,32' },
+    /** Worker threads of verification (JOURNAL_VERIFY_THREADS); the default is one per CPU. */
+    'verify-threads': { type: 'string' },
     /** Keep the database afterwards (to look into a result); the default drops it. */
     'keep-database': { type: 'boolean', default: false },
   },
 });
 const ENTRIES = Number(values.entries);
 const VERIFY_ENTRIES = Number(values['verify-entries']);
-const WRITERS = [1, 8, 32];
+const ROUNDS = Math.max(1, Number(values.rounds));
+const WRITERS = values.writers!.split(',').map(Number);
 const CHAINS = Array.from({ length: 16 }, () => randomUUID());
 const HARD_LIMIT_MS = 8 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`;
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: values.server });
@@ -50,6 +59,12 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Runs `total` operations from `writers` concurrent loops; returns operations per second. */
@@ -124,20 +139,34 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
   out('\n| writers | (a) autocommit INSERT /s | (a) INSERT in a transaction /s | (b) append, sealed /s | (b)/(a tx) | (b)/(a autocommit) |');
   out('| ---: | ---: | ---: | ---: | ---: | ---: |');
   const rows = [];
+  const cpuPerAppend: string[] = [];
   for (const writers of WRITERS) {
     const total = writers === 1 ? Math.min(ENTRIES, 4000) : ENTRIES;
-    const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
-    const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
-    const appended = await timed(writers, total, append, drain);
+    // On a shared machine, several rounds of the three measurements side by side, then the median of each.
+    const measured: { plainAuto: number; plainTx: number; appended: number }[] = [];
+    let cpuMicros = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+      const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
+      const cpu = process.cpuUsage();
+      const appended = await timed(writers, total, append, drain);
+      const used = process.cpuUsage(cpu);
+      cpuMicros += used.user + used.system;
+      measured.push({ plainAuto, plainTx, appended });
+    }
+    const [plainAuto, plainTx, appended] = (['plainAuto', 'plainTx', 'appended'] as const).map((k) => median(measured.map((m) => m[k])));
+    cpuPerAppend.push(`${writers}: ${Math.round(cpuMicros / (total * ROUNDS))} µs`);
     rows.push({ writers, plainAuto, plainTx, appended });
     out(
-      `| ${writers} | ${Math.round(plainAuto)} | ${Math.round(plainTx)} | ${Math.round(appended)} | ${(appended / plainTx).toFixed(2)} | ${(appended / plainAuto).toFixed(2)} |`,
+      `| ${writers} | ${Math.round(plainAuto!)} | ${Math.round(plainTx!)} | ${Math.round(appended!)} | ${(appended! / plainTx!).toFixed(2)} | ${(appended! / plainAuto!).toFixed(2)} |`,
     );
   }
   sampling = false;
   await sampler;
   await sealer.stop();
   out(`\nlongest wait of a committed entry before sealing, during (b): ${maxPendingAgeMs} ms`);
+  out(`this process's CPU time per entry during (b), by writers: ${cpuPerAppend.join(', ')}`);
+  out(`after the writes: ${load()}`);
   const report = await journal.verify();
   out(`verification after (b): ${report.ok ? 'OK' : `BROKEN ${JSON.stringify(report.broken)}`} (${report.entries} entries, ${report.checkpoints} checkpoints)`);
   return rows;
@@ -200,11 +229,12 @@ async function bulkGenerate(dataSource: DataSource, parts: JournalParts, total: 
   return chains;
 }
 
-async function verifyBenchmark(dataSource: DataSource, parts: JournalParts) {
+async function verifyBenchmark(dataSource: DataSource, parts: JournalParts & { verifyThreads: string }) {
   const started = performance.now();
   await bulkGenerate(dataSource, parts, VERIFY_ENTRIES);
   await dataSource.query('VACUUM ANALYZE journal_entries');
   out(`\n(c) generated ${VERIFY_ENTRIES} chained entries with checkpoints in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  out(`(c) before verifying: ${load()}; ${parts.verifyThreads} worker threads`);
   const rss: number[] = [];
   const sample = setInterval(() => rss.push(process.memoryUsage().rss), 250);
   const before = process.memoryUsage().rss;
@@ -222,6 +252,7 @@ async function verifyBenchmark(dataSource: DataSource, parts: JournalParts) {
   out(
     `(c) this process used ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU during the ${seconds.toFixed(1)} s (the rest is the database and waiting)`,
   );
+  out(`(c) after verifying: ${load()}`);
   out(
     `(c) RSS before ${mb(before)}, at 25/50/75/100 % of the run ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, peak ${mb(Math.max(before, ...rss))}`,
   );
@@ -242,8 +273,10 @@ async function main() {
     await dataSource.runMigrations();
     const [{ version }] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
     out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, PostgreSQL ${version}`);
-    out(`entries per write run: ${ENTRIES} (4000 at 1 writer), 16 chains`);
-    const parts = createJournal(dataSource, loadConfig({ NODE_ENV: 'development', DATABASE_URL: url.toString() }));
+    out(`entries per write run: ${ENTRIES} (4000 at 1 writer), 16 chains, ${ROUNDS} round(s); at the start: ${load()}`);
+    const threads = values['verify-threads'];
+    const environment = { NODE_ENV: 'development', DATABASE_URL: url.toString(), JOURNAL_VERIFY_THREADS: threads };
+    const parts = { ...createJournal(dataSource, loadConfig(environment)), verifyThreads: threads ?? String(availableParallelism()) };
     await writeBenchmarks(dataSource, parts).finally(() => parts.sealer.stop());
     if (VERIFY_ENTRIES > 0) await verifyBenchmark(dataSource, parts);
   } finally {
