@@ -75,3 +75,12 @@ export function seqOfCopyLine(line: string): number {
   const f = line.split('\t', SEQ + 1);
   return Number(f[SEQ]);
 }
+
+/** Splits the bytes of a COPY text output into lines (UTF-8 decoded once; a value never holds a raw newline). */
+export function copyLines(chunks: Buffer[]): string[] {
+  if (chunks.length === 0) return [];
+  const text = Buffer.concat(chunks).toString('utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
