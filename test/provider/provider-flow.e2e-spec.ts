@@ -257,13 +257,14 @@ describe('provider face: a partner signs an aidant in for a usager (openid-clien
     const tokens = await exchange(clientA, await signInFor(clientA, REDIRECT_A, usager, 'logement'));
     const sub = tokens.claims()!.sub;
     expect((await oidc.fetchUserInfo(clientA, tokens.access_token, sub)).sub).toBe(sub);
-    const revokedAt = Date.now();
+    // The very next calls after the revocation commits must refuse: nothing
+    // caches an autorisation's liveness (a wall-clock bound would only measure
+    // the machine's load).
     await revoke(mandate.id);
     const res = await request(t.url).get('/oidc/userinfo').set('Authorization', `Bearer ${tokens.access_token}`);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('invalid_token');
     expect((await oidc.tokenIntrospection(clientA, tokens.access_token)).active).toBe(false);
-    expect(Date.now() - revokedAt).toBeLessThan(1000);
   });
 
   it('honours rep_scope in the claims parameter and emits it', async () => {
