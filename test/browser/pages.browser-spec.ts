@@ -252,6 +252,8 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await submitSignIn(other, 'lea@example.fr', freshCode());
     await auditor.audit(other, 'partenaire-10-aucun-usager');
     await press(other, 'Revenir au service partenaire');
+    await other.waitForURL(`${demo.url}/**`);
+    await other.waitForLoadState('load');
     await auditor.audit(other, 'partenaire-11-refus');
     expect(auditor.problems).toEqual([]);
   }, 180_000);
