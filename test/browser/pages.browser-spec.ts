@@ -93,6 +93,12 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'public-12-simulateur-erreur');
     await page.goto(`${t.url}/oidc/authorize?client_id=inconnu&response_type=code&scope=openid`);
     await auditor.audit(page, 'public-13-fournisseur-erreur');
+    // A 5xx-class page: FranceConnect's token endpoint fails during a usager's sign-in.
+    await page.goto(`${t.url}/usager`);
+    await press(page, /S’identifier avec FranceConnect/);
+    await press(page, /^Scénario : erreur 500/);
+    if (pathOf(page).includes('/interaction/')) await press(page, /^Continuer sur/);
+    await auditor.audit(page, 'public-14-erreur-franceconnect');
     expect(auditor.problems).toEqual([]);
   }, 180_000);
 
