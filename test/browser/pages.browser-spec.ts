@@ -76,11 +76,13 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'public-04-connexion-aidant-champs-vides');
     await page.goto(`${t.url}/attestations/verification`);
     await auditor.audit(page, 'public-05-verification-attestation');
-    await fill(page, /^Texte de signature/, 'ceci.nest.pas-une-attestation');
+    await fill(page, /^Signature électronique/, 'ceci.nest.pas-une-attestation');
     await press(page, 'Vérifier');
     await auditor.audit(page, 'public-06-verification-attestation-invalide');
     await page.goto(`${t.url}/usager`);
     await auditor.audit(page, 'public-07-connexion-usager');
+    await page.goto(`${t.url}/accessibilite`);
+    await auditor.audit(page, 'public-07b-accessibilite');
     await page.goto(`${t.url}/page-qui-nexiste-pas`);
     await auditor.audit(page, 'public-08-erreur-404');
     await page.goto(`${t.url}/aidant/mandats/pas-un-identifiant`);
