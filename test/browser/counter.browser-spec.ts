@@ -1,15 +1,14 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { ManualClock } from '../../src/clock/clock.js';
 import { seedAidant, seedStructure, totpAt } from '../support/aidants.js';
-import { openMandate } from '../support/mandates.js';
-import { createUsager } from '../support/provider.js';
+import { openMandate, seedUsager } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ARTIFACTS_DIR, launchBrowser, screenshot } from './support/browser.js';
 import { focused, tabUntil, type Focused } from './support/keyboard.js';
 import { consentAtSimulator, fill, pathOf, press, submitSignIn, tick } from './support/pages.js';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 
 /**
  * How the counter pages behave for the people who use them: keyboard only,
@@ -26,7 +25,7 @@ describe('the counter pages: keyboard, no JavaScript, small screens, print', () 
     browser = await launchBrowser();
     const structureId = (await seedStructure(t, 'Médiathèque de Vesoul', '21700550300016')).id;
     const aidantId = await seedAidant(t, { email: 'karim@example.fr', givenName: 'Karim', familyName: 'Benali', memberships: [{ structureId, roles: ['aidant', 'referent'] }] });
-    const usager = await createUsager(t, { givenName: 'Alice', familyName: 'Durand' });
+    const usager = await seedUsager(t, { givenName: 'Alice', familyName: 'Durand', birthdate: '1980-06-15' });
     mandateId = (await openMandate(t, { aidantId, structureId, usagerId: usager, demarches: ['logement', 'social'], duration: 'long' })).id;
   });
   afterAll(async () => {

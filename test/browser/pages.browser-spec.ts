@@ -4,8 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock/clock.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { seedAidant, seedStructure, totpAt } from '../support/aidants.js';
-import { openMandate } from '../support/mandates.js';
-import { createUsager } from '../support/provider.js';
+import { openMandate, seedUsager } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { launchBrowser, newContext } from './support/browser.js';
 import { afterNavigation, consentAtSimulator, fill, PageAuditor, pathOf, press, submitSignIn, tick } from './support/pages.js';
@@ -40,7 +39,7 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
       ],
     });
     await seedAidant(t, { email: 'lea@example.fr', givenName: 'Léa', familyName: 'Roux', memberships: [{ structureId: otherStructureId, roles: ['aidant'] }] });
-    const usager = await createUsager(t, { givenName: 'Alice', familyName: 'Durand' });
+    const usager = await seedUsager(t, { givenName: 'Alice', familyName: 'Durand', birthdate: '1980-06-15' });
     await openMandate(t, { aidantId, structureId, usagerId: usager, demarches: ['logement', 'social'] });
     await seedDemoPartner(t.app, 'test', t.demoPartner!);
   });
