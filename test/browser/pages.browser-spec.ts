@@ -94,6 +94,10 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'public-12-simulateur-erreur');
     await page.goto(`${t.url}/oidc/authorize?client_id=inconnu&response_type=code&scope=openid`);
     await auditor.audit(page, 'public-13-fournisseur-erreur');
+    await page.goto(`${t.url}/oidc/session/end`);
+    await auditor.audit(page, 'public-13b-fournisseur-deconnexion');
+    await press(page, 'Se déconnecter');
+    await auditor.audit(page, 'public-13c-fournisseur-deconnecte');
     // A 5xx-class page: FranceConnect's token endpoint fails during a usager's sign-in.
     await page.goto(`${t.url}/usager`);
     await press(page, /S’identifier avec FranceConnect/);
