@@ -13,7 +13,11 @@ export class PageAuditor {
   readonly problems: string[] = [];
   readonly visited: string[] = [];
 
-  constructor(private readonly suite: string) {}
+  /** `appUrl`: pages of that origin are Procuration's own and carry its header (service name and tagline). */
+  constructor(
+    private readonly suite: string,
+    private readonly appUrl?: string,
+  ) {}
 
   /** Reports the page's CSP violations (a blocked inline script or style) as problems. */
   watch(page: Page): Page {
@@ -28,18 +32,51 @@ export class PageAuditor {
     return this.watch(await context.newPage());
   }
 
-  /** Checks the page as it is now and keeps its screenshot under `name`. */
-  async audit(page: Page, name: string): Promise<void> {
+  /**
+   * Checks the page as it is now and keeps its screenshot under `name`.
+   * `has` names DSFR components the page must show (a breadcrumb on deep
+   * pages, the stepper in the wizard, the FranceConnect button).
+   */
+  async audit(page: Page, name: string, has: Array<'breadcrumb' | 'stepper' | 'franceconnect'> = []): Promise<void> {
     this.visited.push(name);
     const where = `${name} (${new URL(page.url()).pathname})`;
-    const shape = await page.evaluate(() => ({
-      lang: document.documentElement.lang,
-      title: document.title.trim(),
-      h1: document.querySelectorAll('h1').length,
-    }));
+    const shape = await page.evaluate(() => {
+      const text = (selector: string) => document.querySelector(selector)?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+      // A field shown in error must point (aria-describedby) at the message that explains it.
+      const unbound = [...document.querySelectorAll('.fr-input-group--error, .fr-select-group--error')].flatMap((group) => {
+        const field = group.querySelector('input, select, textarea');
+        const message = group.querySelector('.fr-error-text');
+        const described = (field?.getAttribute('aria-describedby') ?? '').split(/\s+/);
+        return field && message && message.id && described.includes(message.id) ? [] : [field?.id ?? group.className];
+      });
+      const unboundSets = [...document.querySelectorAll('.fr-fieldset--error')].flatMap((set) => {
+        const messages = set.querySelector('.fr-messages-group');
+        const labelled = (set.getAttribute('aria-labelledby') ?? '').split(/\s+/);
+        return messages && messages.id && labelled.includes(messages.id) ? [] : [set.id || set.className];
+      });
+      return {
+        lang: document.documentElement.lang,
+        title: document.title.trim(),
+        h1: document.querySelectorAll('h1').length,
+        service: text('.fr-header__service-title'),
+        tagline: text('.fr-header__service-tagline'),
+        breadcrumb: document.querySelectorAll('nav.fr-breadcrumb .fr-breadcrumb__link[aria-current="page"]').length === 1,
+        stepper: !!document.querySelector('.fr-stepper .fr-stepper__state'),
+        franceconnect: !!document.querySelector('.fr-connect-group button.fr-connect'),
+        unbound: [...unbound, ...unboundSets],
+      };
+    });
     if (shape.lang !== 'fr') this.problems.push(`${where}: lang="${shape.lang}"`);
     if (!shape.title) this.problems.push(`${where}: no <title>`);
     if (shape.h1 !== 1) this.problems.push(`${where}: ${shape.h1} h1 elements`);
+    if (shape.unbound.length) this.problems.push(`${where}: error messages not bound to ${shape.unbound.join(', ')}`);
+    const ours = this.appUrl !== undefined && new URL(page.url()).origin === new URL(this.appUrl).origin;
+    if (ours && (shape.service !== 'Procuration' || !shape.tagline)) {
+      this.problems.push(`${where}: header without the service name and tagline`);
+    }
+    for (const component of ['breadcrumb', 'stepper', 'franceconnect'] as const) {
+      if (has.includes(component) && !shape[component]) this.problems.push(`${where}: no ${component}`);
+    }
     for (const v of await seriousAxeViolations(page)) {
       this.problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(' ')}`);
     }
