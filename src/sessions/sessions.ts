@@ -35,8 +35,27 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
-    SESSIONLESS.test(req.path) ? next() : middleware(req, res, next);
+    SESSIONLESS.test(req.path) ? next() : middleware(req, res, () => saveBeforeRedirect(req, res, next));
   app.use(withSession);
+}
+
+/**
+ * express-session saves a changed session while the response is ending,
+ * after the status line and headers are already sent. A browser follows a
+ * redirect as soon as it reads the headers, so on PostgreSQL (a pool of
+ * connections) the next request could read the session before the write
+ * lands: signed in, then "connectez-vous". Redirects therefore wait for the
+ * save. (PGlite's single connection happened to keep the order.)
+ */
+function saveBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    // A visitor's empty session is not stored (saveUninitialized: false); keep it that way.
+    const holdsData = req.session && Object.keys(req.session).some((key) => key !== 'cookie');
+    if (!holdsData) return redirect(...args);
+    req.session.save((error) => (error ? next(error) : redirect(...args)));
+  }) as Response['redirect'];
+  next();
 }
 
 export function regenerateSession(req: Request): Promise<void> {
