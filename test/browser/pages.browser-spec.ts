@@ -169,7 +169,7 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'referent-01-aidants', ['breadcrumb']);
     await press(page, 'Créer l’invitation');
     await auditor.audit(page, 'referent-02-invitation-erreurs', ['breadcrumb']);
-    await fill(page, 'Adresse électronique', 'nadia@example.fr');
+    await fill(page, /^Adresse électronique/, 'nadia@example.fr');
     await fill(page, 'Prénom', 'Nadia');
     await fill(page, 'Nom', 'Haddad');
     await press(page, 'Créer l’invitation');

@@ -114,7 +114,7 @@ export async function press(page: Page, name: string | RegExp): Promise<void> {
 
 /** Fills the aidant sign-in form on the current page (Procuration's own or the partner sign-in) and submits it. */
 export async function submitSignIn(page: Page, email: string, code: string, password = TEST_PASSWORD): Promise<void> {
-  await fill(page, 'Adresse électronique', email);
+  await fill(page, /^Adresse électronique/, email);
   await fill(page, 'Mot de passe', password);
   await fill(page, /^Code à usage unique/, code);
   await press(page, 'Se connecter');
