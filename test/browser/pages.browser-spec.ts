@@ -247,7 +247,19 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'partenaire-05-demarches', ['stepper']);
     await press(page, 'Continuer');
     await auditor.audit(page, 'partenaire-06-confirmation', ['stepper']);
+    // The page that hands the browser back to the partner moves on by itself (a Refresh header);
+    // without it, as for a browser that ignores Refresh, its link must do the same.
+    await page.route('**/partenaires/connexion/*/confirmation', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers.refresh;
+      return route.fulfill({ response, headers });
+    });
     await press(page, /^Confirmer et continuer/);
+    await auditor.audit(page, 'partenaire-07-retour-au-partenaire');
+    await page.unrouteAll();
+    await press(page, 'Continuer vers le service partenaire');
     await page.waitForURL(`${demo.url}/**`);
     await page.waitForLoadState('load');
     await auditor.audit(page, 'partenaire-07-connecte');
