@@ -97,7 +97,10 @@ function buildApp(issuer: string, partner: DemoPartner): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } }, hsts: false }));
+  // Signing out posts a form that redirects to Procuration's end-session endpoint:
+  // browsers apply form-action to that redirect, so the provider's origin is allowed.
+  const formAction = ["'self'", new URL(issuer).origin];
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null, 'form-action': formAction } }, hsts: false }));
   app.use('/dsfr', express.static(DSFR_DIST, { index: false }));
   app.use(express.urlencoded({ extended: false, limit: '2kb' }));
 

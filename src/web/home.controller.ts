@@ -7,4 +7,11 @@ export class HomeController {
   home() {
     return { pageTitle: 'Accueil' };
   }
+
+  /** The accessibility statement that French public services publish (RGAA), linked from every page's footer. */
+  @Get('accessibilite')
+  @Render('web/views/accessibilite.njk')
+  accessibility() {
+    return { pageTitle: 'Déclaration d’accessibilité' };
+  }
 }
