@@ -11,6 +11,7 @@ import { Provider1764600000000 } from './1764600000000-provider.js';
 import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partner-index.js';
 import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-counts.js';
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
+import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   JournalPartnerIndex1764700000000,
   JournalUseCounts1765100000000,
   JournalChainUsagerIndex1765100000001,
+  UsagerNameWords1765300000001,
 ];

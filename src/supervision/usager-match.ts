@@ -1,3 +1,7 @@
+import { foldName } from '../usagers/name-fold.js';
+
+export { foldName };
+
 /** The part of a usager's identity a référent searches by. */
 export interface UsagerIdentity {
   id: string;
@@ -5,17 +9,6 @@ export interface UsagerIdentity {
   familyName: string;
   preferredUsername: string | null;
   birthdate: string;
-}
-
-/** Lower case, without accents, apostrophes and hyphens as spaces: "Élodie D'Arc-Ângel" → "elodie d arc angel". */
-export function foldName(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[’'.-]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 /**

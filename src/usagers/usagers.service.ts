@@ -8,6 +8,7 @@ import { JournalService } from '../journal/journal.service.js';
 import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { identityChanges, identityValuesOf } from './identity-changes.js';
+import { foldName } from './name-fold.js';
 import { Usager } from './usager.entity.js';
 import type { UsagerIdentity, UsagerView } from './usagers.types.js';
 
@@ -125,6 +126,31 @@ export class UsagersService {
       `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
          FROM usagers WHERE id = ANY($1::uuid[]) AND ($2::date IS NULL OR birthdate = $2::date)`,
       [valid, birthdate],
+    );
+    return rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate }));
+  }
+
+  /**
+   * Usagers with, for every word of `name` (folded by `foldName`), a word of
+   * their names that starts with it, born on `birthdate` when given; at most
+   * `limit + 1` of them (more than `limit` tells the caller the name is too
+   * common for this way), in no particular order. Read from the folded words
+   * kept by the database (`usager_name_words`, migration 1765300000001): an
+   * index range per word typed, whatever the number of usagers.
+   */
+  async identitiesNamed(manager: EntityManager, name: string, birthdate: string | null, limit: number): Promise<UsagerIdentity[]> {
+    const words = [...new Set(foldName(name).split(' ').filter((w) => w !== ''))].slice(0, 10);
+    if (words.length === 0) return [];
+    const params: unknown[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const where = words.map(
+      (w) => `EXISTS (SELECT 1 FROM usager_name_words n WHERE n.usager_id = u.id AND n.word >= ${bind(w)} AND n.word < ${bind(`${w}\u{10FFFF}`)})`,
+    );
+    if (birthdate !== null) where.push(`u.birthdate = ${bind(birthdate)}::date`);
+    const rows: { id: string; given_name: string; family_name: string; preferred_username: string | null; birthdate: string }[] = await manager.query(
+      `SELECT u.id, u.given_name, u.family_name, u.preferred_username, to_char(u.birthdate, 'YYYY-MM-DD') AS birthdate
+         FROM usagers u WHERE ${where.join(' AND ')} LIMIT ${bind(limit + 1)}`,
+      params,
     );
     return rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate }));
   }
