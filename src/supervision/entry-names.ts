@@ -123,7 +123,7 @@ export class EntryNamesService {
     const named = await this.usagers.identitiesNamed(manager, name, birthdate, NAMED_CANDIDATES_AT_MOST);
     if (named.length <= NAMED_CANDIDATES_AT_MOST) {
       const ids = named.filter((u) => matchesUsager(u, name, birthdate)).map((u) => u.id);
-      return this.queries.usagersAmong(manager, chain, ids);
+      return ids.length > 0 ? this.queries.usagersAmong(manager, chain, ids) : [];
     }
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
