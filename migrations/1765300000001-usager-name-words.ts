@@ -2,9 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The words of each usager's names, folded, for a référent's search by name
- * (`UsagersService.identitiesNamed`): a search goes from the words typed to
- * the few usagers whose names have words starting with them, instead of
- * reading every usager of the structure.
+ * (`UsagersService.identitiesNamed`): a search goes from the longest word
+ * typed to the few usagers with a name starting with it, instead of reading
+ * every usager of the structure.
  *
  * - `usager_name_fold(text)` folds as `foldName` (src/usagers/name-fold.ts)
  *   does: decomposed (NFD), combining marks removed, lower case (with the
@@ -22,7 +22,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   `usagers` against writes until this migration commits: nothing is
  *   missed). `USAGER_NAME_WORDS_BACKFILL` recomputes the table once emptied
  *   (the benchmark's bulk load writes usagers with triggers off).
- * - An index on `usagers (birthdate)` for searches that give one.
+ * - An index on `usagers (birthdate)` that covers the names, for searches
+ *   that give a birthdate: the usagers born that day are compared without
+ *   reading the table.
  */
 export const USAGER_NAME_WORDS_BACKFILL = `
   INSERT INTO usager_name_words (usager_id, word)
@@ -76,7 +78,7 @@ export class UsagerNameWords1765300000001 implements MigrationInterface {
     `);
     await queryRunner.query(USAGER_NAME_WORDS_BACKFILL);
     await queryRunner.query(`CREATE INDEX usager_name_words_word_idx ON usager_name_words (word, usager_id)`);
-    await queryRunner.query(`CREATE INDEX usagers_birthdate_idx ON usagers (birthdate)`);
+    await queryRunner.query(`CREATE INDEX usagers_birthdate_idx ON usagers (birthdate) INCLUDE (id, given_name, family_name, preferred_username)`);
     await queryRunner.query(`ANALYZE usager_name_words`);
   }
 

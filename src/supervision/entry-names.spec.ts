@@ -4,6 +4,7 @@ import type { JournalQueries } from '../journal/journal.queries.js';
 import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import type { UsagersService } from '../usagers/usagers.service.js';
 import { EntryNamesService } from './entry-names.js';
+import { matchesUsager } from './usager-match.js';
 
 const manager = {} as EntityManager;
 const person = (id: string, givenName: string, familyName: string, birthdate = '1950-01-01'): UsagerIdentity =>
@@ -13,9 +14,9 @@ const person = (id: string, givenName: string, familyName: string, birthdate = '
 function service(named: UsagerIdentity[], chainUsagers: UsagerIdentity[]) {
   const calls: string[] = [];
   const usagers = {
-    identitiesNamed: async (_m: EntityManager, _name: string, _birthdate: string | null, limit: number) => {
+    identitiesNamed: async (_m: EntityManager, name: string, birthdate: string | null, limit: number) => {
       calls.push('identitiesNamed');
-      return named.slice(0, limit + 1);
+      return named.length > limit ? null : named.filter((u) => matchesUsager(u, name, birthdate));
     },
     identitiesOf: async (_m: EntityManager, ids: string[], birthdate: string | null) => {
       calls.push('identitiesOf');
@@ -36,13 +37,12 @@ function service(named: UsagerIdentity[], chainUsagers: UsagerIdentity[]) {
 }
 
 describe('EntryNamesService.findUsagers', () => {
-  it('goes from the name to the few usagers so named, compares them, then keeps those of the chain', async () => {
+  it('goes from the name to the usagers so named, then keeps those of the chain', async () => {
     const jean = person('u1', 'Jean', 'MARTIN');
     const elsewhere = person('u2', 'Jean', 'MARTIN');
     const prefixOnly = person('u3', 'Jeanine', 'MARTINEZ');
     const { names, calls } = service([jean, elsewhere, prefixOnly, person('u4', 'Paul', 'JEAN')], [jean, prefixOnly]);
     expect((await names.findUsagers(manager, 'chain', 'Jean Martin', null)).sort()).toEqual(['u1', 'u3']);
-    // u4 is no Martin: matchesUsager drops it before the journal is asked.
     expect(calls).toEqual(['identitiesNamed', 'usagersAmong 3']);
   });
 
@@ -53,7 +53,7 @@ describe('EntryNamesService.findUsagers', () => {
   });
 
   it('reads the chain’s usagers instead when the name is too common', async () => {
-    const many = Array.from({ length: 2500 }, (_, i) => person(`n${i}`, 'Jean', 'MARTIN'));
+    const many = Array.from({ length: 5001 }, (_, i) => person(`n${i}`, 'Jean', 'MARTIN'));
     const chain = [person('c1', 'Jean', 'MARTIN', '1940-01-01'), person('c2', 'Jean', 'MARTIN'), person('c3', 'Marie', 'MARTIN', '1940-01-01')];
     const { names, calls } = service(many, chain);
     expect(await names.findUsagers(manager, 'chain', 'jean martin', '1940-01-01')).toEqual(['c1']);

@@ -9,8 +9,8 @@ import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
-/** Usagers so named, nationwide, beyond which a search by name reads the structure's usagers instead. */
-const NAMED_CANDIDATES_AT_MOST = 2000;
+/** Usagers compared, nationwide, beyond which a search by name reads the structure's usagers instead. */
+const NAMED_CANDIDATES_AT_MOST = 5000;
 
 /** Usager names an export keeps between pages. */
 const USAGER_NAMES_KEPT = 50_000;
@@ -112,19 +112,17 @@ export class EntryNamesService {
 
   /**
    * Usagers the structure's journal is about whose names (and birthdate)
-   * match a search, compared here as `matchesUsager` does (accents and case
-   * folded). Usually from the name: the usagers module finds the few usagers
-   * so named (folded-word index), then the journal says which of them the
-   * chain is about. A name too common for that (more than
-   * `NAMED_CANDIDATES_AT_MOST` usagers so named) is looked for among the
-   * chain's usagers instead, which costs in proportion to them.
+   * match a search (as `matchesUsager` says: accents and case folded).
+   * Usually from the name: the usagers module finds the usagers so named
+   * (`UsagersService.identitiesNamed`, by birthdate or folded-word index),
+   * then the journal says which of them the chain is about. When that would
+   * compare more than `NAMED_CANDIDATES_AT_MOST` usagers (a name too common
+   * in the whole service), the chain's usagers are compared instead, which
+   * costs in proportion to them.
    */
   async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
     const named = await this.usagers.identitiesNamed(manager, name, birthdate, NAMED_CANDIDATES_AT_MOST);
-    if (named.length <= NAMED_CANDIDATES_AT_MOST) {
-      const ids = named.filter((u) => matchesUsager(u, name, birthdate)).map((u) => u.id);
-      return ids.length > 0 ? this.queries.usagersAmong(manager, chain, ids) : [];
-    }
+    if (named !== null) return named.length > 0 ? this.queries.usagersAmong(manager, chain, named.map((u) => u.id)) : [];
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
     for (let i = 0; i < ids.length; i += 5000) {

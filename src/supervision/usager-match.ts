@@ -1,4 +1,4 @@
-import { foldName } from '../usagers/name-fold.js';
+import { foldName, namesMatch, typedWords } from '../usagers/name-fold.js';
 
 export { foldName };
 
@@ -14,11 +14,10 @@ export interface UsagerIdentity {
 /**
  * Does this usager match a search by name (every word typed is the start of
  * one of their names: given names, birth name, nom d'usage) and, if given,
- * birthdate?
+ * birthdate? (The usagers module answers the same question from its index:
+ * `UsagersService.identitiesNamed`.)
  */
 export function matchesUsager(usager: UsagerIdentity, name: string, birthdate: string | null): boolean {
   if (birthdate !== null && usager.birthdate !== birthdate) return false;
-  const words = foldName([usager.givenName, usager.familyName, usager.preferredUsername ?? ''].join(' ')).split(' ');
-  const typed = foldName(name).split(' ').filter((w) => w !== '');
-  return typed.length > 0 && typed.every((t) => words.some((w) => w.startsWith(t)));
+  return namesMatch(usager, typedWords(name));
 }

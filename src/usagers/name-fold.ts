@@ -13,3 +13,17 @@ export function foldName(text: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** The distinct words of a name typed in a search, folded. */
+export function typedWords(name: string): string[] {
+  return [...new Set(foldName(name).split(' ').filter((w) => w !== ''))];
+}
+
+/**
+ * Is every word typed the start of one of these names' words (given names,
+ * birth name, nom d'usage)? No word typed matches nobody.
+ */
+export function namesMatch(names: { givenName: string; familyName: string; preferredUsername: string | null }, typed: readonly string[]): boolean {
+  const words = foldName([names.givenName, names.familyName, names.preferredUsername ?? ''].join(' ')).split(' ');
+  return typed.length > 0 && typed.every((t) => words.some((w) => w.startsWith(t)));
+}
