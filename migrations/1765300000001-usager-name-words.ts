@@ -10,9 +10,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   does: decomposed (NFD), combining marks removed, lower case (with the
  *   Latin capitals that have no decomposition, such as Œ and Æ, mapped
  *   explicitly, since `lower()` leaves them under the C locale), apostrophes,
- *   dots and hyphens as spaces, spaces collapsed. A test checks that both
- *   folds agree; the application compares the names again with `foldName`,
- *   so this table only narrows the candidates.
+ *   dots and hyphens as spaces, spaces collapsed. The application compares
+ *   the candidates' names again with `foldName`; a difference between the
+ *   two folds could only hide a usager from a search without birthdate, and
+ *   a test over names that are easy to fold wrongly checks that they agree.
  * - One row per usager and distinct word of their given names, birth name
  *   and nom d'usage; the `word` column compares bytewise (`COLLATE "C"`) so
  *   that a prefix is an index range `[prefix, prefix || U+10FFFF)`.
