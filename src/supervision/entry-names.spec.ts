@@ -18,9 +18,9 @@ function service(named: UsagerIdentity[], chainUsagers: UsagerIdentity[]) {
       calls.push('identitiesNamed');
       return named.length > limit ? null : named.filter((u) => matchesUsager(u, name, birthdate));
     },
-    identitiesNamedAmong: async (_m: EntityManager, ids: string[], name: string, birthdate: string | null) => {
-      calls.push('identitiesNamedAmong');
-      return chainUsagers.filter((u) => ids.includes(u.id) && matchesUsager(u, name, birthdate));
+    identitiesOf: async (_m: EntityManager, ids: string[], birthdate: string | null) => {
+      calls.push('identitiesOf');
+      return chainUsagers.filter((u) => ids.includes(u.id) && (birthdate === null || u.birthdate === birthdate));
     },
   } as unknown as UsagersService;
   const queries = {
@@ -57,6 +57,6 @@ describe('EntryNamesService.findUsagers', () => {
     const chain = [person('c1', 'Jean', 'MARTIN', '1940-01-01'), person('c2', 'Jean', 'MARTIN'), person('c3', 'Marie', 'MARTIN', '1940-01-01')];
     const { names, calls } = service(many, chain);
     expect(await names.findUsagers(manager, 'chain', 'jean martin', '1940-01-01')).toEqual(['c1']);
-    expect(calls).toEqual(['identitiesNamed', 'usagerIdsOf', 'identitiesNamedAmong']);
+    expect(calls).toEqual(['identitiesNamed', 'usagerIdsOf', 'identitiesOf']);
   });
 });

@@ -6,6 +6,7 @@ import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import type { UsagerIdentity } from '../usagers/usagers.types.js';
+import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
 /** Usagers compared, nationwide, beyond which a search by name reads the structure's usagers instead. */
@@ -116,9 +117,8 @@ export class EntryNamesService {
    * (`UsagersService.identitiesNamed`, by birthdate or folded-word index),
    * then the journal says which of them the chain is about. When that would
    * compare more than `NAMED_CANDIDATES_AT_MOST` usagers (a name too common
-   * in the whole service), the chain's usagers are searched instead
-   * (`UsagersService.identitiesNamedAmong`), which costs in proportion to
-   * them.
+   * in the whole service), the chain's usagers are compared instead, which
+   * costs in proportion to them.
    */
   async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
     const named = await this.usagers.identitiesNamed(manager, name, birthdate, NAMED_CANDIDATES_AT_MOST);
@@ -126,7 +126,9 @@ export class EntryNamesService {
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
     for (let i = 0; i < ids.length; i += 5000) {
-      for (const u of await this.usagers.identitiesNamedAmong(manager, ids.slice(i, i + 5000), name, birthdate)) found.push(u.id);
+      for (const u of await this.usagers.identitiesOf(manager, ids.slice(i, i + 5000), birthdate)) {
+        if (matchesUsager(u, name, birthdate)) found.push(u.id);
+      }
     }
     return found;
   }

@@ -166,29 +166,6 @@ export class UsagersService {
     return candidates.filter((u) => namesMatch(u, typed));
   }
 
-  /**
-   * Those of these usagers named so (and born on `birthdate` when given), as
-   * `identitiesNamed` says, for a search among a known set (a structure's
-   * usagers): the database keeps only those with a word starting with each
-   * word typed (`usager_name_words`), compared here again.
-   */
-  async identitiesNamedAmong(manager: EntityManager, ids: string[], name: string, birthdate: string | null): Promise<UsagerIdentity[]> {
-    const typed = typedWords(name);
-    const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
-    if (typed.length === 0 || valid.length === 0) return [];
-    const params: unknown[] = [valid, birthdate];
-    const bind = (value: unknown) => `$${params.push(value)}`;
-    const words = typed.map(
-      (w) => `AND EXISTS (SELECT 1 FROM usager_name_words n WHERE n.usager_id = u.id AND n.word >= ${bind(w)} AND n.word < ${bind(`${w}\u{10FFFF}`)})`,
-    );
-    const rows: IdentityRow[] = await manager.query(
-      `SELECT u.id, u.given_name, u.family_name, u.preferred_username, to_char(u.birthdate, 'YYYY-MM-DD') AS birthdate
-         FROM usagers u WHERE u.id = ANY($1::uuid[]) AND ($2::date IS NULL OR u.birthdate = $2::date) ${words.join(' ')}`,
-      params,
-    );
-    return rows.map(identityOf).filter((u) => namesMatch(u, typed));
-  }
-
   /** The usagers of these ids that exist, in no particular order. */
   async findByIds(manager: EntityManager, ids: string[]): Promise<UsagerView[]> {
     const valid = [...new Set(ids.filter((id) => UUID.test(id)))];

@@ -30,7 +30,7 @@ const SEARCHES: Array<[name: string, birthdate: string | null]> = [
 ];
 
 /** The search by name goes through the folded words the database keeps: the same usagers as comparing every one. */
-describe('UsagersService.identitiesNamed and identitiesNamedAmong', () => {
+describe('UsagersService.identitiesNamed', () => {
   let t: TestApp;
   let usagers: UsagersService;
   let dataSource: DataSource;
@@ -67,8 +67,6 @@ describe('UsagersService.identitiesNamed and identitiesNamedAmong', () => {
     const expected = all.filter((u) => matchesUsager(u, name, birthdate)).map((u) => u.id).sort();
     const named = await usagers.identitiesNamed(dataSource.manager, name, birthdate, 100);
     expect(named?.map((u) => u.id).sort()).toEqual(expected);
-    const among = await usagers.identitiesNamedAmong(dataSource.manager, ids.slice(1), name, birthdate);
-    expect(among.map((u) => u.id).sort()).toEqual(expected.filter((id) => id !== ids[0]));
   });
 
   it('the words alone narrow to exactly those usagers (the folds agree)', async () => {
