@@ -12,6 +12,7 @@ import { JournalPartnerIndex1764700000000 } from './1764700000000-journal-partne
 import { JournalPendingDeletePerStatement1765000000000 } from './1765000000000-journal-pending-delete-per-statement.js';
 import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-counts.js';
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
+import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   JournalPendingDeletePerStatement1765000000000,
   JournalUseCounts1765100000000,
   JournalChainUsagerIndex1765100000001,
+  UsagerNameWords1765300000001,
 ];

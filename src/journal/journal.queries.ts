@@ -201,6 +201,17 @@ export class JournalQueries {
     return rows.map((r) => r.usager_id);
   }
 
+  /** Those of these usager ids that some entry of the chain is about: one probe of journal_entries_chain_usager_idx per id. */
+  async usagersAmong(manager: EntityManager, chain: string, usagerIds: readonly string[]): Promise<string[]> {
+    if (usagerIds.length === 0) return [];
+    const rows: { usager_id: string }[] = await manager.query(
+      `SELECT u.usager_id FROM unnest($2::text[]) AS u(usager_id)
+        WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.chain = $1 AND j.usager_id = u.usager_id)`,
+      [chain, [...new Set(usagerIds)]],
+    );
+    return rows.map((r) => r.usager_id);
+  }
+
   /** How many entries of each of these actions a chain has since `since` (actions without entries count 0). */
   async countActions(manager: EntityManager, chain: string, actions: readonly string[], since: Date): Promise<Map<string, number>> {
     const rows: { action: string; count: string }[] = await manager.query(

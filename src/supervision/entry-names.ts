@@ -9,6 +9,9 @@ import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
+/** Usagers compared, nationwide, beyond which a search by name reads the structure's usagers instead. */
+const NAMED_CANDIDATES_AT_MOST = 5000;
+
 /** Usager names an export keeps between pages. */
 const USAGER_NAMES_KEPT = 50_000;
 
@@ -109,10 +112,17 @@ export class EntryNamesService {
 
   /**
    * Usagers the structure's journal is about whose names (and birthdate)
-   * match a search: the birthdate is compared by the database, the names
-   * here (accents and case folded as `matchesUsager` does).
+   * match a search (as `matchesUsager` says: accents and case folded).
+   * Usually from the name: the usagers module finds the usagers so named
+   * (`UsagersService.identitiesNamed`, by birthdate or folded-word index),
+   * then the journal says which of them the chain is about. When that would
+   * compare more than `NAMED_CANDIDATES_AT_MOST` usagers (a name too common
+   * in the whole service), the chain's usagers are compared instead, which
+   * costs in proportion to them.
    */
   async findUsagers(manager: EntityManager, chain: string, name: string, birthdate: string | null): Promise<string[]> {
+    const named = await this.usagers.identitiesNamed(manager, name, birthdate, NAMED_CANDIDATES_AT_MOST);
+    if (named !== null) return named.length > 0 ? this.queries.usagersAmong(manager, chain, named.map((u) => u.id)) : [];
     const ids = await this.queries.usagerIdsOf(manager, chain);
     const found: string[] = [];
     for (let i = 0; i < ids.length; i += 5000) {

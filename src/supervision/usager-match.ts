@@ -1,3 +1,7 @@
+import { foldName, namesMatch, typedWords } from '../usagers/name-fold.js';
+
+export { foldName };
+
 /** The part of a usager's identity a référent searches by. */
 export interface UsagerIdentity {
   id: string;
@@ -7,25 +11,13 @@ export interface UsagerIdentity {
   birthdate: string;
 }
 
-/** Lower case, without accents, apostrophes and hyphens as spaces: "Élodie D'Arc-Ângel" → "elodie d arc angel". */
-export function foldName(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[’'.-]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 /**
  * Does this usager match a search by name (every word typed is the start of
  * one of their names: given names, birth name, nom d'usage) and, if given,
- * birthdate?
+ * birthdate? (The usagers module answers the same question from its index:
+ * `UsagersService.identitiesNamed`.)
  */
 export function matchesUsager(usager: UsagerIdentity, name: string, birthdate: string | null): boolean {
   if (birthdate !== null && usager.birthdate !== birthdate) return false;
-  const words = foldName([usager.givenName, usager.familyName, usager.preferredUsername ?? ''].join(' ')).split(' ');
-  const typed = foldName(name).split(' ').filter((w) => w !== '');
-  return typed.length > 0 && typed.every((t) => words.some((w) => w.startsWith(t)));
+  return namesMatch(usager, typedWords(name));
 }

@@ -8,6 +8,7 @@ import { JournalService } from '../journal/journal.service.js';
 import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { identityChanges, identityValuesOf } from './identity-changes.js';
+import { namesMatch, typedWords } from './name-fold.js';
 import { Usager } from './usager.entity.js';
 import type { UsagerIdentity, UsagerView } from './usagers.types.js';
 
@@ -121,12 +122,48 @@ export class UsagersService {
   async identitiesOf(manager: EntityManager, ids: string[], birthdate: string | null = null): Promise<UsagerIdentity[]> {
     const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
     if (valid.length === 0) return [];
-    const rows: { id: string; given_name: string; family_name: string; preferred_username: string | null; birthdate: string }[] = await manager.query(
+    const rows: IdentityRow[] = await manager.query(
       `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
          FROM usagers WHERE id = ANY($1::uuid[]) AND ($2::date IS NULL OR birthdate = $2::date)`,
       [valid, birthdate],
     );
-    return rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate }));
+    return rows.map(identityOf);
+  }
+
+  /**
+   * The usagers named so (every word of `name` starts one of the words of
+   * their given names, birth name or nom d'usage, accents and case folded
+   * by `namesMatch`), born on `birthdate` when given, in no particular
+   * order; or null when more than `limit` usagers had to be compared (a name
+   * too common to be looked up this way). Never reads all usagers:
+   * - with a birthdate, those born that day, from the covering index
+   *   `usagers_birthdate_idx` (names included), compared here;
+   * - without, those with a word starting with the longest word typed, an
+   *   index range of the folded words the database keeps
+   *   (`usager_name_words`, migration 1765300000001), compared here.
+   */
+  async identitiesNamed(manager: EntityManager, name: string, birthdate: string | null, limit: number): Promise<UsagerIdentity[] | null> {
+    const typed = typedWords(name);
+    if (typed.length === 0) return [];
+    const longest = typed.reduce((a, b) => (b.length > a.length ? b : a));
+    let candidates: UsagerIdentity[];
+    if (birthdate !== null) {
+      const rows: IdentityRow[] = await manager.query(
+        `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
+           FROM usagers WHERE birthdate = $1::date LIMIT $2`,
+        [birthdate, limit + 1],
+      );
+      if (rows.length > limit) return null;
+      candidates = rows.map(identityOf);
+    } else {
+      const words: { usager_id: string }[] = await manager.query(
+        `SELECT usager_id FROM usager_name_words WHERE word >= $1 AND word < $2 LIMIT $3`,
+        [longest, `${longest}\u{10FFFF}`, limit + 1],
+      );
+      if (words.length > limit) return null;
+      candidates = await this.identitiesOf(manager, words.map((w) => w.usager_id));
+    }
+    return candidates.filter((u) => namesMatch(u, typed));
   }
 
   /** The usagers of these ids that exist, in no particular order. */
@@ -135,6 +172,18 @@ export class UsagersService {
     if (valid.length === 0) return [];
     return (await manager.findBy(Usager, { id: In(valid) })).map(toView);
   }
+}
+
+interface IdentityRow {
+  id: string;
+  given_name: string;
+  family_name: string;
+  preferred_username: string | null;
+  birthdate: string;
+}
+
+function identityOf(r: IdentityRow): UsagerIdentity {
+  return { id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate };
 }
 
 function storedValues(usager: Usager) {

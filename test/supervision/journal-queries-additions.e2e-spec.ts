@@ -69,6 +69,10 @@ describe('journal queries used by supervision', () => {
     await parts.journal.flush();
     expect((await queries.usagerIdsOf(dataSource.manager, third)).sort()).toEqual([u1, u2, u3].sort());
     expect(await queries.usagerIdsOf(dataSource.manager, chain)).toEqual([]);
+    const stranger = randomUUID();
+    expect((await queries.usagersAmong(dataSource.manager, third, [u3, stranger, u1, u3])).sort()).toEqual([u1, u3].sort());
+    expect(await queries.usagersAmong(dataSource.manager, chain, [u1])).toEqual([]);
+    expect(await queries.usagersAmong(dataSource.manager, third, [])).toEqual([]);
     expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [u1, u3] })).entries.map((e) => e.seq)).toEqual([4, 3, 1]);
     expect((await queries.find(dataSource.manager, { chain: third, usagerIds: [] })).entries).toEqual([]);
     expect((await queries.bySeq(dataSource.manager, third, { after: 0, upTo: 4, limit: 10 }, { usagerIds: [u2] })).map((e) => e.seq)).toEqual([2]);

@@ -26,6 +26,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { USE_COUNTS_BACKFILL } from '../../../migrations/1765100000000-journal-use-counts.js';
+import { USAGER_NAME_WORDS_BACKFILL } from '../../../migrations/1765300000001-usager-name-words.js';
 import { createApp, type RunningApp } from '../../app.factory.js';
 import { TransactionRunner } from '../../database/transaction-runner.js';
 import type { AidantActor } from '../../aidants/aidant-actor.js';
@@ -224,6 +225,8 @@ function searches(): Array<{ label: string; query: Record<string, string>; deep:
     { label: 'partner', query: { partenaire: 'caf-demo' }, deep: true },
     { label: 'action only', query: { action: 'aidant.signed_in' }, deep: true },
     { label: 'usager name + birthdate', query: { usager: 'Jean Martin', naissance: '1940-01-01' }, deep: false },
+    // One usager in 12 of the database is a Jean Martin: too common to go from the name, read from the chain's usagers.
+    { label: 'usager name only, very common', query: { usager: 'Jean Martin' }, deep: false },
     { label: 'mandate', query: { mandat: benchId('mandate', 0, 1) }, deep: false },
   ];
 }
@@ -303,6 +306,13 @@ async function generate(url: string, dataSource: DataSource, structureId: string
     if (kept) {
       await client.query(`DELETE FROM journal_use_counts`);
       await client.query(USE_COUNTS_BACKFILL);
+    }
+    // Likewise the folded words of the usagers' names, which a trigger keeps for usagers written one by one.
+    const [{ words }] = (await client.query<{ words: boolean }>(`SELECT to_regclass('usager_name_words') IS NOT NULL AS words`)).rows;
+    if (words) {
+      await client.query(`DELETE FROM usager_name_words`);
+      await client.query(USAGER_NAME_WORDS_BACKFILL);
+      await client.query(`ANALYZE usager_name_words`);
     }
   } finally {
     await client.end();
