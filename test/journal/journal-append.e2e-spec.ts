@@ -21,13 +21,16 @@ describe('journal: appending and sealing', () => {
   });
   afterAll(() => testApp.close());
 
-  it('seals an appended entry as the next link of its chain, within a second of commit', async () => {
+  it('seals an appended entry as the next link of its chain on its own, shortly after commit', async () => {
     const structureId = randomUUID();
     const appended = await appendOne(transactions, journal, structureId);
     expect(appended.chain).toBe(structureId);
     const started = Date.now();
     let rows = await sealedRows(dataSource, structureId);
-    while (rows.length === 0 && Date.now() - started < 1000) {
+    // The sequencer seals without being asked. How fast (within a second
+    // under load) is measured by the benchmark, not bounded by a test that a
+    // busy machine would make fail.
+    while (rows.length === 0 && Date.now() - started < 10_000) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       rows = await sealedRows(dataSource, structureId);
     }
