@@ -87,8 +87,7 @@ export class ProviderService implements OnApplicationBootstrap {
           pairwiseIdentifier: (accountId, clientId) => this.accounts.pairwiseIdentifier(accountId, clientId),
           introspectionAllowed: async (_ctx, clientId, token) => {
             if (token.clientId !== clientId) return false;
-            const use = token.accountId ? await this.accounts.findUse(token.accountId) : null;
-            return use !== null && (await this.accounts.isLive(use));
+            return token.accountId ? this.accounts.isLiveUse(token.accountId) : false;
           },
         },
       }),
