@@ -33,7 +33,7 @@ export function withProviderRequest<T>(path: string, work: () => T): T {
 }
 
 /** Models whose lookup also reads their grant (oidc-provider loads it right after, in the same request). */
-const WITH_GRANT = new Set(['AccessToken']);
+const WITH_GRANT = new Set(['AccessToken', 'AuthorizationCode']);
 
 interface PayloadRow {
   payload: AdapterPayload;
@@ -58,6 +58,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.model === 'Grant') requestMemo.getStore()?.grants.delete(id);
     await this.db.query(
       `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
@@ -113,10 +114,12 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (this.model === 'Grant') requestMemo.getStore()?.grants.delete(id);
     await this.db.query(`DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    requestMemo.getStore()?.grants.delete(grantId);
     // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
     await this.db.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
   }
