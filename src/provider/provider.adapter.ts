@@ -17,19 +17,22 @@ export function withProviderTransaction<T>(manager: EntityManager, work: () => P
 
 /**
  * What one HTTP request to the provider face has already read. An access
- * token is read together with its grant (one statement), and the grant is
- * handed to the Grant model's lookup of the same request; a userinfo call
+ * token or a code is read together with its grant (one statement), and the
+ * grant is handed to the Grant model's lookup of the same request (likewise
+ * an interaction and the provider session it names); a userinfo call
  * may use a partner's client metadata read within the last minute (see
  * PartnerClientAdapter).
  */
 interface RequestMemo {
   path: string;
   grants: Map<string, AdapterPayload>;
+  /** Sessions by uid, read with the interaction that names them. */
+  sessions: Map<string, AdapterPayload>;
 }
 const requestMemo = new AsyncLocalStorage<RequestMemo>();
 
 export function withProviderRequest<T>(path: string, work: () => T): T {
-  return requestMemo.run({ path, grants: new Map() }, work);
+  return requestMemo.run({ path, grants: new Map(), sessions: new Map() }, work);
 }
 
 /** Models whose lookup also reads their grant (oidc-provider loads it right after, in the same request). */
@@ -58,7 +61,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    if (this.model === 'Grant') requestMemo.getStore()?.grants.delete(id);
+    this.forget(id, payload.uid);
     await this.db.query(
       `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
@@ -76,7 +79,30 @@ export class PostgresAdapter implements Adapter {
       return grant;
     }
     if (memo && WITH_GRANT.has(this.model)) return this.withGrant(id, memo);
+    if (memo && this.model === 'Interaction') return this.withSession(id, memo);
     return this.one(`model = $1 AND id = $2`, [this.model, id]);
+  }
+
+  /**
+   * An interaction and the provider session it names (oidc-provider checks
+   * that session right after reading the interaction) in one statement.
+   */
+  private async withSession(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
+    const rows: Array<PayloadRow & { session_uid: string | null; session_payload: AdapterPayload | null; session_consumed_at: Date | null }> =
+      await this.db.query(
+        `SELECT i.payload, i.consumed_at, s.uid AS session_uid, s.payload AS session_payload, s.consumed_at AS session_consumed_at
+           FROM oidc_payloads i
+           LEFT JOIN oidc_payloads s
+             ON s.model = 'Session' AND s.uid = i.payload #>> '{session,uid}' AND (s.expires_at IS NULL OR s.expires_at > now())
+          WHERE i.model = $1 AND i.id = $2 AND (i.expires_at IS NULL OR i.expires_at > now())`,
+        [this.model, id],
+      );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.session_uid !== null && row.session_payload !== null) {
+      memo.sessions.set(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
+    }
+    return withConsumed(row);
   }
 
   /** The row and its live grant in one statement; the grant waits in the request's memo for the Grant lookup. */
@@ -99,6 +125,12 @@ export class PostgresAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const memo = requestMemo.getStore();
+    if (this.model === 'Session' && memo?.sessions.has(uid)) {
+      const session = memo.sessions.get(uid);
+      memo.sessions.delete(uid);
+      return session;
+    }
     return this.one(`model = $1 AND uid = $2`, [this.model, uid]);
   }
 
@@ -114,7 +146,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    if (this.model === 'Grant') requestMemo.getStore()?.grants.delete(id);
+    this.forget(id);
     await this.db.query(`DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`, [this.model, id]);
   }
 
@@ -122,6 +154,17 @@ export class PostgresAdapter implements Adapter {
     requestMemo.getStore()?.grants.delete(grantId);
     // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
     await this.db.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
+  }
+
+  /** A row this request writes or deletes is no longer served from its memo. */
+  private forget(id: string, uid?: string): void {
+    const memo = requestMemo.getStore();
+    if (!memo) return;
+    if (this.model === 'Grant') memo.grants.delete(id);
+    if (this.model === 'Session') {
+      if (uid) memo.sessions.delete(uid);
+      else memo.sessions.clear();
+    }
   }
 
   private async one(where: string, params: unknown[]): Promise<AdapterPayload | undefined> {
