@@ -1,6 +1,7 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
@@ -15,6 +16,9 @@ import { TotpReauthRequiredError } from './totp-reauth.errors.js';
 const WITHOUT_STRUCTURE = 'procuration:without-structure';
 /** The route works before an aidant of several structures has chosen one (the chooser itself). */
 export const AllowWithoutStructure = () => SetMetadata(WITHOUT_STRUCTURE, true);
+
+/** How stale `lastSeenAt` may get before the guard writes it back (the idle timeout only gets stricter). */
+const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 type Ending = 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn';
 
@@ -31,6 +35,7 @@ export class SignedInAidantGuard implements CanActivate {
     private readonly aidants: AidantsService,
     private readonly journal: JournalService,
     private readonly clock: Clock,
+    private readonly dataSource: DataSource,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,19 +46,13 @@ export class SignedInAidantGuard implements CanActivate {
     if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(req, auth, 'absolute_timeout');
     if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(req, auth, 'idle_timeout');
 
-    const allowed = await this.transactions.run(async (m) => {
-      const aidant = await this.aidants.findById(m, auth.aidantId);
-      if (!aidant || aidant.habilitationStatus !== 'habilitated') return null;
-      const memberships = (await this.aidants.membershipsOf(m, aidant.id)).filter(
-        (ms) => ms.structure.active && !ms.suspended,
-      );
-      if (memberships.length === 0) return null;
-      return { aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
-    });
+    const allowed = await this.access(auth);
     if (!allowed) return this.end(req, auth, 'access_withdrawn');
     if (auth.structureId !== null && !allowed.current) return this.end(req, auth, 'access_withdrawn');
 
-    auth.lastSeenAt = now;
+    // Written back (a session row UPDATE) at most once a minute: the idle timeout then counts from
+    // up to a minute before the last request, never after it.
+    if (now - auth.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) auth.lastSeenAt = now;
     if (!allowed.current) {
       const without = this.reflector.getAllAndOverride<boolean>(WITHOUT_STRUCTURE, [context.getHandler(), context.getClass()]);
       if (!without) {
@@ -81,6 +80,19 @@ export class SignedInAidantGuard implements CanActivate {
       totpAt: auth.totpAt,
     };
     return true;
+  }
+
+  /**
+   * The account, its usable memberships and the current one, read now (3 statements). Reads only:
+   * outside a transaction, which at READ COMMITTED would give them no common snapshot anyway.
+   */
+  private async access(auth: AidantSession) {
+    const m = this.dataSource.manager;
+    const aidant = await this.aidants.findById(m, auth.aidantId);
+    if (!aidant || aidant.habilitationStatus !== 'habilitated') return null;
+    const memberships = (await this.aidants.membershipsOf(m, aidant.id)).filter((ms) => ms.structure.active && !ms.suspended);
+    if (memberships.length === 0) return null;
+    return { aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
   }
 
   private async end(req: Request, auth: AidantSession, reason: Ending): Promise<never> {

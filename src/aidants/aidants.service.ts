@@ -116,12 +116,13 @@ export class AidantsService {
   /** The aidant's memberships with their structures, oldest first. */
   async membershipsOf(manager: EntityManager, aidantId: string): Promise<MembershipView[]> {
     const rows = await manager.find(Membership, { where: { aidantId }, order: { createdAt: 'ASC' } });
-    const views: MembershipView[] = [];
-    for (const row of rows) {
-      const structure = await this.structures.getById(manager, row.structureId);
-      views.push({ structure, roles: row.roles, suspended: row.suspendedAt !== null });
-    }
-    return views;
+    // The structures in one statement, not one per membership (the aidant guard asks on every page).
+    const structures = new Map((await this.structures.findByIds(manager, rows.map((r) => r.structureId))).map((s) => [s.id, s]));
+    return rows.map((row) => {
+      const structure = structures.get(row.structureId);
+      if (!structure) throw new NotFoundError('Cette structure n’existe pas.', `structure ${row.structureId} not found`);
+      return { structure, roles: row.roles, suspended: row.suspendedAt !== null };
+    });
   }
 
   /** Chains an aidant-level event goes to: each of their structures, or the national chain. */

@@ -10,7 +10,7 @@ import { requestFactsOf } from '../journal/request-facts.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
 import { requestedClaimNames, requestedRepScope } from './provider.claims.js';
-import { withProviderTransaction } from './provider.adapter.js';
+import { withProviderRequest, withProviderTransaction } from './provider.adapter.js';
 import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
 import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
 import { ProviderService } from './provider.service.js';
@@ -54,7 +54,7 @@ export class ProviderInteractionsService {
     const provider = await this.providers.provider();
     let details: Interaction;
     try {
-      details = await provider.interactionDetails(req, res);
+      details = await withProviderRequest(req.path, () => provider.interactionDetails(req, res));
     } catch (error) {
       throw new InteractionExpiredError(error);
     }

@@ -2,12 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
-import { AidantsService } from '../aidants/aidants.service.js';
 import { JournalService } from '../journal/journal.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
-import { StructuresService } from '../structures/structures.service.js';
 import { pairwiseSub } from './provider.claims.js';
-import { ProviderDirectory } from './provider.directory.js';
+import { readAccountSnapshot, type AccountSnapshot } from './provider-accounts.query.js';
 import { providerUses, type ProviderUse } from './provider-uses.repository.js';
 
 /** Routes where a token is presented: the autorisation must still be live at that very moment. */
@@ -28,16 +26,13 @@ export class ProviderAccounts {
    * A use is written once and never changed (provider_uses has no UPDATE or
    * DELETE), so every instance may keep the ones it has read: oidc-provider
    * asks for the account three times per token or userinfo call (account,
-   * pairwise subject, journal). Liveness is never cached: `isLive` asks the
-   * database on every call.
+   * pairwise subject, journal). Liveness is never cached: `findAccount` reads
+   * it, with the claims, from the database on every call.
    */
   private readonly uses = new Map<string, ProviderUse>();
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly directory: ProviderDirectory,
-    private readonly aidants: AidantsService,
-    private readonly structures: StructuresService,
     private readonly journal: JournalService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -45,32 +40,35 @@ export class ProviderAccounts {
   }
 
   async findAccount(ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> {
-    const use = await this.findUse(id);
-    if (!use) return undefined;
-    if (LIVE_CHECKED_ROUTES.has(ctx.oidc.route) && !(await this.isLive(use))) {
-      this.logger.log({ route: ctx.oidc.route }, 'autorisation no longer live: token refused');
-      if (ctx.oidc.route === 'token') await this.journalRefusal(use, ctx.oidc.client?.clientId ?? 'unknown');
-      return undefined;
+    // One statement: the use, whether it is live, its partner's active flag and every claim.
+    const snapshot = await this.snapshot(id);
+    if (!snapshot) return undefined;
+    const { use } = snapshot;
+    if (LIVE_CHECKED_ROUTES.has(ctx.oidc.route)) {
+      if (!snapshot.partnerActive) {
+        this.logger.log({ route: ctx.oidc.route }, 'partner disabled: token refused');
+        return undefined;
+      }
+      if (!snapshot.live) {
+        this.logger.log({ route: ctx.oidc.route }, 'autorisation no longer live: token refused');
+        if (ctx.oidc.route === 'token') await this.journalRefusal(use, ctx.oidc.client?.clientId ?? 'unknown');
+        return undefined;
+      }
     }
-    return { accountId: id, claims: () => this.claimsOf(use) };
+    return { accountId: id, claims: () => claimsOf(snapshot) };
   }
 
-  /** Every démarche the sign-in stands for (the chosen one and any rep_scope value) is still live. */
-  async isLive(use: ProviderUse): Promise<boolean> {
-    const demarches = new Set([use.demarche, ...use.repScope]);
-    for (const demarche of demarches) {
-      if (!(await this.directory.isAutorisationLive(this.dataSource.manager, { mandateId: use.mandateId, demarche }))) return false;
-    }
-    return true;
+  /** Introspection: the token's sign-in is still live, and its partner active, right now. */
+  async isLiveUse(id: string): Promise<boolean> {
+    const snapshot = await this.snapshot(id);
+    return snapshot !== null && snapshot.live && snapshot.partnerActive;
   }
 
   async findUse(id: string): Promise<ProviderUse | null> {
     const cached = this.uses.get(id);
     if (cached) return cached;
     const use = await providerUses.findById(this.dataSource.manager, id);
-    if (!use) return null;
-    if (this.uses.size >= USES_CACHED) this.uses.delete(this.uses.keys().next().value!);
-    this.uses.set(use.id, use);
+    if (use) this.remember(use);
     return use;
   }
 
@@ -85,35 +83,16 @@ export class ProviderAccounts {
     return this.subFor(use, clientId);
   }
 
-  /** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
-  private async claimsOf(use: ProviderUse) {
-    const m = this.dataSource.manager;
-    // One after another, not in parallel: concurrent statements on several connections to PGlite interleave.
-    const [usager] = await this.directory.findUsagers(m, [use.usagerId]);
-    const aidant = await this.aidants.findById(m, use.aidantId);
-    const structure = await this.structures.findById(m, use.structureId);
-    if (!usager || !aidant || !structure) throw new Error('a provider use refers to a missing usager, aidant or structure');
-    return {
-      sub: use.id,
-      given_name: usager.givenName,
-      family_name: usager.familyName,
-      ...(usager.preferredUsername ? { preferred_username: usager.preferredUsername } : {}),
-      birthdate: usager.birthdate,
-      gender: usager.gender,
-      birthplace: usager.birthplace,
-      birthcountry: usager.birthcountry,
-      ...(usager.email ? { email: usager.email } : {}),
-      act: {
-        sub: aidant.id,
-        given_name: aidant.givenName,
-        family_name: aidant.familyName,
-        structure: { siret: structure.siret, name: structure.name },
-      },
-      demarche: use.demarche,
-      mandate: use.mandateId,
-      rep_scope: use.repScope.length > 0 ? use.repScope : [use.demarche],
-      acr: 'eidas1',
-    };
+  private async snapshot(id: string): Promise<AccountSnapshot | null> {
+    const snapshot = await readAccountSnapshot(this.dataSource.manager, id);
+    if (snapshot) this.remember(snapshot.use);
+    return snapshot;
+  }
+
+  private remember(use: ProviderUse): void {
+    if (this.uses.has(use.id)) return;
+    if (this.uses.size >= USES_CACHED) this.uses.delete(this.uses.keys().next().value!);
+    this.uses.set(use.id, use);
   }
 
   private async journalRefusal(use: ProviderUse, clientId: string): Promise<void> {
@@ -129,4 +108,29 @@ export class ProviderAccounts {
       }),
     );
   }
+}
+
+/** The claims of a sign-in; `sub` is the account id, made pairwise by oidc-provider through `pairwiseIdentifier`. */
+function claimsOf({ use, usager, aidant, structure }: AccountSnapshot) {
+  return {
+    sub: use.id,
+    given_name: usager.givenName,
+    family_name: usager.familyName,
+    ...(usager.preferredUsername ? { preferred_username: usager.preferredUsername } : {}),
+    birthdate: usager.birthdate,
+    gender: usager.gender,
+    birthplace: usager.birthplace,
+    birthcountry: usager.birthcountry,
+    ...(usager.email ? { email: usager.email } : {}),
+    act: {
+      sub: aidant.id,
+      given_name: aidant.givenName,
+      family_name: aidant.familyName,
+      structure: { siret: structure.siret, name: structure.name },
+    },
+    demarche: use.demarche,
+    mandate: use.mandateId,
+    rep_scope: use.repScope.length > 0 ? use.repScope : [use.demarche],
+    acr: 'eidas1',
+  };
 }

@@ -15,6 +15,29 @@ export function withProviderTransaction<T>(manager: EntityManager, work: () => P
   return ambient.run(manager, work);
 }
 
+/**
+ * What one HTTP request to the provider face has already read. An access
+ * token or a code is read together with its grant (one statement), and the
+ * grant is handed to the Grant model's lookup of the same request (likewise
+ * an interaction and the provider session it names); a userinfo call
+ * may use a partner's client metadata read within the last minute (see
+ * PartnerClientAdapter).
+ */
+interface RequestMemo {
+  path: string;
+  grants: Map<string, AdapterPayload>;
+  /** Sessions by uid, read with the interaction that names them. */
+  sessions: Map<string, AdapterPayload>;
+}
+const requestMemo = new AsyncLocalStorage<RequestMemo>();
+
+export function withProviderRequest<T>(path: string, work: () => T): T {
+  return requestMemo.run({ path, grants: new Map(), sessions: new Map() }, work);
+}
+
+/** Models whose lookup also reads their grant (oidc-provider loads it right after, in the same request). */
+const WITH_GRANT = new Set(['AccessToken', 'AuthorizationCode']);
+
 interface PayloadRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
@@ -38,6 +61,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    this.forget(id, payload.uid);
     await this.db.query(
       `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
@@ -48,10 +72,65 @@ export class PostgresAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const memo = requestMemo.getStore();
+    if (this.model === 'Grant' && memo?.grants.has(id)) {
+      const grant = memo.grants.get(id);
+      memo.grants.delete(id);
+      return grant;
+    }
+    if (memo && WITH_GRANT.has(this.model)) return this.withGrant(id, memo);
+    if (memo && this.model === 'Interaction') return this.withSession(id, memo);
     return this.one(`model = $1 AND id = $2`, [this.model, id]);
   }
 
+  /**
+   * An interaction and the provider session it names (oidc-provider checks
+   * that session right after reading the interaction) in one statement.
+   */
+  private async withSession(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
+    const rows: Array<PayloadRow & { session_uid: string | null; session_payload: AdapterPayload | null; session_consumed_at: Date | null }> =
+      await this.db.query(
+        `SELECT i.payload, i.consumed_at, s.uid AS session_uid, s.payload AS session_payload, s.consumed_at AS session_consumed_at
+           FROM oidc_payloads i
+           LEFT JOIN oidc_payloads s
+             ON s.model = 'Session' AND s.uid = i.payload #>> '{session,uid}' AND (s.expires_at IS NULL OR s.expires_at > now())
+          WHERE i.model = $1 AND i.id = $2 AND (i.expires_at IS NULL OR i.expires_at > now())`,
+        [this.model, id],
+      );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.session_uid !== null && row.session_payload !== null) {
+      memo.sessions.set(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
+    }
+    return withConsumed(row);
+  }
+
+  /** The row and its live grant in one statement; the grant waits in the request's memo for the Grant lookup. */
+  private async withGrant(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
+    const rows: Array<PayloadRow & { grant_id: string | null; grant_payload: AdapterPayload | null; grant_consumed_at: Date | null }> =
+      await this.db.query(
+        `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+           FROM oidc_payloads t
+           LEFT JOIN oidc_payloads g
+             ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > now())
+          WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > now())`,
+        [this.model, id],
+      );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.grant_id !== null && row.grant_payload !== null) {
+      memo.grants.set(row.grant_id, withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }));
+    }
+    return withConsumed(row);
+  }
+
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const memo = requestMemo.getStore();
+    if (this.model === 'Session' && memo?.sessions.has(uid)) {
+      const session = memo.sessions.get(uid);
+      memo.sessions.delete(uid);
+      return session;
+    }
     return this.one(`model = $1 AND uid = $2`, [this.model, uid]);
   }
 
@@ -67,12 +146,25 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.forget(id);
     await this.db.query(`DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    requestMemo.getStore()?.grants.delete(grantId);
     // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
     await this.db.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
+  }
+
+  /** A row this request writes or deletes is no longer served from its memo. */
+  private forget(id: string, uid?: string): void {
+    const memo = requestMemo.getStore();
+    if (!memo) return;
+    if (this.model === 'Grant') memo.grants.delete(id);
+    if (this.model === 'Session') {
+      if (uid) memo.sessions.delete(uid);
+      else memo.sessions.clear();
+    }
   }
 
   private async one(where: string, params: unknown[]): Promise<AdapterPayload | undefined> {
@@ -82,21 +174,55 @@ export class PostgresAdapter implements Adapter {
       params,
     );
     const row = rows[0];
-    if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+    return row ? withConsumed(row) : undefined;
   }
 }
+
+function withConsumed(row: PayloadRow): AdapterPayload {
+  return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+}
+
+/** How long a userinfo call may use a partner's metadata read by an earlier one. */
+const USERINFO_CLIENT_TTL_MS = 60_000;
+const CLIENTS_CACHED = 1_000;
 
 /**
  * Partner clients are read from the partner table (active ones only), never
  * stored by oidc-provider: registration is the operator's, through the CLI.
  */
 export class PartnerClientAdapter implements Adapter {
-  constructor(private readonly partners: PartnersService) {}
+  /** Client metadata read for userinfo calls, by client id, with the time it was read. */
+  private readonly forUserinfo = new Map<string, { metadata: AdapterPayload; readAt: number }>();
 
+  constructor(
+    private readonly partners: PartnersService,
+    private readonly userinfoPath: string,
+  ) {}
+
+  /**
+   * Always read from the partner table, except for userinfo calls: there the
+   * client is not authenticated (the access token is), only its metadata is
+   * used (signing algorithm), and the account lookup of the same call reads
+   * the partner's active flag in its one statement, so a disabled partner's
+   * tokens are still refused at once (ProviderAccounts.findAccount).
+   */
   async find(clientId: string): Promise<AdapterPayload | undefined> {
+    const userinfo = requestMemo.getStore()?.path === this.userinfoPath;
+    if (userinfo) {
+      const cached = this.forUserinfo.get(clientId);
+      if (cached && Date.now() - cached.readAt < USERINFO_CLIENT_TTL_MS) return cached.metadata;
+    }
     const partner = await this.partners.activeCredentials(clientId, ambient.getStore());
-    return partner ? (clientMetadataOf(partner) as AdapterPayload) : undefined;
+    if (!partner) {
+      this.forUserinfo.delete(clientId);
+      return undefined;
+    }
+    const metadata = clientMetadataOf(partner) as AdapterPayload;
+    if (userinfo) {
+      if (this.forUserinfo.size >= CLIENTS_CACHED) this.forUserinfo.clear();
+      this.forUserinfo.set(clientId, { metadata, readAt: Date.now() });
+    }
+    return metadata;
   }
 
   async upsert(): Promise<void> {

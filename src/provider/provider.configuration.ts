@@ -9,6 +9,9 @@ export const PROVIDER_PREFIX = '/oidc';
 /** The interaction pages (Nest controllers). */
 export const INTERACTION_PATH = '/partenaires/connexion';
 
+/** oidc-provider's userinfo route, under PROVIDER_PREFIX. */
+export const USERINFO_ROUTE = '/userinfo';
+
 export const LIFETIMES = { AuthorizationCode: 60, AccessToken: 600, IdToken: 600, Interaction: 600, Session: 3600, Grant: 600 };
 /** A retired provider key stays published this long (longer than any token it signed). */
 export const RETIRED_KEY_PUBLISHED_SECONDS = 3600;
@@ -73,7 +76,7 @@ export function providerConfiguration(input: {
     routes: {
       authorization: '/authorize',
       token: '/token',
-      userinfo: '/userinfo',
+      userinfo: USERINFO_ROUTE,
       jwks: '/jwks',
       end_session: '/session/end',
       introspection: '/token/introspection',

@@ -8,8 +8,8 @@ import { KeysService } from '../keys/keys.service.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
-import { PartnerClientAdapter, PostgresAdapter } from './provider.adapter.js';
-import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS } from './provider.configuration.js';
+import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
+import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS, USERINFO_ROUTE } from './provider.configuration.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -58,7 +58,7 @@ export class ProviderService implements OnApplicationBootstrap {
   /** Express handler for everything under PROVIDER_PREFIX. */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     this.provider().then(
-      () => this.current!.handler(req, res),
+      () => withProviderRequest((req.url ?? '').split('?')[0]!, () => this.current!.handler(req, res)),
       (error: unknown) => next(error),
     );
   };
@@ -75,7 +75,7 @@ export class ProviderService implements OnApplicationBootstrap {
   }
 
   private build(keys: Awaited<ReturnType<KeysService['privateJwks']>>): Provider {
-    const clientAdapter = new PartnerClientAdapter(this.partners);
+    const clientAdapter = new PartnerClientAdapter(this.partners, USERINFO_ROUTE);
     const provider = new Provider(
       this.config.publicUrl,
       providerConfiguration({
@@ -87,8 +87,7 @@ export class ProviderService implements OnApplicationBootstrap {
           pairwiseIdentifier: (accountId, clientId) => this.accounts.pairwiseIdentifier(accountId, clientId),
           introspectionAllowed: async (_ctx, clientId, token) => {
             if (token.clientId !== clientId) return false;
-            const use = token.accountId ? await this.accounts.findUse(token.accountId) : null;
-            return use !== null && (await this.accounts.isLive(use));
+            return token.accountId ? this.accounts.isLiveUse(token.accountId) : false;
           },
         },
       }),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { DEMARCHE_IDS, isDemarcheId, type DemarcheId } from '../demarches/demarches.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
@@ -88,6 +88,13 @@ export class StructuresService {
     if (!isUuid(id)) return null;
     const structure = await manager.findOneBy(Structure, { id });
     return structure ? toStructureView(structure) : null;
+  }
+
+  /** Several structures in one statement (those that exist, in no particular order). */
+  async findByIds(manager: EntityManager, ids: readonly string[]): Promise<StructureView[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return [];
+    return (await manager.findBy(Structure, { id: In(valid) })).map(toStructureView);
   }
 
   async findBySiret(manager: EntityManager, siret: string): Promise<StructureView | null> {

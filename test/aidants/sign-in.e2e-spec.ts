@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { AidantsService } from '../../src/aidants/aidants.service.js';
@@ -260,6 +261,25 @@ describe('aidant sign-in, sessions and CSRF', () => {
     const replay = await postForm(agent, '/aidant/reauthentification', '/aidant/reauthentification', { totp: code, suite: '//evil.example' });
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('déjà été utilisé');
+  });
+
+  it('writes the session back at most once a minute, and still ends it 30 minutes after the last write', async () => {
+    nextStep();
+    const agent = browser(t);
+    const signedInAt = clock.nowMs();
+    expect((await signIn(agent, clock, 'aidant@vesoul.test')).status).toBe(303);
+    const lastSeenAt = async () => {
+      const rows: { data: { aidant?: { signedInAt: number; lastSeenAt: number } } }[] = await t.app.get(DataSource).query(`SELECT data FROM http_sessions`);
+      return rows.map((r) => r.data.aidant).find((a) => a?.signedInAt === signedInAt)?.lastSeenAt;
+    };
+    clock.advance(20_000);
+    await agent.get('/aidant').expect(200);
+    expect(await lastSeenAt()).toBe(signedInAt); // within the minute: no write
+    clock.advance(50_000);
+    await agent.get('/aidant').expect(200);
+    expect(await lastSeenAt()).toBe(signedInAt + 70_000);
+    clock.advance(30 * MINUTE + 1);
+    await agent.get('/aidant').expect(401);
   });
 
   it('locks fresh codes for 15 minutes after 5 wrong ones, without ending the session', async () => {

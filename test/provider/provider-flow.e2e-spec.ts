@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { MandateRevocationService } from '../../src/mandates/mandate-revocation.service.js';
+import { PartnersService } from '../../src/partners/partners.service.js';
 import { pairwiseSub } from '../../src/provider/provider.claims.js';
 import { browser, csrfOf, journalOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
 import { openMandate } from '../support/mandates.js';
@@ -308,5 +309,17 @@ describe('provider face: a partner signs an aidant in for a usager (openid-clien
     const refused = await agent.get(pathOf(wrong));
     expect(refused.status).toBe(400);
     expect(refused.headers.location).toBeUndefined();
+  });
+
+  it('a disabled partner’s access token is refused at userinfo at once, even right after a served call', async () => {
+    const c = await registerPartner(t, { name: 'Service éphémère', redirectUris: ['https://ephemere.example/cb'], demarches: ['logement'] });
+    const clientC = await partnerClient(t.url, c.partner.clientId, c.secret!);
+    const tokens = await exchange(clientC, await signInFor(clientC, 'https://ephemere.example/cb', alice, 'logement'));
+    const userinfo = () => request(t.url).get('/oidc/userinfo').set('Authorization', `Bearer ${tokens.access_token}`);
+    expect((await userinfo()).status).toBe(200);
+    await t.app.get(TransactionRunner).run((m) => t.app.get(PartnersService).disable(m, c.partner.clientId, { type: 'operator', id: 'test' }));
+    const res = await userinfo();
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('invalid_token');
   });
 });
