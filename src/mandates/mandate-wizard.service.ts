@@ -131,6 +131,7 @@ export class MandateWizardService implements OnModuleInit {
     const identity = this.consentOf(pending);
     const code = readConfirmation(body);
     const request = requestFactsOf(req);
+    await this.refuseIfSubmitted(pending.id);
     const { mandateId, totpAt } = await this.once(async () => {
       // The fresh code is checked (and its failures journaled and throttled) in
       // its own transaction first: a wrong code must be recorded even though
@@ -188,6 +189,7 @@ export class MandateWizardService implements OnModuleInit {
     const submission = (body as Record<string, unknown>)?.soumission;
     const submissionId = typeof submission === 'string' && /^[0-9a-f-]{36}$/.test(submission) ? submission : randomUUID();
     const request = requestFactsOf(req);
+    await this.refuseIfSubmitted(submissionId);
     const renewed = await this.once(async () => {
       const totpAt = await this.auth.confirmFreshTotp(actor, code, request);
       return this.transactions.run(async (m) => {
@@ -225,6 +227,16 @@ export class MandateWizardService implements OnModuleInit {
       const structure = await this.structures.getById(m, actor.structureId);
       return { mandate, usager, allowed: structure.allowedDemarches };
     });
+  }
+
+  /**
+   * A form already turned into a mandate is answered "already created"
+   * before its code is checked. The session cannot say it reliably: two
+   * concurrent submits each save the session when they end, and the loser's
+   * copy (still pending) may be written last; the database can.
+   */
+  private async refuseIfSubmitted(submissionId: string): Promise<void> {
+    if (await this.transactions.run((m) => this.opening.isSubmitted(m, submissionId))) throw alreadyCreated();
   }
 
   /** The double submit of a confirmed form fails on the consent's submission id: one mandate only. */
