@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ProviderUse } from './provider-uses.repository.js';
+import type { ProviderUse, UseRow } from './provider-uses.repository.js';
 
 /** Everything a token presentation needs about its sign-in, read in one statement. */
 export interface AccountSnapshot {
@@ -22,15 +22,7 @@ export interface AccountSnapshot {
   structure: { siret: string; name: string };
 }
 
-interface SnapshotRow {
-  id: string;
-  partner_id: string;
-  aidant_id: string;
-  structure_id: string;
-  usager_id: string;
-  mandate_id: string;
-  demarche: string;
-  rep_scope: string[];
+interface SnapshotRow extends UseRow {
   live: boolean;
   partner_active: boolean;
   u_given_name: string;

@@ -15,7 +15,8 @@ export interface ProviderUse {
   repScope: string[];
 }
 
-interface UseRow {
+/** A `provider_uses` row as the driver returns it. */
+export interface UseRow {
   id: string;
   partner_id: string;
   aidant_id: string;

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
+import { adminQuery } from '../../shared/bench-support.js';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
@@ -51,15 +51,7 @@ const HARD_LIMIT_MS = 8 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: values.server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string): Promise<void> => adminQuery(values.server!, sql);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);

@@ -21,7 +21,6 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -40,6 +39,7 @@ import { UsagersService } from '../../usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult } from './bench-client.js';
 import { PostgresAdapter } from '../provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
+import { adminQuery, freeLoopbackPort } from '../../shared/bench-support.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -62,26 +62,9 @@ const SCOPE = 'openid given_name family_name preferred_username birthdate gender
 const HARD_LIMIT_MS = 15 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = adminQuery;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const freePort = freeLoopbackPort;
 
 const secret = (bytes = 32) => randomBytes(bytes).toString('base64url');
 

@@ -36,6 +36,7 @@ import { DashboardService } from '../dashboard.service.js';
 import { JournalExportService } from '../journal-export.service.js';
 import { SupervisionJournalService } from '../supervision-journal.service.js';
 import { JournalService } from '../../journal/journal.service.js';
+import { adminQuery } from '../../shared/bench-support.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -63,15 +64,7 @@ const HARD_LIMIT_MS = 60 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
 
-async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = adminQuery;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
