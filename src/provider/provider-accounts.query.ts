@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ProviderUse, UseRow } from './provider-uses.repository.js';
+import { toUse, type ProviderUse, type UseRow } from './provider-uses.repository.js';
 
 /** Everything a token presentation needs about its sign-in, read in one statement. */
 export interface AccountSnapshot {
@@ -75,16 +75,7 @@ export async function readAccountSnapshot(m: EntityManager, useId: string): Prom
   const row = rows[0];
   if (!row) return null;
   return {
-    use: {
-      id: row.id,
-      partnerId: row.partner_id,
-      aidantId: row.aidant_id,
-      structureId: row.structure_id,
-      usagerId: row.usager_id,
-      mandateId: row.mandate_id,
-      demarche: row.demarche,
-      repScope: row.rep_scope,
-    },
+    use: toUse(row),
     live: row.live,
     partnerActive: row.partner_active,
     usager: {

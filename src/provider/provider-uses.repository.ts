@@ -44,7 +44,8 @@ export const providerUses = {
   },
 };
 
-function toUse(row: UseRow): ProviderUse {
+/** A `provider_uses` row as the service sees it. */
+export function toUse(row: UseRow): ProviderUse {
   return {
     id: row.id,
     partnerId: row.partner_id,
@@ -54,5 +55,15 @@ function toUse(row: UseRow): ProviderUse {
     mandateId: row.mandate_id,
     demarche: row.demarche,
     repScope: row.rep_scope,
+  };
+}
+
+/** What every journal entry about a partner's use of a sign-in records: the partner acts, for this usager, mandate, aidant and démarche. */
+export function journalFieldsOfUse(use: ProviderUse) {
+  return {
+    structureId: use.structureId,
+    actor: { type: 'partner' as const, id: use.partnerId },
+    subjects: { usagerId: use.usagerId, mandateId: use.mandateId, aidantId: use.aidantId, partnerId: use.partnerId },
+    demarche: use.demarche,
   };
 }

@@ -6,7 +6,7 @@ import { JournalService } from '../journal/journal.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { pairwiseSub } from './provider.claims.js';
 import { readAccountSnapshot, type AccountSnapshot } from './provider-accounts.query.js';
-import { providerUses, type ProviderUse } from './provider-uses.repository.js';
+import { journalFieldsOfUse, providerUses, type ProviderUse } from './provider-uses.repository.js';
 
 /** Routes where a token is presented: the autorisation must still be live at that very moment. */
 const LIVE_CHECKED_ROUTES = new Set(['token', 'userinfo']);
@@ -100,10 +100,7 @@ export class ProviderAccounts {
     await this.dataSource.transaction((m) =>
       this.journal.append(m, {
         action: 'partner.access_refused',
-        structureId: use.structureId,
-        actor: { type: 'partner', id: use.partnerId },
-        subjects: { usagerId: use.usagerId, mandateId: use.mandateId, aidantId: use.aidantId, partnerId: use.partnerId },
-        demarche: use.demarche,
+        ...journalFieldsOfUse(use),
         details: { clientId, reason: 'autorisation_not_live' },
       }),
     );

@@ -8,6 +8,7 @@ import { KeysService } from '../keys/keys.service.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
+import { journalFieldsOfUse } from './provider-uses.repository.js';
 import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
 import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS, USERINFO_ROUTE } from './provider.configuration.js';
 
@@ -114,10 +115,7 @@ export class ProviderService implements OnApplicationBootstrap {
     await this.dataSource.transaction((m) =>
       this.journal.append(m, {
         action: 'partner.userinfo_served',
-        structureId: use.structureId,
-        actor: { type: 'partner', id: use.partnerId },
-        subjects: { usagerId: use.usagerId, mandateId: use.mandateId, aidantId: use.aidantId, partnerId: use.partnerId },
-        demarche: use.demarche,
+        ...journalFieldsOfUse(use),
         details: { clientId, useId: use.id, endpoint: route },
       }),
     );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import * as oidc from 'openid-client';
 import { loadConfig, type Environment } from '../../config/config.js';
 import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
@@ -11,18 +11,6 @@ import { UsagersService } from '../../src/usagers/usagers.service.js';
 import type { NewPartner, PartnerView } from '../../src/partners/partners.types.js';
 import type { TestApp } from './test-app.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
-
-/** A free loopback port (the issuer must name the port before the app listens). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Like `startTestApp`, but PUBLIC_URL (the provider's issuer) is the very
@@ -36,7 +24,7 @@ export async function startProviderTestApp(
 ): Promise<TestApp> {
   const ownsDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase());
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',

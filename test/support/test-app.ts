@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig, type Environment } from '../../config/config.js';
 import { createApp, type CreateAppOptions, type RunningApp } from '../../src/app.factory.js';
@@ -71,16 +71,4 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
     await database.drop();
     throw error;
   }
-}
-
-/** A loopback port free right now (bound, then released). */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -39,7 +39,8 @@ import { UsagersService } from '../../usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult } from './bench-client.js';
 import { PostgresAdapter } from '../provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
-import { adminQuery, freeLoopbackPort } from '../../shared/bench-support.js';
+import { adminQuery } from '../../shared/bench-support.js';
+import { freeLoopbackPort } from '../../shared/loopback.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -62,9 +63,7 @@ const SCOPE = 'openid given_name family_name preferred_username birthdate gender
 const HARD_LIMIT_MS = 15 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-const admin = adminQuery;
 
-const freePort = freeLoopbackPort;
 
 const secret = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
@@ -333,12 +332,12 @@ async function main() {
   const began = performance.now();
   const cpuBegan = process.cpuUsage();
   out(`provider benchmark: ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  await admin(values.server!, `CREATE DATABASE ${name}`);
+  await adminQuery(values.server!, `CREATE DATABASE ${name}`);
   let running: RunningApp | undefined;
   let ceiling: Ceiling | undefined;
   let ceilingOnPg: Ceiling | undefined;
   try {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     running = await createApp(benchConfig(url.toString(), port));
     await running.app.listen(port, '127.0.0.1');
     const base = `http://127.0.0.1:${port}`;
@@ -359,7 +358,7 @@ async function main() {
       interaction: 'procuration',
       browsers,
     };
-    ceiling = await startCeiling(await freePort(), REDIRECT_URI);
+    ceiling = await startCeiling(await freeLoopbackPort(), REDIRECT_URI);
     const bare = await discover(ceiling.issuer);
     const top: BenchTarget = {
       name: 'ceiling',
@@ -374,7 +373,7 @@ async function main() {
       browsers: [],
     };
     const dataSource = running.app.get(DataSource);
-    ceilingOnPg = await startCeiling(await freePort(), REDIRECT_URI, (model: string) => new PostgresAdapter(model, dataSource));
+    ceilingOnPg = await startCeiling(await freeLoopbackPort(), REDIRECT_URI, (model: string) => new PostgresAdapter(model, dataSource));
     const barePg = await discover(ceilingOnPg.issuer);
     const topPg: BenchTarget = {
       ...top,
@@ -408,7 +407,7 @@ async function main() {
     await ceiling?.close();
     await ceilingOnPg?.close();
     await running?.close();
-    if (!values['keep-database']) await admin(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!values['keep-database']) await adminQuery(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 

@@ -64,7 +64,6 @@ const HARD_LIMIT_MS = 60 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
 
-const admin = adminQuery;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
@@ -169,7 +168,7 @@ async function main() {
     process.exit(3);
   }, HARD_LIMIT_MS);
   out(`database ${name}${values.reuse ? ' (reused)' : ''}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (!values.reuse) await admin(values.server!, `CREATE DATABASE ${name}`);
+  if (!values.reuse) await adminQuery(values.server!, `CREATE DATABASE ${name}`);
   let running: RunningApp | undefined;
   try {
     const booted = performance.now();
@@ -204,7 +203,7 @@ async function main() {
   } finally {
     clearTimeout(timer);
     await running?.close();
-    if (!values['keep-database'] && !values.reuse) await admin(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!values['keep-database'] && !values.reuse) await adminQuery(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 
