@@ -24,6 +24,6 @@ export function createJournal(dataSource: DataSource, config: AppConfig): Journa
   const keys = new KeysService(dataSource, config);
   const sealer = new JournalSealer(dataSource, new JournalCheckpoints(keys, config), config);
   const transactions = new TransactionRunner(dataSource);
-  const journal = new JournalService(sealer, new JournalVerification(dataSource, keys, config), new JournalExport(dataSource), transactions);
+  const journal = new JournalService(sealer, new JournalVerification(dataSource, keys, config), new JournalExport(dataSource), transactions, dataSource);
   return { journal, keys, sealer, transactions };
 }

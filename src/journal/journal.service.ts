@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { NotFoundError } from '../shared/domain-error.js';
 import { JOURNAL_ACTION_PATTERN, type JournalAction } from './journal.actions.js';
@@ -36,12 +36,29 @@ export class JournalService {
     private readonly verification: JournalVerification,
     private readonly exporter: JournalExport,
     private readonly transactions: TransactionRunner,
+    private readonly dataSource: DataSource,
   ) {}
 
   async append<A extends JournalAction>(manager: EntityManager, event: JournalEvent<A>): Promise<AppendedEntry> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new JournalUsageError('JournalService.append must be called with the manager of an open transaction');
     }
+    return this.insertPending(manager, event);
+  }
+
+  /**
+   * Records an event that comes with no other change (a read that is
+   * journaled, such as a partner served userinfo). The entry is one INSERT,
+   * which PostgreSQL commits atomically on its own: it is durable when this
+   * returns, and an explicit transaction around it would only add two round
+   * trips (BEGIN, COMMIT). Anything that also changes a row must use
+   * `append` with that change's transaction instead.
+   */
+  appendAlone<A extends JournalAction>(event: JournalEvent<A>): Promise<AppendedEntry> {
+    return this.insertPending(this.dataSource.manager, event);
+  }
+
+  private async insertPending<A extends JournalAction>(manager: EntityManager, event: JournalEvent<A>): Promise<AppendedEntry> {
     const chain = chainOf(event.structureId);
     checkEvent(event);
     const id = randomUUID();

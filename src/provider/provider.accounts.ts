@@ -96,14 +96,12 @@ export class ProviderAccounts {
   }
 
   private async journalRefusal(use: ProviderUse, clientId: string): Promise<void> {
-    // One INSERT: any isolation level does; naming none spares a round trip (SET TRANSACTION) on every call.
-    await this.dataSource.transaction((m) =>
-      this.journal.append(m, {
-        action: 'partner.access_refused',
-        ...journalFieldsOfUse(use),
-        details: { clientId, reason: 'autorisation_not_live' },
-      }),
-    );
+    // A refusal changes nothing else: the entry alone, one statement.
+    await this.journal.appendAlone({
+      action: 'partner.access_refused',
+      ...journalFieldsOfUse(use),
+      details: { clientId, reason: 'autorisation_not_live' },
+    });
   }
 }
 

@@ -111,14 +111,12 @@ export class ProviderService implements OnApplicationBootstrap {
     const use = accountId ? await this.accounts.findUse(accountId) : null;
     const clientId = ctx.oidc.client?.clientId ?? '';
     if (!use) return;
-    // One INSERT: any isolation level does; naming none spares a round trip (SET TRANSACTION) on every call.
-    await this.dataSource.transaction((m) =>
-      this.journal.append(m, {
-        action: 'partner.userinfo_served',
-        ...journalFieldsOfUse(use),
-        details: { clientId, useId: use.id, endpoint: route },
-      }),
-    );
+    // Serving a read changes nothing else: the entry alone, one statement (no BEGIN/COMMIT round trips).
+    await this.journal.appendAlone({
+      action: 'partner.userinfo_served',
+      ...journalFieldsOfUse(use),
+      details: { clientId, useId: use.id, endpoint: route },
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 /**
@@ -14,4 +15,23 @@ export async function adminQuery(server: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * CPU seconds used so far by the PostgreSQL backends connected to `database`
+ * (same machine only: read from /proc; 0 elsewhere). Taken before and after
+ * a measurement, it gives the database's share of an operation's cost.
+ */
+export async function backendCpuSeconds(query: (sql: string, parameters: unknown[]) => Promise<{ pid: number }[]>, database: string): Promise<number> {
+  const rows = await query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
+  let seconds = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      seconds += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+    } catch {
+      // another machine, or the backend has gone: not counted
+    }
+  }
+  return seconds;
 }

@@ -126,6 +126,56 @@ describe('journal: appending and sealing', () => {
     }
   });
 
+  it('records a lone event in one statement, committed and then sealed like any other', async () => {
+    const structureId = randomUUID();
+    const aidantId = randomUUID();
+    // Interleaved with transactional appends on the same chain: one sequence for both.
+    await appendOne(transactions, journal, structureId);
+    const alone = await journal.appendAlone({
+      action: 'aidant.signed_out',
+      structureId,
+      actor: { type: 'aidant', id: aidantId },
+      subjects: { aidantId },
+      details: { reason: 'user' },
+    });
+    await appendOne(transactions, journal, structureId);
+    expect(alone.chain).toBe(structureId);
+    // Committed when appendAlone returns: visible from another connection before any sealing.
+    const visible = await dataSource.query(
+      `SELECT id FROM journal_pending WHERE id = $1 UNION ALL SELECT id FROM journal_entries WHERE id = $1`,
+      [alone.id],
+    );
+    expect(visible).toHaveLength(1);
+    await journal.flush();
+    const rows = await sealedRows(dataSource, structureId);
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
+    expect(rows[1]).toMatchObject({ id: alone.id, action: 'aidant.signed_out', aidant_id: aidantId });
+    expect(chainProblems(rows)).toEqual([]);
+  });
+
+  it('refuses a malformed lone event and writes nothing', async () => {
+    const structureId = randomUUID();
+    await expect(
+      journal.appendAlone({
+        action: 'aidant.signed_out',
+        structureId: 'national',
+        actor: { type: 'aidant', id: 'x' },
+        details: { reason: 'user' },
+      }),
+    ).rejects.toThrow('structureId must be a uuid or null');
+    await expect(
+      journal.appendAlone({
+        action: 'aidant.signed_in',
+        structureId,
+        actor: { type: 'aidant', id: null },
+        // A payload the database refuses (NUL characters cannot be stored in jsonb).
+        details: { method: 'password+totp\u0000' as 'password+totp' },
+      }),
+    ).rejects.toThrow();
+    await journal.flush();
+    expect(await sealedRows(dataSource, structureId)).toEqual([]);
+  });
+
   it('puts events without a structure on the national chain', async () => {
     const before = (await sealedRows(dataSource, NATIONAL_CHAIN)).length;
     await appendOne(transactions, journal, null);

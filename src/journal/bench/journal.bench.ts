@@ -5,7 +5,9 @@
  *   (a) plain INSERTs of journal-shaped rows into an unchained table, through
  *       the same driver and pool, autocommit and each in its own transaction;
  *   (b) JournalService.append, each in its own transaction, timed until the
- *       sequencer has sealed everything;
+ *       sequencer has sealed everything, and JournalService.appendAlone (the
+ *       entry as one autocommit INSERT, PostgreSQL's implicit transaction: how
+ *       an event with no other change is recorded), timed the same way;
  *   both at 1, 8 and 32 concurrent writers over 16 chains; then
  *   (c) verification of at least 1,000,000 bulk-generated entries, with RSS.
  *
@@ -17,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { adminQuery } from '../../shared/bench-support.js';
+import { adminQuery, backendCpuSeconds } from '../../shared/bench-support.js';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
@@ -76,7 +78,7 @@ const DUMMY_HASH = 'ab'.repeat(32);
 const PLAIN_INSERT = `INSERT INTO bench_plain (id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, request_id, details, prev_hash, hash)
   VALUES ($1, $2, $3, date_trunc('milliseconds', now()), 'aidant.signed_in', 'aidant', $4, $4, '192.0.2.1', 'bench', $5, $6, $7, $7)`;
 
-async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
+async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, database: string) {
   const { journal, transactions, sealer } = parts;
   await dataSource.query(
     `CREATE TABLE bench_plain (LIKE journal_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`,
@@ -89,19 +91,19 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
     const aidant = randomUUID();
     return [randomUUID(), chain, seq, aidant, randomUUID(), JSON.stringify({ method: 'password+totp' }), DUMMY_HASH];
   };
-  const append = (i: number) => {
+  const event = (i: number) => {
     const aidant = randomUUID();
-    return transactions.run((manager) =>
-      journal.append(manager, {
-        action: 'aidant.signed_in',
-        structureId: CHAINS[i % CHAINS.length]!,
-        actor: { type: 'aidant', id: aidant },
-        subjects: { aidantId: aidant },
-        request: { ip: '192.0.2.1', userAgent: 'bench', requestId: randomUUID() },
-        details: { method: 'password+totp' },
-      }),
-    );
+    return {
+      action: 'aidant.signed_in' as const,
+      structureId: CHAINS[i % CHAINS.length]!,
+      actor: { type: 'aidant' as const, id: aidant },
+      subjects: { aidantId: aidant },
+      request: { ip: '192.0.2.1', userAgent: 'bench', requestId: randomUUID() },
+      details: { method: 'password+totp' as const },
+    };
   };
+  const append = (i: number) => transactions.run((manager) => journal.append(manager, event(i)));
+  const appendAlone = (i: number) => journal.appendAlone(event(i));
   let maxPendingAgeMs = 0;
   const drain = async () => {
     for (;;) {
@@ -128,36 +130,54 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts) {
   sealer.start();
   await timed(8, 500, append, drain); // warm-up
   await timed(8, 500, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
-  out('\n| writers | (a) autocommit INSERT /s | (a) INSERT in a transaction /s | (b) append, sealed /s | (b)/(a tx) | (b)/(a autocommit) |');
-  out('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  await timed(8, 500, appendAlone, drain);
+  out(
+    '\n| writers | (a) autocommit INSERT /s | (a) INSERT in a transaction /s | (b) append in a transaction, sealed /s | (b) appendAlone, sealed /s' +
+      ' | (b tx)/(a tx) | (b alone)/(a autocommit) | (b tx)/(a autocommit) |',
+  );
+  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const rows = [];
   const cpuPerAppend: string[] = [];
   for (const writers of WRITERS) {
     const total = writers === 1 ? Math.min(ENTRIES, 4000) : ENTRIES;
     // On a shared machine, several rounds of the three measurements side by side, then the median of each.
-    const measured: { plainAuto: number; plainTx: number; appended: number }[] = [];
-    let cpuMicros = 0;
+    const measured: { plainAuto: number; plainTx: number; appended: number; alone: number }[] = [];
+    const cpu = { plainAuto: [0, 0], plainTx: [0, 0], appended: [0, 0], alone: [0, 0] };
+    // Rate of one measurement; adds its CPU time (this process, the database's backends) to `cpu[kind]`.
+    const measure = async (kind: keyof typeof cpu, operation: (i: number) => Promise<unknown>, withDrain?: () => Promise<void>) => {
+      const backendsBefore = await backendCpuSeconds((sql, p) => dataSource.query(sql, p), database);
+      const processBefore = process.cpuUsage();
+      const rate = await timed(writers, total, operation, withDrain);
+      const used = process.cpuUsage(processBefore);
+      cpu[kind][0] += used.user + used.system;
+      cpu[kind][1] += ((await backendCpuSeconds((sql, p) => dataSource.query(sql, p), database)) - backendsBefore) * 1e6;
+      return rate;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const plainAuto = await timed(writers, total, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
-      const plainTx = await timed(writers, total, (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
-      const cpu = process.cpuUsage();
-      const appended = await timed(writers, total, append, drain);
-      const used = process.cpuUsage(cpu);
-      cpuMicros += used.user + used.system;
-      measured.push({ plainAuto, plainTx, appended });
+      const plainAuto = await measure('plainAuto', (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+      const plainTx = await measure('plainTx', (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
+      const appended = await measure('appended', append, drain);
+      const alone = await measure('alone', appendAlone, drain);
+      measured.push({ plainAuto, plainTx, appended, alone });
     }
-    const [plainAuto, plainTx, appended] = (['plainAuto', 'plainTx', 'appended'] as const).map((k) => median(measured.map((m) => m[k])));
-    cpuPerAppend.push(`${writers}: ${Math.round(cpuMicros / (total * ROUNDS))} µs`);
-    rows.push({ writers, plainAuto, plainTx, appended });
+    const perEntry = (kind: keyof typeof cpu) => cpu[kind].map((micros) => Math.round(micros / (total * ROUNDS))).join(' + ');
+    cpuPerAppend.push(
+      `${writers} writers: (a) autocommit ${perEntry('plainAuto')}, (a) tx ${perEntry('plainTx')}, (b) tx ${perEntry('appended')}, (b) alone ${perEntry('alone')}`,
+    );
+    const [plainAuto, plainTx, appended, alone] = (['plainAuto', 'plainTx', 'appended', 'alone'] as const).map((k) =>
+      median(measured.map((m) => m[k])),
+    );
+    rows.push({ writers, plainAuto, plainTx, appended, alone });
     out(
-      `| ${writers} | ${Math.round(plainAuto!)} | ${Math.round(plainTx!)} | ${Math.round(appended!)} | ${(appended! / plainTx!).toFixed(2)} | ${(appended! / plainAuto!).toFixed(2)} |`,
+      `| ${writers} | ${Math.round(plainAuto!)} | ${Math.round(plainTx!)} | ${Math.round(appended!)} | ${Math.round(alone!)}` +
+        ` | ${(appended! / plainTx!).toFixed(2)} | ${(alone! / plainAuto!).toFixed(2)} | ${(appended! / plainAuto!).toFixed(2)} |`,
     );
   }
   sampling = false;
   await sampler;
   await sealer.stop();
   out(`\nlongest wait of a committed entry before sealing, during (b): ${maxPendingAgeMs} ms`);
-  out(`this process's CPU time per entry during (b), by writers: ${cpuPerAppend.join(', ')}`);
+  out(`CPU µs per entry (this process + the database's backends):\n  ${cpuPerAppend.join('\n  ')}`);
   out(`after the writes: ${load()}`);
   const report = await journal.verify();
   out(`verification after (b): ${report.ok ? 'OK' : `BROKEN ${JSON.stringify(report.broken)}`} (${report.entries} entries, ${report.checkpoints} checkpoints)`);
@@ -269,7 +289,7 @@ async function main() {
     const threads = values['verify-threads'];
     const environment = { NODE_ENV: 'development', DATABASE_URL: url.toString(), JOURNAL_VERIFY_THREADS: threads };
     const parts = { ...createJournal(dataSource, loadConfig(environment)), verifyThreads: threads ?? String(availableParallelism()) };
-    await writeBenchmarks(dataSource, parts).finally(() => parts.sealer.stop());
+    await writeBenchmarks(dataSource, parts, name).finally(() => parts.sealer.stop());
     if (VERIFY_ENTRIES > 0) await verifyBenchmark(dataSource, parts);
   } finally {
     await dataSource.destroy();
