@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { chainHash, GENESIS_HASH } from './journal.chain.js';
 import { JournalCheckpoints, type ChainHead } from './journal.checkpoints.js';
@@ -18,6 +19,30 @@ const EMBEDDED_IDLE_MAX_MS = 5000;
 const HINT_MS = 2000;
 /** How often, at most, the time-based checkpoint rule is evaluated. */
 const TIME_CHECK_MS = 1000;
+
+/** The sequencer's statements, run every few tens of milliseconds while entries come: prepared once per connection. */
+const SQL = {
+  lock: preparedStatement('journal_sealer_lock', `SELECT pg_try_advisory_xact_lock($1) AS locked`),
+  pending: preparedStatement(
+    'journal_sealer_pending',
+    `SELECT pending_id, ${ENTRY_COLUMNS.join(', ')} FROM journal_pending ORDER BY pending_id LIMIT $1`,
+  ),
+  heads: preparedStatement(
+    'journal_sealer_heads',
+    `SELECT c.chain, h.seq, h.hash FROM unnest($1::text[]) AS c(chain)
+       JOIN LATERAL (SELECT seq, hash FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true`,
+  ),
+  chains: preparedStatement('journal_sealer_chains', `INSERT INTO journal_chains (chain) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`),
+  // The sealed values go as arrays beside the pending ids: no per-row JSON to write and parse.
+  seal: preparedStatement(
+    'journal_sealer_seal',
+    `INSERT INTO journal_entries (${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash)
+     SELECT ${ENTRY_COLUMNS.map((c) => `p.${c}`).join(', ')}, x.seq, x.prev_hash, x.hash
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS x(pending_id, seq, prev_hash, hash)
+       JOIN journal_pending p ON p.pending_id = x.pending_id`,
+  ),
+  deleteSealed: preparedStatement('journal_sealer_delete', `DELETE FROM journal_pending WHERE pending_id = ANY($1::bigint[])`),
+};
 
 export interface SealResult {
   sealed: number;
@@ -172,8 +197,8 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   /** Runs `work` in a transaction holding the sequencer lock; `undefined` if another instance holds it. */
   private async withLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
-      const [{ locked }]: { locked: boolean }[] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEALER_LOCK]);
-      return locked ? work(manager) : undefined;
+      const { rows } = await runPrepared<{ locked: boolean }>(manager, SQL.lock, [SEALER_LOCK]);
+      return rows[0]!.locked ? work(manager) : undefined;
     });
   }
 
@@ -190,10 +215,7 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async sealPending(manager: EntityManager): Promise<number> {
-    const pending: (EntryRow & { pending_id: string })[] = await manager.query(
-      `SELECT pending_id, ${ENTRY_COLUMNS.join(', ')} FROM journal_pending ORDER BY pending_id LIMIT $1`,
-      [BATCH],
-    );
+    const { rows: pending } = await runPrepared<EntryRow & { pending_id: string }>(manager, SQL.pending, [BATCH]);
     if (pending.length === 0) return 0;
     const heads = await this.headsOf(manager, [...new Set(pending.map((row) => row.chain))]);
     const seqs: number[] = [];
@@ -209,30 +231,16 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
       hashes.push(hash);
     }
     const pendingIds = pending.map((row) => row.pending_id);
-    await manager.query(`INSERT INTO journal_chains (chain) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
-      [...heads.keys()],
-    ]);
-    // The sealed values go as arrays beside the pending ids: no per-row JSON to write and parse.
-    const inserted = await manager.queryRunner!.query(
-      `INSERT INTO journal_entries (${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash)
-       SELECT ${ENTRY_COLUMNS.map((c) => `p.${c}`).join(', ')}, x.seq, x.prev_hash, x.hash
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS x(pending_id, seq, prev_hash, hash)
-         JOIN journal_pending p ON p.pending_id = x.pending_id`,
-      [pendingIds, seqs, prevHashes, hashes],
-      true,
-    );
-    if (inserted.affected !== pending.length) throw new Error('journal sealing lost pending entries mid-batch');
-    await manager.query(`DELETE FROM journal_pending WHERE pending_id = ANY($1::bigint[])`, [pendingIds]);
+    await runPrepared(manager, SQL.chains, [[...heads.keys()]]);
+    const inserted = await runPrepared(manager, SQL.seal, [pendingIds, seqs, prevHashes, hashes]);
+    if (inserted.rowCount !== pending.length) throw new Error('journal sealing lost pending entries mid-batch');
+    await runPrepared(manager, SQL.deleteSealed, [pendingIds]);
     await this.checkpoints.signDueByCount(manager, [...heads.values()]);
     return pending.length;
   }
 
   private async headsOf(manager: EntityManager, chains: string[]): Promise<Map<string, ChainHead>> {
-    const rows: { chain: string; seq: string; hash: string }[] = await manager.query(
-      `SELECT c.chain, h.seq, h.hash FROM unnest($1::text[]) AS c(chain)
-         JOIN LATERAL (SELECT seq, hash FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true`,
-      [chains],
-    );
+    const { rows } = await runPrepared<{ chain: string; seq: string; hash: string }>(manager, SQL.heads, [chains]);
     return new Map(rows.map((r) => [r.chain, { chain: r.chain, seq: Number(r.seq), hash: r.hash }]));
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { NotFoundError } from '../shared/domain-error.js';
 import { JOURNAL_ACTION_PATTERN, type JournalAction } from './journal.actions.js';
@@ -17,6 +18,14 @@ import {
 } from './journal.types.js';
 import { JournalVerification, type VerificationReport } from './journal.verification.js';
 import { USER_AGENT_MAX_LENGTH } from './request-facts.js';
+
+const INSERT_PENDING = preparedStatement(
+  'journal_insert_pending',
+  `INSERT INTO journal_pending
+      (id, chain, action, actor_type, actor_id, usager_id, mandate_id, aidant_id, partner_id,
+       demarche, ip, user_agent, request_id, details)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -64,11 +73,9 @@ export class JournalService {
     const id = randomUUID();
     const subjects = event.subjects ?? {};
     const request = event.request ?? {};
-    await manager.query(
-      `INSERT INTO journal_pending
-         (id, chain, action, actor_type, actor_id, usager_id, mandate_id, aidant_id, partner_id,
-          demarche, ip, user_agent, request_id, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    await runPrepared(
+      manager,
+      INSERT_PENDING,
       [
         id,
         chain,

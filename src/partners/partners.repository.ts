@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import type { DemarcheId } from '../demarches/demarches.js';
 import type { PartnerAuthMethod, PartnerSigningAlg, PartnerView } from './partners.types.js';
 
@@ -38,10 +39,13 @@ export function toPartnerView(row: PartnerRow): PartnerView {
   };
 }
 
+/** Read on every request of a partner's flow (oidc-provider's client lookup): prepared once per connection. */
+const BY_CLIENT_ID = preparedStatement('partner_by_client_id', `SELECT ${COLUMNS} FROM partners WHERE client_id = $1`);
+
 /** Queries of the partner table, each named for the question it answers. */
 export const partnerRows = {
   async findByClientId(m: EntityManager, clientId: string): Promise<PartnerRow | undefined> {
-    const rows: PartnerRow[] = await m.query(`SELECT ${COLUMNS} FROM partners WHERE client_id = $1`, [clientId]);
+    const { rows } = await runPrepared<PartnerRow>(m, BY_CLIENT_ID, [clientId]);
     return rows[0];
   },
 

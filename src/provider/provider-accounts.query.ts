@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { toUse, type ProviderUse, type UseRow } from './provider-uses.repository.js';
 
 /** Everything a token presentation needs about its sign-in, read in one statement. */
@@ -39,18 +40,9 @@ interface SnapshotRow extends UseRow {
   s_name: string;
 }
 
-/**
- * The provider's read model over the tables of the modules it acts for
- * (mandates, usagers, aidants, structures, partners): one round trip per
- * userinfo or token call instead of one per module. "Live" is the mandates
- * module's definition (an open autorisation of a mandate neither revoked nor
- * past its end, database time); the e2e tests of revocation and expiry hold
- * both to it.
- */
-export async function readAccountSnapshot(m: EntityManager, useId: string): Promise<AccountSnapshot | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(useId)) return null;
-  const rows: SnapshotRow[] = await m.query(
-    `SELECT pu.id, pu.partner_id, pu.aidant_id, pu.structure_id, pu.usager_id, pu.mandate_id, pu.demarche, pu.rep_scope,
+const ACCOUNT_SNAPSHOT = preparedStatement(
+  'provider_account_snapshot',
+  `SELECT pu.id, pu.partner_id, pu.aidant_id, pu.structure_id, pu.usager_id, pu.mandate_id, pu.demarche, pu.rep_scope,
             NOT EXISTS (
               SELECT 1 FROM unnest(array_append(pu.rep_scope, pu.demarche)) AS wanted(demarche)
                WHERE NOT EXISTS (
@@ -70,8 +62,19 @@ export async function readAccountSnapshot(m: EntityManager, useId: string): Prom
        JOIN aidants ai ON ai.id = pu.aidant_id
        JOIN structures s ON s.id = pu.structure_id
       WHERE pu.id = $1`,
-    [useId],
-  );
+);
+
+/**
+ * The provider's read model over the tables of the modules it acts for
+ * (mandates, usagers, aidants, structures, partners): one round trip per
+ * userinfo or token call instead of one per module. "Live" is the mandates
+ * module's definition (an open autorisation of a mandate neither revoked nor
+ * past its end, database time); the e2e tests of revocation and expiry hold
+ * both to it.
+ */
+export async function readAccountSnapshot(m: EntityManager, useId: string): Promise<AccountSnapshot | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(useId)) return null;
+  const { rows } = await runPrepared<SnapshotRow>(m, ACCOUNT_SNAPSHOT, [useId]);
   const row = rows[0];
   if (!row) return null;
   return {

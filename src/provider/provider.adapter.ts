@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import type { PartnersService } from '../partners/partners.service.js';
 import { clientMetadataOf } from './provider.clients.js';
 
@@ -38,6 +39,49 @@ export function withProviderRequest<T>(path: string, work: () => T): T {
 /** Models whose lookup also reads their grant (oidc-provider loads it right after, in the same request). */
 const WITH_GRANT = new Set(['AccessToken', 'AuthorizationCode']);
 
+/** Every statement the adapter sends: each runs on every step of every flow, so each is prepared. */
+const SQL = {
+  upsert: preparedStatement(
+    'oidc_upsert',
+    `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
+     VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
+     ON CONFLICT (model, id) DO UPDATE
+       SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+  ),
+  findById: preparedStatement(
+    'oidc_find_by_id',
+    `SELECT payload, consumed_at FROM oidc_payloads
+      WHERE model = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > now())`,
+  ),
+  findByUid: preparedStatement(
+    'oidc_find_by_uid',
+    `SELECT payload, consumed_at FROM oidc_payloads
+      WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now())`,
+  ),
+  withSession: preparedStatement(
+    'oidc_find_with_session',
+    `SELECT i.payload, i.consumed_at, s.uid AS session_uid, s.payload AS session_payload, s.consumed_at AS session_consumed_at
+       FROM oidc_payloads i
+       LEFT JOIN oidc_payloads s
+         ON s.model = 'Session' AND s.uid = i.payload #>> '{session,uid}' AND (s.expires_at IS NULL OR s.expires_at > now())
+      WHERE i.model = $1 AND i.id = $2 AND (i.expires_at IS NULL OR i.expires_at > now())`,
+  ),
+  withGrant: preparedStatement(
+    'oidc_find_with_grant',
+    `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+       FROM oidc_payloads t
+       LEFT JOIN oidc_payloads g
+         ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > now())
+      WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > now())`,
+  ),
+  consume: preparedStatement(
+    'oidc_consume',
+    `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
+  ),
+  destroy: preparedStatement('oidc_destroy', `DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`),
+  revokeByGrantId: preparedStatement('oidc_revoke_by_grant', `DELETE FROM oidc_payloads WHERE grant_id = $1`),
+};
+
 interface PayloadRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
@@ -62,13 +106,14 @@ export class PostgresAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.forget(id, payload.uid);
-    await this.db.query(
-      `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, expires_at)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
-       ON CONFLICT (model, id) DO UPDATE
-         SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
-      [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, expiresIn ?? null],
-    );
+    await runPrepared(this.db, SQL.upsert, [
+      this.model,
+      id,
+      JSON.stringify(payload),
+      payload.grantId ?? null,
+      payload.uid ?? null,
+      expiresIn ?? null,
+    ]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -80,7 +125,7 @@ export class PostgresAdapter implements Adapter {
     }
     if (memo && WITH_GRANT.has(this.model)) return this.withGrant(id, memo);
     if (memo && this.model === 'Interaction') return this.withSession(id, memo);
-    return this.one(`model = $1 AND id = $2`, [this.model, id]);
+    return this.one(SQL.findById, id);
   }
 
   /**
@@ -88,15 +133,9 @@ export class PostgresAdapter implements Adapter {
    * that session right after reading the interaction) in one statement.
    */
   private async withSession(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
-    const rows: Array<PayloadRow & { session_uid: string | null; session_payload: AdapterPayload | null; session_consumed_at: Date | null }> =
-      await this.db.query(
-        `SELECT i.payload, i.consumed_at, s.uid AS session_uid, s.payload AS session_payload, s.consumed_at AS session_consumed_at
-           FROM oidc_payloads i
-           LEFT JOIN oidc_payloads s
-             ON s.model = 'Session' AND s.uid = i.payload #>> '{session,uid}' AND (s.expires_at IS NULL OR s.expires_at > now())
-          WHERE i.model = $1 AND i.id = $2 AND (i.expires_at IS NULL OR i.expires_at > now())`,
-        [this.model, id],
-      );
+    const { rows } = await runPrepared<
+      PayloadRow & { session_uid: string | null; session_payload: AdapterPayload | null; session_consumed_at: Date | null }
+    >(this.db, SQL.withSession, [this.model, id]);
     const row = rows[0];
     if (!row) return undefined;
     if (row.session_uid !== null && row.session_payload !== null) {
@@ -107,15 +146,9 @@ export class PostgresAdapter implements Adapter {
 
   /** The row and its live grant in one statement; the grant waits in the request's memo for the Grant lookup. */
   private async withGrant(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
-    const rows: Array<PayloadRow & { grant_id: string | null; grant_payload: AdapterPayload | null; grant_consumed_at: Date | null }> =
-      await this.db.query(
-        `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
-           FROM oidc_payloads t
-           LEFT JOIN oidc_payloads g
-             ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > now())
-          WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > now())`,
-        [this.model, id],
-      );
+    const { rows } = await runPrepared<
+      PayloadRow & { grant_id: string | null; grant_payload: AdapterPayload | null; grant_consumed_at: Date | null }
+    >(this.db, SQL.withGrant, [this.model, id]);
     const row = rows[0];
     if (!row) return undefined;
     if (row.grant_id !== null && row.grant_payload !== null) {
@@ -131,7 +164,7 @@ export class PostgresAdapter implements Adapter {
       memo.sessions.delete(uid);
       return session;
     }
-    return this.one(`model = $1 AND uid = $2`, [this.model, uid]);
+    return this.one(SQL.findByUid, uid);
   }
 
   async findByUserCode(): Promise<AdapterPayload | undefined> {
@@ -139,21 +172,18 @@ export class PostgresAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
-      [this.model, id],
-    );
+    await runPrepared(this.db, SQL.consume, [this.model, id]);
   }
 
   async destroy(id: string): Promise<void> {
     this.forget(id);
-    await this.db.query(`DELETE FROM oidc_payloads WHERE model = $1 AND id = $2`, [this.model, id]);
+    await runPrepared(this.db, SQL.destroy, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     requestMemo.getStore()?.grants.delete(grantId);
     // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
-    await this.db.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
+    await runPrepared(this.db, SQL.revokeByGrantId, [grantId]);
   }
 
   /** A row this request writes or deletes is no longer served from its memo. */
@@ -167,12 +197,8 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private async one(where: string, params: unknown[]): Promise<AdapterPayload | undefined> {
-    const rows: PayloadRow[] = await this.db.query(
-      `SELECT payload, consumed_at FROM oidc_payloads
-        WHERE ${where} AND (expires_at IS NULL OR expires_at > now())`,
-      params,
-    );
+  private async one(statement: typeof SQL.findById, key: string): Promise<AdapterPayload | undefined> {
+    const { rows } = await runPrepared<PayloadRow>(this.db, statement, [this.model, key]);
     const row = rows[0];
     return row ? withConsumed(row) : undefined;
   }

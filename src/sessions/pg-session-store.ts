@@ -1,7 +1,19 @@
 import session from 'express-session';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../clock/clock.js';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
+
+/** Every request with a session cookie reads its row: prepared once per connection. */
+const SQL = {
+  get: preparedStatement('http_session_get', `SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2`),
+  set: preparedStatement(
+    'http_session_set',
+    `INSERT INTO http_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data`,
+  ),
+  destroy: preparedStatement('http_session_destroy', `DELETE FROM http_sessions WHERE sid = $1`),
+};
 
 type Callback = (err?: unknown, value?: session.SessionData | null) => void;
 
@@ -21,28 +33,22 @@ export class PgSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: Callback): void {
-    this.dataSource
-      .query(`SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2`, [sid, this.clock.now()])
-      .then((rows: { data: session.SessionData }[]) => callback(null, rows[0]?.data ?? null), callback);
+    runPrepared<{ data: session.SessionData }>(this.dataSource.manager, SQL.get, [sid, this.clock.now()]).then(
+      ({ rows }) => callback(null, rows[0]?.data ?? null),
+      callback,
+    );
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     // A little past the absolute end, so the guard can still say why the session ended.
     const expiresAt = new Date(this.clock.nowMs() + ABSOLUTE_TIMEOUT_MS + IDLE_TIMEOUT_MS);
-    this.dataSource
-      .query(
-        `INSERT INTO http_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data`,
-        [sid, JSON.stringify(data), expiresAt],
-      )
+    runPrepared(this.dataSource.manager, SQL.set, [sid, JSON.stringify(data), expiresAt])
       .then(() => this.sweep())
       .then(() => callback?.(), (error: unknown) => callback?.(error));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.dataSource
-      .query(`DELETE FROM http_sessions WHERE sid = $1`, [sid])
-      .then(() => callback?.(), (error: unknown) => callback?.(error));
+    runPrepared(this.dataSource.manager, SQL.destroy, [sid]).then(() => callback?.(), (error: unknown) => callback?.(error));
   }
 
   override touch(_sid: string, _data: session.SessionData, callback?: () => void): void {

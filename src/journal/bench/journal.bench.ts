@@ -23,6 +23,7 @@ import { adminQuery, backendCpuSeconds } from '../../shared/bench-support.js';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
+import { preparedStatement, runPrepared } from '../../database/prepared-statement.js';
 import { chainHash, GENESIS_HASH } from '../journal.chain.js';
 import { signCheckpoint } from '../journal.checkpoint.js';
 import { createJournal, type JournalParts } from '../journal.factory.js';
@@ -75,8 +76,9 @@ async function timed(writers: number, total: number, operation: (i: number) => P
 }
 
 const DUMMY_HASH = 'ab'.repeat(32);
-const PLAIN_INSERT = `INSERT INTO bench_plain (id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, request_id, details, prev_hash, hash)
-  VALUES ($1, $2, $3, date_trunc('milliseconds', now()), 'aidant.signed_in', 'aidant', $4, $4, '192.0.2.1', 'bench', $5, $6, $7, $7)`;
+// Prepared like the journal's own INSERT (same driver, pool and protocol).
+const PLAIN_INSERT = preparedStatement('bench_plain_insert', `INSERT INTO bench_plain (id, chain, seq, at, action, actor_type, actor_id, aidant_id, ip, user_agent, request_id, details, prev_hash, hash)
+  VALUES ($1, $2, $3, date_trunc('milliseconds', now()), 'aidant.signed_in', 'aidant', $4, $4, '192.0.2.1', 'bench', $5, $6, $7, $7)`);
 
 async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, database: string) {
   const { journal, transactions, sealer } = parts;
@@ -129,7 +131,7 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, data
 
   sealer.start();
   await timed(8, 500, append, drain); // warm-up
-  await timed(8, 500, (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
+  await timed(8, 500, (i) => runPrepared(dataSource.manager, PLAIN_INSERT, plainParams(i)));
   await timed(8, 500, appendAlone, drain);
   out(
     '\n| writers | (a) autocommit INSERT /s | (a) INSERT in a transaction /s | (b) append in a transaction, sealed /s | (b) appendAlone, sealed /s' +
@@ -154,8 +156,8 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, data
       return rate;
     };
     for (let round = 0; round < ROUNDS; round++) {
-      const plainAuto = await measure('plainAuto', (i) => dataSource.query(PLAIN_INSERT, plainParams(i)));
-      const plainTx = await measure('plainTx', (i) => transactions.run((m) => m.query(PLAIN_INSERT, plainParams(i))));
+      const plainAuto = await measure('plainAuto', (i) => runPrepared(dataSource.manager, PLAIN_INSERT, plainParams(i)));
+      const plainTx = await measure('plainTx', (i) => transactions.run((m) => runPrepared(m, PLAIN_INSERT, plainParams(i))));
       const appended = await measure('appended', append, drain);
       const alone = await measure('alone', appendAlone, drain);
       measured.push({ plainAuto, plainTx, appended, alone });
