@@ -23,7 +23,7 @@ export interface AccountSnapshot {
   structure: { siret: string; name: string };
 }
 
-interface SnapshotRow extends UseRow {
+export interface SnapshotRow extends UseRow {
   live: boolean;
   partner_active: boolean;
   u_given_name: string;
@@ -40,9 +40,13 @@ interface SnapshotRow extends UseRow {
   s_name: string;
 }
 
-const ACCOUNT_SNAPSHOT = preparedStatement(
-  'provider_account_snapshot',
-  `SELECT pu.id, pu.partner_id, pu.aidant_id, pu.structure_id, pu.usager_id, pu.mandate_id, pu.demarche, pu.rep_scope,
+/**
+ * The snapshot's SELECT for the use whose id is the SQL expression `useId`
+ * (a parameter here; the token's `accountId` when read with a token, see
+ * PostgresAdapter).
+ */
+export function accountSnapshotSql(useId: string): string {
+  return `SELECT pu.id, pu.partner_id, pu.aidant_id, pu.structure_id, pu.usager_id, pu.mandate_id, pu.demarche, pu.rep_scope,
             NOT EXISTS (
               SELECT 1 FROM unnest(array_append(pu.rep_scope, pu.demarche)) AS wanted(demarche)
                WHERE NOT EXISTS (
@@ -61,8 +65,10 @@ const ACCOUNT_SNAPSHOT = preparedStatement(
        JOIN usagers u ON u.id = pu.usager_id
        JOIN aidants ai ON ai.id = pu.aidant_id
        JOIN structures s ON s.id = pu.structure_id
-      WHERE pu.id = $1`,
-);
+      WHERE pu.id = ${useId}`;
+}
+
+const ACCOUNT_SNAPSHOT = preparedStatement('provider_account_snapshot', accountSnapshotSql('$1'));
 
 /**
  * The provider's read model over the tables of the modules it acts for
@@ -75,8 +81,10 @@ const ACCOUNT_SNAPSHOT = preparedStatement(
 export async function readAccountSnapshot(m: EntityManager, useId: string): Promise<AccountSnapshot | null> {
   if (!/^[0-9a-f-]{36}$/i.test(useId)) return null;
   const { rows } = await runPrepared<SnapshotRow>(m, ACCOUNT_SNAPSHOT, [useId]);
-  const row = rows[0];
-  if (!row) return null;
+  return rows[0] ? snapshotOf(rows[0]) : null;
+}
+
+export function snapshotOf(row: SnapshotRow): AccountSnapshot {
   return {
     use: toUse(row),
     live: row.live,

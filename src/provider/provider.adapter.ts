@@ -3,6 +3,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { DataSource, EntityManager } from 'typeorm';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import type { PartnersService } from '../partners/partners.service.js';
+import { accountSnapshotSql, snapshotOf, type AccountSnapshot, type SnapshotRow } from './provider-accounts.query.js';
 import { clientMetadataOf } from './provider.clients.js';
 
 /**
@@ -18,23 +19,35 @@ export function withProviderTransaction<T>(manager: EntityManager, work: () => P
 
 /**
  * What one HTTP request to the provider face has already read. An access
- * token or a code is read together with its grant (one statement), and the
- * grant is handed to the Grant model's lookup of the same request (likewise
- * an interaction and the provider session it names); a userinfo call
- * may use a partner's client metadata read within the last minute (see
- * PartnerClientAdapter).
+ * token or a code is read together with what oidc-provider asks for right
+ * after, in the same request (one statement): its grant, the provider
+ * session it is bound to, and its sign-in (ProviderAccounts' snapshot, with
+ * liveness and claims). They are handed to the later lookups of the same
+ * request (likewise an interaction and the provider session it names); a
+ * userinfo call may use a partner's client metadata read within the last
+ * minute (see PartnerClientAdapter).
  */
 interface RequestMemo {
   path: string;
   grants: Map<string, AdapterPayload>;
-  /** Sessions by uid, read with the interaction that names them. */
+  /** Sessions by uid, read with the interaction or the token that names them. */
   sessions: Map<string, AdapterPayload>;
+  /** Sign-ins by use id, read with the token or code that names them. */
+  accounts: Map<string, AccountSnapshot>;
 }
 const requestMemo = new AsyncLocalStorage<RequestMemo>();
 
 export function withProviderRequest<T>(path: string, work: () => T): T {
-  return requestMemo.run({ path, grants: new Map(), sessions: new Map() }, work);
+  return requestMemo.run({ path, grants: new Map(), sessions: new Map(), accounts: new Map() }, work);
 }
+
+/** The sign-in read with this request's token or code, if any (it is as fresh as the request). */
+export function accountReadWithToken(useId: string): AccountSnapshot | undefined {
+  return requestMemo.getStore()?.accounts.get(useId);
+}
+
+/** The strict form of a uuid: a token's accountId is cast only when it has it. */
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 /** Models whose lookup also reads their grant (oidc-provider loads it right after, in the same request). */
 const WITH_GRANT = new Set(['AccessToken', 'AuthorizationCode']);
@@ -68,10 +81,18 @@ const SQL = {
   ),
   withGrant: preparedStatement(
     'oidc_find_with_grant',
-    `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+    `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at,
+            s.uid AS session_uid, s.payload AS session_payload, s.consumed_at AS session_consumed_at,
+            row_to_json(account) AS account
        FROM oidc_payloads t
        LEFT JOIN oidc_payloads g
          ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > now())
+       LEFT JOIN oidc_payloads s
+         ON (t.payload ->> 'expiresWithSession')::boolean IS TRUE AND s.model = 'Session' AND s.uid = t.payload ->> 'sessionUid'
+        AND (s.expires_at IS NULL OR s.expires_at > now())
+       LEFT JOIN LATERAL (${accountSnapshotSql(
+         `CASE WHEN t.payload ->> 'accountId' ~ '${UUID_PATTERN}' THEN (t.payload ->> 'accountId')::uuid END`,
+       )}) account ON true
       WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > now())`,
   ),
   consume: preparedStatement(
@@ -144,16 +165,28 @@ export class PostgresAdapter implements Adapter {
     return withConsumed(row);
   }
 
-  /** The row and its live grant in one statement; the grant waits in the request's memo for the Grant lookup. */
+  /** The row with its live grant, bound session and sign-in in one statement; they wait in the request's memo. */
   private async withGrant(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
     const { rows } = await runPrepared<
-      PayloadRow & { grant_id: string | null; grant_payload: AdapterPayload | null; grant_consumed_at: Date | null }
+      PayloadRow & {
+        grant_id: string | null;
+        grant_payload: AdapterPayload | null;
+        grant_consumed_at: Date | null;
+        session_uid: string | null;
+        session_payload: AdapterPayload | null;
+        session_consumed_at: Date | null;
+        account: SnapshotRow | null;
+      }
     >(this.db, SQL.withGrant, [this.model, id]);
     const row = rows[0];
     if (!row) return undefined;
     if (row.grant_id !== null && row.grant_payload !== null) {
       memo.grants.set(row.grant_id, withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }));
     }
+    if (row.session_uid !== null && row.session_payload !== null) {
+      memo.sessions.set(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
+    }
+    if (row.account !== null) memo.accounts.set(row.account.id, snapshotOf(row.account));
     return withConsumed(row);
   }
 

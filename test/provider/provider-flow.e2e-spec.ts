@@ -311,6 +311,29 @@ describe('provider face: a partner signs an aidant in for a usager (openid-clien
     expect(refused.headers.location).toBeUndefined();
   });
 
+  it('signing out through the partner (RP-initiated logout) ends the access tokens bound to that provider session', async () => {
+    const c = await registerPartner(t, {
+      name: 'Service à déconnexion',
+      redirectUris: ['https://deconnexion.example/cb'],
+      postLogoutRedirectUris: ['https://deconnexion.example/au-revoir'],
+      demarches: ['logement'],
+    });
+    const clientC = await partnerClient(t.url, c.partner.clientId, c.secret!);
+    const tokens = await exchange(clientC, await signInFor(clientC, 'https://deconnexion.example/cb', alice, 'logement'));
+    const userinfo = () => request(t.url).get('/oidc/userinfo').set('Authorization', `Bearer ${tokens.access_token}`);
+    expect((await userinfo()).status).toBe(200);
+    const end = oidc.buildEndSessionUrl(clientC, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://deconnexion.example/au-revoir' });
+    const page = await agent.get(pathOf(end)).expect(200);
+    const action = /action="([^"]+)"/.exec(page.text)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const done = await agent.post(pathOf(new URL(action, t.url))).type('form').send({ xsrf, logout: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('https://deconnexion.example/au-revoir');
+    const refused = await userinfo();
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toContain('invalid_token');
+  });
+
   it('a disabled partner’s access token is refused at userinfo at once, even right after a served call', async () => {
     const c = await registerPartner(t, { name: 'Service éphémère', redirectUris: ['https://ephemere.example/cb'], demarches: ['logement'] });
     const clientC = await partnerClient(t.url, c.partner.clientId, c.secret!);
