@@ -7,7 +7,7 @@ import type { DataSource, EntityManager } from 'typeorm';
  * parses and plans it once per connection instead of at every call.
  * Planning is most of what such statements cost the server (the provider's
  * account snapshot: about 0.6 ms planned each time, 0.12 ms prepared; see
- * docs/decisions/0104-prepared-statements-on-hot-paths.md).
+ * docs/decisions/0004-prepared-statements-on-hot-paths.md).
  *
  * Only for fixed texts whose best plan does not depend on the values: after
  * five runs the server may keep one generic plan for every value. Queries
