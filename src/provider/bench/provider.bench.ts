@@ -50,11 +50,14 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,8,32' },
     /** `signin`, `userinfo` or both (comma-separated), e.g. to profile one of them. */
     kinds: { type: 'string', default: 'signin,userinfo' },
+    /** Which of `procuration`, `bare-pg`, `ceiling` to measure (comma-separated; the tables need all three), e.g. to profile one. */
+    targets: { type: 'string', default: 'procuration,bare-pg,ceiling' },
     'keep-database': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
 const LEVELS = values.concurrency!.split(',').map(Number);
+const TARGETS = new Set(values.targets!.split(','));
 const KINDS = values.kinds!.split(',').filter((k): k is Measurement['kind'] => k === 'signin' || k === 'userinfo');
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PASSWORD = 'Procuration-bench-2026';
@@ -391,11 +394,12 @@ async function main() {
     const rows: Row[] = [];
     for (const concurrency of LEVELS) {
       for (const kind of KINDS) {
-        for (const target of [procuration, topPg, top]) rows.push(await run({ kind, target, concurrency, seconds: SECONDS }, { dataSource, name }));
+        for (const target of [procuration, topPg, top].filter((t) => TARGETS.has(t.name))) rows.push(await run({ kind, target, concurrency, seconds: SECONDS }, { dataSource, name }));
       }
     }
-    if (KINDS.includes('signin')) table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
-    if (KINDS.includes('userinfo')) table(rows, 'userinfo', 'Userinfo calls per second');
+    const complete = ['procuration', 'bare-pg', 'ceiling'].every((t) => TARGETS.has(t));
+    if (complete && KINDS.includes('signin')) table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
+    if (complete && KINDS.includes('userinfo')) table(rows, 'userinfo', 'Userinfo calls per second');
     const cpu = process.cpuUsage(cpuBegan);
     out('');
     out(
