@@ -18,20 +18,32 @@ export async function adminQuery(server: string, sql: string): Promise<void> {
 }
 
 /**
- * CPU seconds used so far by the PostgreSQL backends connected to `database`
- * (same machine only: read from /proc; 0 elsewhere). Taken before and after
- * a measurement, it gives the database's share of an operation's cost.
+ * CPU seconds used so far by each PostgreSQL backend connected to `database`,
+ * by process id (same machine only: read from /proc; empty elsewhere). Taken
+ * before and after a measurement, it gives the database's share of an
+ * operation's cost (`cpuSecondsSince`); a backend that came or went in between
+ * counts from zero or is left out.
  */
-export async function backendCpuSeconds(query: (sql: string, parameters: unknown[]) => Promise<{ pid: number }[]>, database: string): Promise<number> {
+export async function backendCpu(
+  query: (sql: string, parameters: unknown[]) => Promise<{ pid: number }[]>,
+  database: string,
+): Promise<Map<number, number>> {
   const rows = await query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
-  let seconds = 0;
+  const cpu = new Map<number, number>();
   for (const { pid } of rows) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      seconds += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in clock ticks (100 Hz)
     } catch {
       // another machine, or the backend has gone: not counted
     }
   }
+  return cpu;
+}
+
+/** The backends' CPU seconds between two readings of `backendCpu`. */
+export function cpuSecondsSince(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, used] of after) seconds += used - (before.get(pid) ?? 0);
   return seconds;
 }

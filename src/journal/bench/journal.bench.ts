@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { adminQuery, backendCpuSeconds } from '../../shared/bench-support.js';
+import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../../config/config.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
@@ -147,12 +147,13 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, data
     const cpu = { plainAuto: [0, 0], plainTx: [0, 0], appended: [0, 0], alone: [0, 0] };
     // Rate of one measurement; adds its CPU time (this process, the database's backends) to `cpu[kind]`.
     const measure = async (kind: keyof typeof cpu, operation: (i: number) => Promise<unknown>, withDrain?: () => Promise<void>) => {
-      const backendsBefore = await backendCpuSeconds((sql, p) => dataSource.query(sql, p), database);
+      const backends = () => backendCpu((sql, p) => dataSource.query(sql, p), database);
+      const backendsBefore = await backends();
       const processBefore = process.cpuUsage();
       const rate = await timed(writers, total, operation, withDrain);
       const used = process.cpuUsage(processBefore);
       cpu[kind][0] += used.user + used.system;
-      cpu[kind][1] += ((await backendCpuSeconds((sql, p) => dataSource.query(sql, p), database)) - backendsBefore) * 1e6;
+      cpu[kind][1] += cpuSecondsSince(backendsBefore, await backends()) * 1e6;
       return rate;
     };
     for (let round = 0; round < ROUNDS; round++) {

@@ -20,7 +20,6 @@
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -39,7 +38,7 @@ import { UsagersService } from '../../usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult } from './bench-client.js';
 import { PostgresAdapter } from '../provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
-import { adminQuery } from '../../shared/bench-support.js';
+import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
 import { freeLoopbackPort } from '../../shared/loopback.js';
 
 const { values } = parseArgs({
@@ -220,20 +219,6 @@ function countStatements(): void {
   } as unknown as typeof original;
 }
 
-/** CPU seconds used so far by each PostgreSQL backend connected to the database (same machine: /proc). */
-async function backendCpu(dataSource: DataSource, database: string): Promise<Map<number, number>> {
-  const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in clock ticks (100 Hz)
-    } catch {
-      // another machine, or the backend has gone: not counted
-    }
-  }
-  return cpu;
-}
 
 interface Counters {
   load: number;
@@ -261,7 +246,7 @@ function inWorker(measurement: Measurement, start: () => Promise<void>): Promise
 }
 
 async function counters(db: { dataSource: DataSource; name: string }): Promise<Counters> {
-  const cpu = await backendCpu(db.dataSource, db.name);
+  const cpu = await backendCpu((sql, p) => db.dataSource.query(sql, p), db.name);
   return { load: loadavg()[0]!, cpu: process.cpuUsage(), db: cpu, statements };
 }
 
@@ -273,8 +258,7 @@ async function run(measurement: Measurement, db: { dataSource: DataSource; name:
   const cpu = process.cpuUsage(before!.cpu);
   const sent = statements - before!.statements;
   const after = await counters(db);
-  let dbCpuSeconds = 0;
-  for (const [pid, used] of after.db) dbCpuSeconds += used - (before!.db.get(pid) ?? 0);
+  const dbCpuSeconds = cpuSecondsSince(before!.db, after.db);
   const row: Row = {
     kind: measurement.kind,
     target: measurement.target.name,
