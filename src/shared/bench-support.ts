@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 /**
- * What the benchmark scripts (`src/<module>/bench/`) share: they create and
- * drop their throwaway databases through the server's admin connection (free ports: ./loopback.ts). Not used by the service itself.
+ * What the benchmark scripts (`src/<module>/bench/`) and the test harness
+ * share: they create and drop their throwaway databases through the server's
+ * admin connection (free ports: ./loopback.ts). Not used by the service itself.
  */
 
 /** Runs one statement (CREATE/DROP DATABASE…) on its own connection to `server`. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { adminQuery as admin } from '../../src/shared/bench-support.js';
 
 /**
  * A fresh, empty database for one suite: an in-memory PGlite by default, or,
@@ -70,14 +70,4 @@ async function createOnServer(serverUrl: string): Promise<TestDatabase> {
       await admin(serverUrl, `DROP DATABASE IF EXISTS ${name}`);
     },
   };
-}
-
-async function admin(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
