@@ -83,16 +83,15 @@ export class SignedInAidantGuard implements CanActivate {
   }
 
   /**
-   * The account, its usable memberships and the current one, read now (3 statements). Reads only:
+   * The account, its usable memberships and the current one, read now (2 statements). Reads only:
    * outside a transaction, which at READ COMMITTED would give them no common snapshot anyway.
    */
   private async access(auth: AidantSession) {
-    const m = this.dataSource.manager;
-    const aidant = await this.aidants.findById(m, auth.aidantId);
-    if (!aidant || aidant.habilitationStatus !== 'habilitated') return null;
-    const memberships = (await this.aidants.membershipsOf(m, aidant.id)).filter((ms) => ms.structure.active && !ms.suspended);
+    const access = await this.aidants.accessOf(this.dataSource.manager, auth.aidantId);
+    if (!access || access.aidant.habilitationStatus !== 'habilitated') return null;
+    const memberships = access.memberships.filter((ms) => ms.structure.active && !ms.suspended);
     if (memberships.length === 0) return null;
-    return { aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
+    return { aidant: access.aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
   }
 
   private async end(req: Request, auth: AidantSession, reason: Ending): Promise<never> {

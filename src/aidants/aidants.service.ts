@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.js';
+import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
@@ -24,6 +25,31 @@ export interface MembershipView {
   structure: StructureView;
   roles: Role[];
   suspended: boolean;
+}
+
+/** What the aidant guard re-reads on every request: the account and its memberships. */
+export interface AidantAccess {
+  aidant: { id: string; givenName: string; familyName: string; habilitationStatus: HabilitationStatus };
+  memberships: MembershipView[];
+}
+
+/** The account and its memberships in one statement (every aidant page asks: see AidantsService.accessOf). */
+const ACCESS = preparedStatement(
+  'aidant_access',
+  `SELECT a.id, a.given_name, a.family_name, a.habilitation_status, m.structure_id, m.roles, m.suspended_at
+     FROM aidants a LEFT JOIN memberships m ON m.aidant_id = a.id
+    WHERE a.id = $1
+    ORDER BY m.created_at`,
+);
+
+interface AccessRow {
+  id: string;
+  given_name: string;
+  family_name: string;
+  habilitation_status: HabilitationStatus;
+  structure_id: string | null;
+  roles: Role[] | null;
+  suspended_at: Date | null;
 }
 
 /** Allowed habilitation transitions (operators): revoked is final. */
@@ -123,6 +149,29 @@ export class AidantsService {
       if (!structure) throw new NotFoundError('Cette structure n’existe pas.', `structure ${row.structureId} not found`);
       return { structure, roles: row.roles, suspended: row.suspendedAt !== null };
     });
+  }
+
+  /**
+   * The account and its memberships with their structures, oldest first, read
+   * now: two statements (account and memberships together, then the
+   * structures through their module), where findById + membershipsOf take three.
+   */
+  async accessOf(manager: EntityManager, aidantId: string): Promise<AidantAccess | null> {
+    if (!isUuid(aidantId)) return null;
+    const { rows } = await runPrepared<AccessRow>(manager, ACCESS, [aidantId]);
+    const first = rows[0];
+    if (!first) return null;
+    const held = rows.filter((row): row is AccessRow & { structure_id: string; roles: Role[] } => row.structure_id !== null);
+    const structures = new Map((await this.structures.findByIds(manager, held.map((r) => r.structure_id))).map((s) => [s.id, s]));
+    const memberships = held.map((row) => {
+      const structure = structures.get(row.structure_id);
+      if (!structure) throw new NotFoundError('Cette structure n’existe pas.', `structure ${row.structure_id} not found`);
+      return { structure, roles: row.roles, suspended: row.suspended_at !== null };
+    });
+    return {
+      aidant: { id: first.id, givenName: first.given_name, familyName: first.family_name, habilitationStatus: first.habilitation_status },
+      memberships,
+    };
   }
 
   /** Chains an aidant-level event goes to: each of their structures, or the national chain. */
