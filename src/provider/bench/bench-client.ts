@@ -31,7 +31,16 @@ export interface Measurement {
   seconds: number;
 }
 
+/** The median time of one HTTP step of a sign-in (request sent → body read). */
+export interface StepTime {
+  step: string;
+  count: number;
+  p50Ms: number;
+}
+
 export interface MeasurementResult {
+  /** Complete sign-ins only: each HTTP step's median, in the flow's order (where a sign-in's time goes). */
+  steps: StepTime[];
   completed: number;
   failed: number;
   firstError: string | null;
@@ -44,6 +53,8 @@ export interface MeasurementResult {
 /** A browser's cookies, keyed by name (every cookie is sent everywhere on the one origin: paths only narrow it). */
 class CookieJar {
   private readonly cookies: Map<string, string>;
+  /** Durations of each HTTP step, in milliseconds, by step name (insertion order = the flow's order). */
+  readonly steps = new Map<string, number[]>();
 
   constructor(initial: Record<string, string> = {}) {
     this.cookies = new Map(Object.entries(initial));
@@ -76,13 +87,24 @@ function expectStatus(res: Response, status: number, step: string): void {
   if (res.status !== status) throw new FlowError(`${step}: HTTP ${res.status} (expected ${status})`);
 }
 
-async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
+/** One step of a browser or partner: the response and its body, timed until the body is read. */
+async function timed(jar: CookieJar, step: string, url: string, init: RequestInit = {}): Promise<{ res: Response; body: string }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { ...init, redirect: 'manual' });
+  const body = await res.text();
+  const times = jar.steps.get(step) ?? [];
+  times.push(performance.now() - t0);
+  jar.steps.set(step, times);
+  return { res, body };
+}
+
+async function browse(jar: CookieJar, step: string, url: string, init: RequestInit = {}): Promise<{ res: Response; body: string }> {
   const headers = new Headers(init.headers);
   const cookie = jar.header();
   if (cookie) headers.set('cookie', cookie);
-  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-  jar.keep(res);
-  return res;
+  const answer = await timed(jar, step, url, { ...init, headers });
+  jar.keep(answer.res);
+  return answer;
 }
 
 function locationOf(res: Response, base: string): string {
@@ -103,33 +125,32 @@ function match(html: string, pattern: RegExp, what: string): string {
  * page that moves on to the provider's resume URL. Returns that URL.
  */
 async function procurationInteraction(jar: CookieJar, interactionUrl: string): Promise<string> {
-  const start = await browse(jar, interactionUrl);
-  expectStatus(start, 303, 'interaction');
-  const usagersUrl = locationOf(start, interactionUrl);
-  const usagers = await browse(jar, usagersUrl);
-  expectStatus(usagers, 200, 'usager list');
-  const usager = match(await usagers.text(), /name="usager" value="([0-9a-f-]{36})"/, 'usager');
+  const start = await browse(jar, 'interaction', interactionUrl);
+  expectStatus(start.res, 303, 'interaction');
+  const usagersUrl = locationOf(start.res, interactionUrl);
+  const usagers = await browse(jar, 'usager list', usagersUrl);
+  expectStatus(usagers.res, 200, 'usager list');
+  const usager = match(usagers.body, /name="usager" value="([0-9a-f-]{36})"/, 'usager');
   const base = usagersUrl.replace(/\/usager$/, '');
-  const demarches = await browse(jar, `${base}/demarche?usager=${usager}`);
-  expectStatus(demarches, 200, 'démarche list');
-  const demarche = match(await demarches.text(), /name="demarche" value="([a-z]+)"/, 'démarche');
-  const recap = await browse(jar, `${base}/confirmation?usager=${usager}&demarche=${demarche}`);
-  expectStatus(recap, 200, 'recap');
-  const csrf = match(await recap.text(), /name="_csrf" value="([^"]+)"/, 'CSRF token');
-  const confirmed = await browse(jar, `${base}/confirmation`, {
+  const demarches = await browse(jar, 'démarche list', `${base}/demarche?usager=${usager}`);
+  expectStatus(demarches.res, 200, 'démarche list');
+  const demarche = match(demarches.body, /name="demarche" value="([a-z]+)"/, 'démarche');
+  const recap = await browse(jar, 'recap', `${base}/confirmation?usager=${usager}&demarche=${demarche}`);
+  expectStatus(recap.res, 200, 'recap');
+  const csrf = match(recap.body, /name="_csrf" value="([^"]+)"/, 'CSRF token');
+  const confirmed = await browse(jar, 'confirmation', `${base}/confirmation`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrf, usager, demarche }).toString(),
   });
-  expectStatus(confirmed, 200, 'confirmation');
-  await confirmed.arrayBuffer();
-  const refresh = match(confirmed.headers.get('refresh') ?? '', /^0;url=(.+)$/, 'Refresh target');
+  expectStatus(confirmed.res, 200, 'confirmation');
+  const refresh = match(confirmed.res.headers.get('refresh') ?? '', /^0;url=(.+)$/, 'Refresh target');
   return new URL(refresh, interactionUrl).toString();
 }
 
 /** The ceiling's interaction: it signs in at once and sends the browser back to the resume URL. */
 async function ceilingInteraction(jar: CookieJar, interactionUrl: string): Promise<string> {
-  const res = await browse(jar, interactionUrl);
+  const { res } = await browse(jar, 'interaction', interactionUrl);
   expectStatus(res, 303, 'interaction');
   return locationOf(res, interactionUrl);
 }
@@ -155,37 +176,47 @@ export async function signInOnce(target: BenchTarget, jar: CookieJar): Promise<{
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   }).toString();
-  const first = await browse(jar, authorize.toString());
-  expectStatus(first, 303, 'authorize');
-  const interactionUrl = locationOf(first, authorize.toString());
+  const first = await browse(jar, 'authorize', authorize.toString());
+  expectStatus(first.res, 303, 'authorize');
+  const interactionUrl = locationOf(first.res, authorize.toString());
   const resumeUrl =
     target.interaction === 'procuration' ? await procurationInteraction(jar, interactionUrl) : await ceilingInteraction(jar, interactionUrl);
-  const resumed = await browse(jar, resumeUrl);
-  expectStatus(resumed, 303, 'resume');
-  const callback = new URL(locationOf(resumed, resumeUrl));
+  const resumed = await browse(jar, 'resume', resumeUrl);
+  expectStatus(resumed.res, 303, 'resume');
+  const callback = new URL(locationOf(resumed.res, resumeUrl));
   if (`${callback.origin}${callback.pathname}` !== target.redirectUri) throw new FlowError(`back to ${callback.origin}${callback.pathname}`);
   if (callback.searchParams.get('state') !== state) throw new FlowError(`callback without the state (${callback.searchParams.get('error') ?? ''})`);
   const code = callback.searchParams.get('code');
   if (!code) throw new FlowError('callback without a code');
-  const tokens = await exchange(target, code, verifier);
-  return { tokens, userinfo: await userinfo(target, tokens.accessToken) };
+  const tokens = await exchange(target, jar, code, verifier);
+  return { tokens, userinfo: await userinfo(target, tokens.accessToken, jar) };
 }
 
-async function exchange(target: BenchTarget, code: string, verifier: string): Promise<Tokens> {
+async function exchange(target: BenchTarget, jar: CookieJar, code: string, verifier: string): Promise<Tokens> {
   const basic = Buffer.from(`${encodeURIComponent(target.clientId)}:${encodeURIComponent(target.clientSecret)}`).toString('base64');
-  const res = await fetch(target.tokenEndpoint, {
+  const { res, body: text } = await timed(jar, 'token', target.tokenEndpoint, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: target.redirectUri, code_verifier: verifier }).toString(),
   });
-  const body = (await res.json()) as { access_token?: string; id_token?: string; error?: string };
+  const body = JSON.parse(text) as { access_token?: string; id_token?: string; error?: string };
   if (res.status !== 200 || !body.access_token || !body.id_token) throw new FlowError(`token: HTTP ${res.status} ${body.error ?? ''}`);
   return { accessToken: body.access_token, idToken: body.id_token };
 }
 
-export async function userinfo(target: BenchTarget, accessToken: string): Promise<Record<string, unknown>> {
-  const res = await fetch(target.userinfoEndpoint, { headers: { authorization: `Bearer ${accessToken}` } });
-  const body = (await res.json()) as Record<string, unknown>;
+/** A partner's userinfo call; timed as a step of `jar`'s sign-in when given. */
+export async function userinfo(target: BenchTarget, accessToken: string, jar?: CookieJar): Promise<Record<string, unknown>> {
+  const init = { headers: { authorization: `Bearer ${accessToken}` } };
+  let res: Response;
+  let body: Record<string, unknown>;
+  if (jar) {
+    const answer = await timed(jar, 'userinfo', target.userinfoEndpoint, init);
+    res = answer.res;
+    body = JSON.parse(answer.body) as Record<string, unknown>;
+  } else {
+    res = await fetch(target.userinfoEndpoint, init);
+    body = (await res.json()) as Record<string, unknown>;
+  }
   if (res.status !== 200 || typeof body.sub !== 'string') throw new FlowError(`userinfo: HTTP ${res.status} ${String(body.error ?? '')}`);
   return body;
 }
@@ -197,6 +228,12 @@ export function newBrowser(target: BenchTarget, lane: number): CookieJar {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+function stepMedians(jars: CookieJar[]): StepTime[] {
+  const all = new Map<string, number[]>();
+  for (const jar of jars) for (const [step, times] of jar.steps) all.set(step, [...(all.get(step) ?? []), ...times]);
+  return [...all].map(([step, times]) => ({ step, count: times.length, p50Ms: percentile(times.sort((a, b) => a - b), 0.5) }));
 }
 
 /**
@@ -237,6 +274,7 @@ export async function measure(m: Measurement, ready: () => Promise<void> = async
   const wallSeconds = (performance.now() - started) / 1000;
   times.sort((a, b) => a - b);
   return {
+    steps: m.kind === 'signin' ? stepMedians(lanes.map((l) => l.jar)) : [],
     completed: times.length,
     failed,
     firstError,

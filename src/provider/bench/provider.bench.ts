@@ -35,7 +35,7 @@ import { PartnersService } from '../../partners/partners.service.js';
 import { KnownAccounts } from '../../seed/accounts.js';
 import { DataSource } from 'typeorm';
 import { UsagersService } from '../../usagers/usagers.service.js';
-import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult } from './bench-client.js';
+import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult, type StepTime } from './bench-client.js';
 import { PostgresAdapter } from '../provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
 import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
@@ -306,6 +306,24 @@ function table(rows: Row[], kind: Measurement['kind'], title: string): void {
   }
 }
 
+/**
+ * Where a sign-in's time goes: each HTTP step's median per target (steps a
+ * target does not have are blank), at each concurrency.
+ */
+function stepTable(rows: Row[]): void {
+  out('');
+  out('Median time of each step of a complete sign-in (request sent → answer read), ms');
+  out('');
+  out('| concurrency | step | Procuration | bare on our adapter | ceiling |');
+  out('| ---: | --- | ---: | ---: | ---: |');
+  for (const c of LEVELS) {
+    const of = (target: string) => rows.find((r) => r.kind === 'signin' && r.concurrency === c && r.target === target)?.result.steps ?? [];
+    const [ours, pgBare, top] = [of('procuration'), of('bare-pg'), of('ceiling')];
+    const cell = (steps: StepTime[], step: string) => steps.find((s) => s.step === step)?.p50Ms.toFixed(2) ?? '';
+    for (const { step } of ours.length > 0 ? ours : top) out(`| ${c} | ${step} | ${cell(ours, step)} | ${cell(pgBare, step)} | ${cell(top, step)} |`);
+  }
+}
+
 async function main() {
   Logger.overrideLogger(false);
   countStatements();
@@ -383,6 +401,7 @@ async function main() {
     }
     const complete = ['procuration', 'bare-pg', 'ceiling'].every((t) => TARGETS.has(t));
     if (complete && KINDS.includes('signin')) table(rows, 'signin', 'Complete partner sign-ins per second (authorize → interaction → code → token → userinfo)');
+    if (KINDS.includes('signin')) stepTable(rows);
     if (complete && KINDS.includes('userinfo')) table(rows, 'userinfo', 'Userinfo calls per second');
     const cpu = process.cpuUsage(cpuBegan);
     out('');
