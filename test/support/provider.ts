@@ -33,6 +33,9 @@ export async function startProviderTestApp(
     FC_SIMULATOR_PORT: '0',
     DEMO_PARTNER_PORT: '0',
     PUBLIC_URL: options.issuer ?? url,
+    // PGlite's socket interleaves the protocol messages of concurrent connections outside
+    // transactions (an unnamed statement of one may be bound by another): one connection.
+    ...(database.kind === 'pglite' ? { DATABASE_POOL_SIZE: '1' } : {}),
     ...env,
     DATABASE_URL: database.url,
   });
