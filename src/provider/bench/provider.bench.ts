@@ -283,6 +283,19 @@ function cpuMsPer(row: Row): number {
   return ((row.cpuSeconds + row.dbCpuSeconds) * 1000) / Math.max(1, row.result.completed);
 }
 
+/**
+ * The best ratio to the ceiling a target could reach on this machine: all
+ * its cores busy with that target alone, at its CPU per operation (the
+ * servers, the load's worker and PostgreSQL's backends), against the
+ * ceiling's measured rate. Unlike the rate, it does not move with latency
+ * or with how well a run fills the cores; a target above half the ceiling's
+ * CPU per operation (times the ceiling's own use of the cores) cannot reach
+ * half its rate however it is tuned.
+ */
+function cpuBound(row: Row, ceiling: Row): number {
+  return (cpus().length * 1000) / cpuMsPer(row) / ceiling.result.perSecond;
+}
+
 function perOperation(row: Row): number {
   return row.statements / Math.max(1, row.result.completed);
 }
@@ -293,13 +306,14 @@ function table(rows: Row[], kind: Measurement['kind'], title: string): void {
   out('');
   out(title);
   out('');
-  out('| concurrency | Procuration /s | p50 | p99 | bare on our adapter /s | p50 | p99 | ceiling /s | p50 | p99 | ratio to ceiling | ratio to bare on our adapter | CPU ms per operation (ours / bare-pg / ceiling) | statements per operation (ours / bare-pg) | load average |');
-  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out('| concurrency | Procuration /s | p50 | p99 | bare on our adapter /s | p50 | p99 | ceiling /s | p50 | p99 | ratio to ceiling | ratio to bare on our adapter | CPU ms per operation (ours / bare-pg / ceiling) | CPU bound on the ratio (ours / bare-pg) | statements per operation (ours / bare-pg) | load average |');
+  out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const c of LEVELS) {
     const [ours, pgBare, top] = [find(c, 'procuration'), find(c, 'bare-pg'), find(c, 'ceiling')];
     out(
       `| ${c} | ${cell(ours)} | ${cell(pgBare)} | ${cell(top)} | ${(ours.result.perSecond / top.result.perSecond).toFixed(2)} | ` +
         `${(ours.result.perSecond / pgBare.result.perSecond).toFixed(2)} | ${cpuMsPer(ours).toFixed(1)} / ${cpuMsPer(pgBare).toFixed(1)} / ${cpuMsPer(top).toFixed(1)} | ` +
+        `${cpuBound(ours, top).toFixed(2)} / ${cpuBound(pgBare, top).toFixed(2)} | ` +
         `${perOperation(ours).toFixed(1)} / ${perOperation(pgBare).toFixed(1)} | ` +
         `${ours.load[0].toFixed(1)}-${top.load[1].toFixed(1)} |`,
     );
