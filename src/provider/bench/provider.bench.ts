@@ -288,9 +288,8 @@ function cpuMsPer(row: Row): number {
  * its cores busy with that target alone, at its CPU per operation (the
  * servers, the load's worker and PostgreSQL's backends), against the
  * ceiling's measured rate. Unlike the rate, it does not move with latency
- * or with how well a run fills the cores; a target above half the ceiling's
- * CPU per operation (times the ceiling's own use of the cores) cannot reach
- * half its rate however it is tuned.
+ * or with how well a run fills the cores: below 0.5, half the ceiling's rate
+ * is out of that target's reach however it is tuned.
  */
 function cpuBound(row: Row, ceiling: Row): number {
   return (cpus().length * 1000) / cpuMsPer(row) / ceiling.result.perSecond;
