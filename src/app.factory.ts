@@ -12,7 +12,9 @@ import { mountProvider } from './provider/provider.mount.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
 import { configureSessions } from './sessions/sessions.js';
 import { csrfLocals } from './web/csrf.js';
-import { configureWebShell } from './web/web-shell.js';
+import { noStoreByDefault } from './web/cache-policy.js';
+import { publicHostOnly } from './web/public-host.js';
+import { configureWebShell, STATIC_PREFIXES } from './web/web-shell.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -27,7 +29,12 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Strict CSP: only our own origin (and FranceConnect as a form's final destination), no inline script or style anywhere. */
+/**
+ * The one CSP of every page (ours and the provider's): only our own origin
+ * (and FranceConnect as a form's final destination), no inline script or
+ * style, no `<base>` at all. Only the provider's logout page widens
+ * `form-action`, to the partners' registered post-logout origins.
+ */
 function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
   const https = config.publicUrl.startsWith('https:');
   // Browsers apply form-action to the redirects that follow a form post: the
@@ -44,7 +51,7 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
-        baseUri: ["'self'"],
+        baseUri: ["'none'"],
         formAction: ["'self'", ...franceConnect],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: https ? [] : null,
@@ -105,6 +112,9 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.disable('x-powered-by');
   app.use(helmet(helmetOptions(config)));
+  app.use(noStoreByDefault(STATIC_PREFIXES));
+  // Before anything that reads the host (the provider builds URLs from it).
+  app.use(publicHostOnly(config.publicUrl));
   // The provider face, before the body parsers and Nest's router (it parses and authenticates its own requests).
   mountProvider(app);
   app.useBodyParser('json', { limit: config.bodyLimit });

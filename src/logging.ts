@@ -3,8 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
 
-/** An incoming X-Request-Id is kept only when it cannot smuggle anything into logs. */
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/**
+ * An incoming X-Request-Id (a proxy's or a partner's correlation id) is kept
+ * only when it is a short token of safe characters: it lands in every log
+ * line, journal entry and error page of the request.
+ */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];

@@ -1,45 +1,34 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
 import { PROVIDER_PREFIX } from './provider.configuration.js';
+import { asIssuer, logoutFormAction } from './provider-origin.js';
 import { ProviderService } from './provider.service.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
+/** `routes.jwks` of the provider's configuration. */
+const JWKS_ROUTE = '/jwks';
 
 /**
  * Mounts oidc-provider under PROVIDER_PREFIX, ahead of Nest's router (so
  * the global CSRF guard and body parsers never see its routes: it
  * authenticates its own callers), and answers discovery for the issuer
  * (PUBLIC_URL) at `/.well-known/openid-configuration` too. oidc-provider
- * derives its endpoint URLs from the mount path it reads in `originalUrl`.
+ * derives its endpoint URLs from the mount path it reads in `originalUrl`,
+ * and its origin from the request, pinned to PUBLIC_URL (`asIssuer`).
  */
 export function mountProvider(app: NestExpressApplication): void {
   const provider = app.get(ProviderService);
-  app.use(PROVIDER_PREFIX, relaxFormActionOnLogout, provider.handle);
-  app.use(DISCOVERY, (req: Request, res: Response, next: NextFunction) => {
+  const publicDocuments = [DISCOVERY, `${PROVIDER_PREFIX}${DISCOVERY}`, `${PROVIDER_PREFIX}${JWKS_ROUTE}`];
+  const issuer = asIssuer(app.get<AppConfig>(APP_CONFIG).publicUrl, publicDocuments);
+  app.use(PROVIDER_PREFIX, issuer, logoutFormAction(app.get(PartnersService), app.get(DataSource)), provider.handle);
+  app.use(DISCOVERY, issuer, (req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     req.originalUrl = `${PROVIDER_PREFIX}${DISCOVERY}`;
     req.url = DISCOVERY;
     provider.handle(req, res, next);
   });
-}
-
-/**
- * The logout confirmation page posts a form whose answer redirects to the
- * partner's registered post-logout URI; browsers apply `form-action` to that
- * redirect, so this one page (served by oidc-provider) drops the directive.
- */
-function relaxFormActionOnLogout(req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith('/session/end')) {
-    const csp = res.getHeader('Content-Security-Policy');
-    if (typeof csp === 'string') {
-      res.setHeader(
-        'Content-Security-Policy',
-        csp
-          .split(';')
-          .filter((d) => !d.trim().startsWith('form-action'))
-          .join(';'),
-      );
-    }
-  }
-  next();
 }

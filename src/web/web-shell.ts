@@ -3,6 +3,9 @@ import nunjucks from 'nunjucks';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DSFR_DIST, PUBLIC_ASSETS, SOURCE_ROOT } from './paths.js';
 
+/** Where the public static assets are served (they set their own cache lifetime). */
+export const STATIC_PREFIXES = ['/dsfr/', '/static/'] as const;
+
 /**
  * Server-rendered pages: Nunjucks templates looked up from `src/` (each
  * module keeps its own in `<module>/views/`), autoescaping on, and the DSFR
