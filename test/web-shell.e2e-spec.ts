@@ -88,7 +88,8 @@ describe('web shell behind https', () => {
   });
 
   it('sends HSTS and upgrades insecure requests', async () => {
-    const res = await request(t.url).get('/').expect(200);
+    // The app answers only to PUBLIC_URL's host.
+    const res = await request(t.url).get('/').set('Host', 'procuration.example.fr').expect(200);
     expect(res.headers['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
     expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
   });

@@ -314,7 +314,11 @@ describe('session cookie behind https', () => {
   });
 
   it('is Secure, HttpOnly and SameSite=Lax', async () => {
-    const res = await request(t.url).get('/aidant/connexion').set('X-Forwarded-Proto', 'https').expect(200);
+    const res = await request(t.url)
+      .get('/aidant/connexion')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-Host', 'procuration.example.fr')
+      .expect(200);
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toMatch(/^procuration\.sid=s%3A/);
     expect(cookie).toMatch(/; Secure/);

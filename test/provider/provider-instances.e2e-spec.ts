@@ -13,7 +13,9 @@ const REDIRECT = 'https://partenaire.example/callback';
 
 /**
  * Two instances of the service on one database, behind one issuer (as behind
- * a load balancer): every step of a flow may land on either.
+ * a load balancer): every step of a flow may land on either. Each answers
+ * only to the issuer's host: requests routed to B carry it in
+ * X-Forwarded-Host, as the load balancer would (both trust it).
  */
 describe('provider face: two instances serve one flow', () => {
   const clock = new ManualClock(new Date());
@@ -22,7 +24,7 @@ describe('provider face: two instances serve one flow', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createSharedTestDatabase();
-    const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_POOL_SIZE: '1', JOURNAL_SEAL_INTERVAL_MS: '900' };
+    const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_POOL_SIZE: '1', JOURNAL_SEAL_INTERVAL_MS: '900', TRUST_PROXY: 'true' };
     a = await startProviderTestApp(env, { clock, database });
     b = await startProviderTestApp(env, { clock, database, issuer: a.url });
   });
@@ -51,25 +53,29 @@ describe('provider face: two instances serve one flow', () => {
     const { partner, secret } = await registerPartner(a, { redirectUris: [REDIRECT] });
 
     // The partner knows one issuer (A's URL); its token and introspection calls are routed to B.
+    const issuerHost = new URL(a.url).host;
     const toB: typeof fetch = (input, init) => {
       const url = new URL(input instanceof Request ? input.url : input.toString());
-      if (url.pathname.startsWith('/oidc/token')) url.port = new URL(b.url).port;
-      return fetch(url, init);
+      if (!url.pathname.startsWith('/oidc/token')) return fetch(url, init);
+      url.port = new URL(b.url).port;
+      const headers = new Headers(init?.headers);
+      headers.set('X-Forwarded-Host', issuerHost);
+      return fetch(url, { ...init, headers });
     };
     const client = await partnerClient(a.url, partner.clientId, secret!, { fetch: toB });
 
     const browser = superagent.agent().redirects(0).ok(() => true);
+    const onB = <T extends { set(field: string, value: string): T }>(req: T): T => req.set('X-Forwarded-Host', issuerHost);
     const start = await startAuthorization(client, REDIRECT);
     const authorized = await browser.get(start.url.href);
     await settle();
     expect(authorized.status).toBe(303);
     const uid = uidOf(authorized.headers.location!);
 
-    const signInPage = await browser.get(`${b.url}/partenaires/connexion/${uid}`);
+    const signInPage = await onB(browser.get(`${b.url}/partenaires/connexion/${uid}`));
     await settle();
     expect(signInPage.status).toBe(200);
-    const signedIn = await browser
-      .post(`${b.url}/partenaires/connexion/${uid}/identification`)
+    const signedIn = await onB(browser.post(`${b.url}/partenaires/connexion/${uid}/identification`))
       .type('form')
       .send({ _csrf: csrfOf(signInPage.text), email: 'aidant@test.example', password: TEST_PASSWORD, totp: totpAt(clock) });
     await settle();
@@ -77,8 +83,7 @@ describe('provider face: two instances serve one flow', () => {
     const recap = await browser.get(`${a.url}/partenaires/connexion/${uid}/confirmation?usager=${usager}&demarche=logement`);
     await settle();
     expect(recap.status).toBe(200);
-    const confirmed = await browser
-      .post(`${b.url}/partenaires/connexion/${uid}/confirmation`)
+    const confirmed = await onB(browser.post(`${b.url}/partenaires/connexion/${uid}/confirmation`))
       .type('form')
       .send({ _csrf: csrfOf(recap.text), usager, demarche: 'logement' });
     await settle();
