@@ -62,7 +62,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     name: 'PUBLIC_URL',
     kind: { type: 'url', protocols: ['http:', 'https:'] },
     description:
-      'Public base URL as browsers and partners see it (issuer of the provider face). Default: `http://localhost:<PORT>`. HSTS is sent when it is https.',
+      'Public base URL as browsers and partners see it (issuer of the provider face, every link the service writes). The service answers only to the host of this URL (421 for any other; `/health` excepted). Default: `http://localhost:<PORT>`. HSTS is sent when it is https.',
     requiredInProduction: true,
   },
   {
@@ -108,7 +108,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     name: 'TRUST_PROXY',
     kind: { type: 'boolean' },
     default: 'false',
-    description: 'Trust `X-Forwarded-*` headers from one reverse proxy (client IPs in logs and journal).',
+    description: 'Trust `X-Forwarded-*` headers from one reverse proxy (client IPs in logs and journal; the public host it forwards is checked against `PUBLIC_URL`).',
   },
   {
     name: 'LOG_LEVEL',
@@ -209,7 +209,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     name: 'SMTP_URL',
     kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
     description:
-      'SMTP server for invitations and lockout notices (`smtps://user:password@host:465`). Unset: mails are kept in the database outbox, shown at `/dev/outbox` in development.',
+      'SMTP server for invitations and lockout notices (`smtps://user:password@host:465`). Unset: mails are kept in the database outbox, shown at `/dev/outbox` in development to a browser on the same machine.',
     sensitive: true,
   },
   {
