@@ -45,4 +45,11 @@ export class AttestationThrottledError extends DomainError {
   readonly code = 'attestation.throttled';
   readonly status = 429;
   readonly title = 'Trop de vérifications';
+  /** Sent as `Retry-After`: the seconds left in the current minute. */
+  readonly retryAfterSeconds: number;
+
+  constructor(userMessage: string, logMessage: string, options: { retryAfterSeconds: number }) {
+    super(userMessage, logMessage);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
 }
