@@ -167,6 +167,16 @@ describe('security: attestations are signed once', () => {
     expect(await verified()).toHaveLength(2);
   });
 
+  it('counts parallel verifications from one address atomically: exactly the limit are served', async () => {
+    const mandate = await open();
+    const [attestation] = await stored(mandate.id, 'mandate');
+    const url = `${t.url}/attestations/verification?id=${attestation!.id}`;
+    const statuses = (await Promise.all(Array.from({ length: PER_MINUTE * 3 }, () => visit(url, '198.51.100.99')))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(PER_MINUTE);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(PER_MINUTE * 2);
+    expect((await journalOf(t, 'attestation.verified')).filter((e) => e.mandate_id === mandate.id)).toHaveLength(1);
+  });
+
   it.each([
     ['a malformed id', 'id=1234', 400, 'lien de vérification'],
     ['an unknown id', 'id=00000000-0000-4000-8000-000000000000', 400, 'inconnue'],
