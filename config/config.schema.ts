@@ -240,4 +240,11 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description:
       'Worker threads that recompute journal hashes during verification of chains longer than one page (10,000 entries); 0 hashes in the main thread. Unset: one per CPU.',
   },
+  {
+    name: 'ATTESTATION_VERIFICATIONS_PER_MINUTE',
+    kind: { type: 'int', min: 1, max: 100000 },
+    default: '30',
+    description:
+      'Public attestation verifications (`/attestations/verification`) allowed per client address and minute; more get a 429 page.',
+  },
 ];

@@ -49,6 +49,10 @@ export interface AppConfig {
     /** Port of the demo partner service (development and tests only). */
     demoPartnerPort: number;
   };
+  attestations: {
+    /** Anonymous verifications allowed per client address and minute. */
+    verificationsPerMinute: number;
+  };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -195,6 +199,7 @@ export function loadConfig(env: Environment): AppConfig {
       pairwiseKey: raw.PROVIDER_PAIRWISE_KEY as string,
       demoPartnerPort: raw.DEMO_PARTNER_PORT as number,
     },
+    attestations: { verificationsPerMinute: raw.ATTESTATION_VERIFICATIONS_PER_MINUTE as number },
   };
   return deepFreeze(config);
 }

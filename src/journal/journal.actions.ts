@@ -86,8 +86,9 @@ export interface JournalActionDetails {
   'autorisation.created': { autorisationId: string };
   'autorisation.superseded': { autorisationId: string; previousMandateId: string; supersededBy: string; lapsed: boolean };
   'mandate.renewed': { renewedFrom: string; previousConsentId: string; consentId: string };
-  'attestation.issued': { kind: 'mandate' | 'revocation'; kid: string };
-  'attestation.verified': { kind: 'mandate' | 'revocation'; kid: string; status: 'live' | 'expired' | 'revoked' };
+  'attestation.issued': { kind: 'mandate' | 'revocation'; kid: string; attestationId?: string };
+  /** Journaled once per attestation and day (Europe/Paris), not per request. */
+  'attestation.verified': { kind: 'mandate' | 'revocation'; kid: string; status: 'live' | 'expired' | 'revoked'; attestationId?: string };
   'autorisation.revoked': { autorisationId: string; by: 'aidant' | 'referent' | 'usager'; reason: string };
   'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
   'mandate.expired': { expiresAt: string };

@@ -4,7 +4,7 @@ import { FormPageFilter } from '../web/form-page.filter.js';
 import { VERIFICATION_PATH } from './attestations.service.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 
-/** Public verification of an attestation (form or QR code link). */
+/** Public verification of an attestation (the QR code's short link, or a pasted signature). */
 @Controller()
 export class AttestationsController {
   constructor(private readonly pages: MandatePagesService) {}
@@ -12,7 +12,7 @@ export class AttestationsController {
   @Get(VERIFICATION_PATH)
   @Render('mandates/views/verification.njk')
   @UseFilters(new FormPageFilter('mandates/views/verification.njk', () => ({ pageTitle: 'Vérifier une attestation', result: null })))
-  verify(@Req() req: Request, @Query('jws') jws: unknown) {
-    return this.pages.verification(req, jws);
+  verify(@Req() req: Request, @Query('jws') jws: unknown, @Query('id') id: unknown) {
+    return this.pages.verification(req, { jws, id });
   }
 }

@@ -5,6 +5,7 @@ import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { StructuresService } from '../structures/structures.service.js';
+import { AttestationsService } from './attestations.service.js';
 import { DURATIONS, isDuration, type Duration } from './mandate-status.js';
 import { mandatesRepository as repo } from './mandates.repository.js';
 import type { MandateView } from './mandates.types.js';
@@ -48,13 +49,14 @@ export function readChoice(body: unknown, allowed: readonly string[]): MandateCh
   return { demarches: DEMARCHE_IDS.filter((d) => (list as string[]).includes(d)), duration: raw.duree as Duration };
 }
 
-/** Opening a mandate, inside the caller's transaction: consent, mandate, autorisations, supersession, journal. */
+/** Opening a mandate, inside the caller's transaction: consent, mandate, autorisations, supersession, attestation, journal. */
 @Injectable()
 export class MandateOpeningService {
   constructor(
     private readonly journal: JournalService,
     private readonly structures: StructuresService,
     private readonly mandates: MandatesService,
+    private readonly attestations: AttestationsService,
   ) {}
 
   /** Was this wizard or renewal form already confirmed (a mandate exists for it)? */
@@ -130,6 +132,9 @@ export class MandateOpeningService {
         });
       }
     }
-    return (await this.mandates.viewsOf(manager, [mandate]))[0]!;
+    const view = (await this.mandates.viewsOf(manager, [mandate]))[0]!;
+    // Signed once, now, and stored: printing it later writes nothing (docs/decisions/0503).
+    await this.attestations.issue(manager, { kind: 'mandate', mandate: view, actor, request: input.request });
+    return view;
   }
 }

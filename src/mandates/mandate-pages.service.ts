@@ -11,6 +11,7 @@ import { requestFactsOf } from '../journal/request-facts.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName, type UsagerView } from '../usagers/usagers.types.js';
+import { AttestationVerificationsService } from './attestation-verifications.service.js';
 import { AttestationsService, VERIFICATION_PATH } from './attestations.service.js';
 import { frenchBirthdate, frenchDate, frenchDateTime } from './dates.js';
 import { MandateRevocationService, readReason, REVOCATION_REASONS, type Revoker } from './mandate-revocation.service.js';
@@ -29,6 +30,7 @@ export class MandatePagesService {
     private readonly mandates: MandatesService,
     private readonly revocation: MandateRevocationService,
     private readonly attestations: AttestationsService,
+    private readonly verifications: AttestationVerificationsService,
     private readonly usagers: UsagersService,
     private readonly aidants: AidantsService,
     private readonly auth: AidantAuthService,
@@ -148,48 +150,71 @@ export class MandatePagesService {
     }));
   }
 
-  /** The printable attestation (mandate or revocation), signed now. */
+  /**
+   * The printable attestation (mandate or revocation): the stored one, so
+   * viewing and printing write nothing. A mandate that has ended is marked
+   * as such on every copy, so the paper cannot pass for a live mandate.
+   */
   async attestation(req: Request, actor: AidantActor, mandateId: string, kind: 'mandate' | 'revocation') {
     return this.transactions.run(async (m) => {
       const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
-      if (kind === 'revocation' && !mandate.autorisations.some((a) => a.status === 'revoked')) {
+      const revokedOnes = mandate.autorisations.filter((a) => a.status === 'revoked');
+      if (kind === 'revocation' && revokedOnes.length === 0) {
         throw new MandateNotLiveError('Ce mandat n’a pas été révoqué : il n’y a pas d’attestation de révocation.', 'no revocation');
       }
       const usager = await this.usagerOf(m, mandate);
-      const opener = await this.aidants.findById(m, mandate.openedBy);
-      const issued = await this.attestations.issue(m, {
+      const printable = await this.attestations.printable(m, {
         kind,
         mandate,
-        aidant: { givenName: opener?.givenName ?? '', familyName: opener?.familyName ?? '' },
-        usager: { givenName: usager.givenName, familyName: usager.preferredUsername ?? usager.familyName, birthdate: usager.birthdate },
         actor: { type: 'aidant', id: actor.aidantId },
         request: requestFactsOf(req),
       });
+      const { claims } = printable;
+      const ended =
+        kind === 'mandate' && mandate.status !== 'live'
+          ? {
+              revoked: mandate.status === 'revoked',
+              at: frenchDateTime(
+                mandate.status === 'revoked' ? (mandate.revokedAt ?? latestDate(revokedOnes.map((a) => a.revokedAt)) ?? mandate.expiresAt) : mandate.expiresAt,
+              ),
+            }
+          : null;
       return {
         pageTitle: kind === 'revocation' ? 'Attestation de révocation' : 'Attestation de mandat',
-        ...issued,
+        ...printable,
+        ended,
+        revokedSince:
+          kind === 'mandate' && !ended ? revokedOnes.filter((a) => claims.demarches.includes(a.demarche)).map((a) => a.label) : [],
         verificationPath: VERIFICATION_PATH,
         birthdate: frenchBirthdate(usager.birthdate),
-        labels: issued.claims.demarches.map(label),
-        revokedLabels: (issued.claims.revoked_demarches ?? []).map(label),
-        createdLabel: frenchDateTime(mandate.createdAt),
-        endLabel: frenchDateTime(mandate.expiresAt),
-        revokedLabel: issued.claims.revoked_at ? frenchDateTime(issued.claims.revoked_at) : '',
+        labels: claims.demarches.map(label),
+        revokedLabels: (claims.revoked_demarches ?? []).map(label),
+        createdLabel: frenchDateTime(claims.created_at),
+        endLabel: frenchDateTime(claims.expires_at),
+        revokedLabel: claims.revoked_at ? frenchDateTime(claims.revoked_at) : '',
       };
     });
   }
 
-  /** Public verification: no personal data beyond what the attestation itself carries (and only its non-personal part is shown). */
-  async verification(req: Request, jws: unknown) {
-    if (jws === undefined || jws === '') return { pageTitle: 'Vérifier une attestation', result: null };
-    if (typeof jws !== 'string') throw new ValidationError({ jws: 'Collez le texte de signature de l’attestation.' });
-    const result = await this.transactions.run((m) => this.attestations.verify(m, jws, requestFactsOf(req)));
+  /**
+   * Public verification, by the QR code's short link (`id`) or a pasted
+   * signature (`jws`): rate-limited per address, journaled once per
+   * attestation and day. Shows no personal data.
+   */
+  async verification(req: Request, query: { jws: unknown; id: unknown }) {
+    const given = (v: unknown) => v !== undefined && v !== '';
+    if (!given(query.jws) && !given(query.id)) return { pageTitle: 'Vérifier une attestation', result: null };
+    const byId = given(query.id);
+    const value = byId ? query.id : query.jws;
+    if (typeof value !== 'string') throw new ValidationError({ jws: 'Collez le texte de signature de l’attestation.' });
+    const result = await this.verifications.verify(byId ? { id: value } : { jws: value }, requestFactsOf(req));
     return {
       pageTitle: 'Vérifier une attestation',
       result,
       labels: result.claims.demarches.map(label),
       createdLabel: frenchDate(result.claims.created_at),
       endLabel: frenchDate(result.claims.expires_at),
+      endedLabel: result.endedAt ? frenchDate(result.endedAt) : '',
     };
   }
 
@@ -203,6 +228,11 @@ export class MandatePagesService {
     const ids = [...new Set(views.map((v) => v.usagerId))];
     return new Map((await this.usagers.findByIds(m, ids)).map((u) => [u.id, u]));
   }
+}
+
+function latestDate(dates: Array<Date | null>): Date | null {
+  const times = dates.filter((d): d is Date => d !== null).map((d) => d.getTime());
+  return times.length > 0 ? new Date(Math.max(...times)) : null;
 }
 
 function normalise(text: string): string {

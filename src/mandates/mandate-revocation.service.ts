@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { ValidationError } from '../shared/domain-error.js';
+import { AttestationsService } from './attestations.service.js';
 import { statusOf } from './mandate-status.js';
 import { MandateNotLiveError, mandateNotFound } from './mandates.errors.js';
 import { mandatesRepository as repo } from './mandates.repository.js';
@@ -42,6 +43,7 @@ export class MandateRevocationService {
   constructor(
     private readonly journal: JournalService,
     private readonly mandates: MandatesService,
+    private readonly attestations: AttestationsService,
   ) {}
 
   async revoke(manager: EntityManager, input: Revocation): Promise<{ mandate: MandateView; revokedDemarches: string[] }> {
@@ -86,6 +88,8 @@ export class MandateRevocationService {
       });
     }
     const after = (await this.mandates.viewsOf(manager, [(await repo.findMandate(manager, mandate.id))!]))[0]!;
+    // The revocation attestation is signed now, once, and stored with the revocation.
+    await this.attestations.issue(manager, { kind: 'revocation', mandate: after, actor, request: input.request });
     return { mandate: after, revokedDemarches: targets.map((a) => a.demarche) };
   }
 }

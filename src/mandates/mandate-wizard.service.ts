@@ -17,11 +17,13 @@ import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName } from '../usagers/usagers.types.js';
 import { frenchBirthdate, frenchDateTime } from './dates.js';
-import { MandateOpeningService, readChoice } from './mandate-opening.service.js';
+import { MandateOpeningService, readChoice, type MandateChoice } from './mandate-opening.service.js';
 import { DURATIONS, expiryOf } from './mandate-status.js';
-import { MandateForbiddenError, MandateNotLiveError, NoPendingMandateError } from './mandates.errors.js';
+import { MandateForbiddenError, MandateNotLiveError, NoPendingMandateError, RenewalWiderError } from './mandates.errors.js';
 import { MandatesService } from './mandates.service.js';
+import type { MandateView } from './mandates.types.js';
 import { PENDING_MANDATE_LIFETIME_MS, type PendingMandate } from './pending-mandate.js';
+import { renewableDurations, renewalBounds, wideningMessage, wideningOf, type RenewalBounds } from './renewal.js';
 
 export const RECAP_PATH = '/aidant/mandats/nouveau/recapitulatif';
 export const CONSENT_PATH = '/aidant/mandats/nouveau/franceconnect';
@@ -167,24 +169,32 @@ export class MandateWizardService implements OnModuleInit {
     delete req.session.pendingMandate;
   }
 
+  /** The renewal form offers only what the mandate still holds: its démarches (or fewer) for its duration (or shorter). */
   async renewalPage(actor: AidantActor, mandateId: string) {
-    const { mandate, usager, allowed } = await this.renewable(actor, mandateId);
+    const { mandate, usager, allowed, bounds } = await this.renewable(actor, mandateId);
     return {
       pageTitle: 'Renouveler le mandat',
       mandateId: mandate.id,
       submission: randomUUID(),
       usager: { name: displayName(usager), birthdate: frenchBirthdate(usager.birthdate) },
       createdLabel: frenchDateTime(mandate.createdAt),
-      demarches: DEMARCHES.filter((d) => allowed.includes(d.id)),
-      durations: DURATIONS,
-      values: { demarches: mandate.autorisations.map((a) => a.demarche), duree: mandate.duration },
+      demarches: DEMARCHES.filter((d) => allowed.includes(d.id) && bounds.demarches.includes(d.id)),
+      durations: renewableDurations(bounds),
+      durationLabel: DURATIONS[bounds.duration].label,
+      values: { demarches: bounds.demarches, duree: mandate.duration },
     };
   }
 
-  /** Renewal: same structure and usager, no FranceConnect; linked to the earlier consent. */
+  /**
+   * Renewal: same structure and usager, no FranceConnect; linked to the
+   * earlier consent. It keeps or narrows the démarches and keeps or shortens
+   * the duration; anything wider is refused before the TOTP code is spent,
+   * and checked again under the mandate's lock (a revocation may land between).
+   */
   async renew(req: Request, actor: AidantActor, mandateId: string, body: unknown): Promise<string> {
-    const { mandate, allowed } = await this.renewable(actor, mandateId);
+    const { mandate, allowed, bounds } = await this.renewable(actor, mandateId);
     const choice = readChoice(body, allowed);
+    refuseWidening(bounds, choice);
     const code = readConfirmation(body);
     const submission = (body as Record<string, unknown>)?.soumission;
     const submissionId = typeof submission === 'string' && /^[0-9a-f-]{36}$/.test(submission) ? submission : randomUUID();
@@ -194,6 +204,9 @@ export class MandateWizardService implements OnModuleInit {
       const totpAt = await this.auth.confirmFreshTotp(actor, code, request);
       return this.transactions.run(async (m) => {
         if (await this.opening.isSubmitted(m, submissionId)) throw alreadyCreated();
+        const current = await this.mandates.getForStructure(m, actor.structureId, mandate.id, { lock: true });
+        refuseRevoked(current);
+        refuseWidening(renewalBounds(current), choice);
         const renewedMandate = await this.opening.open(m, {
           aidantId: actor.aidantId,
           structureId: actor.structureId,
@@ -216,16 +229,18 @@ export class MandateWizardService implements OnModuleInit {
     requireOpener(actor);
     return this.transactions.run(async (m) => {
       const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
-      if (mandate.status === 'revoked') {
+      refuseRevoked(mandate);
+      const bounds = renewalBounds(mandate);
+      if (bounds.demarches.length === 0) {
         throw new MandateNotLiveError(
-          'Ce mandat a été révoqué : pour agir de nouveau, créez un nouveau mandat avec le consentement FranceConnect de la personne.',
-          'renewal of a revoked mandate',
+          'Toutes les démarches de ce mandat ont été reprises par un mandat plus récent : renouvelez plutôt celui-ci, ou créez un nouveau mandat avec FranceConnect.',
+          'renewal of a mandate holding no démarche',
         );
       }
       const usager = await this.usagers.findById(m, mandate.usagerId);
       if (!usager) throw new MandateNotLiveError('La personne de ce mandat est introuvable.', 'usager missing');
       const structure = await this.structures.getById(m, actor.structureId);
-      return { mandate, usager, allowed: structure.allowedDemarches };
+      return { mandate, usager, allowed: structure.allowedDemarches, bounds };
     });
   }
 
@@ -282,6 +297,25 @@ function alreadyCreated(cause?: unknown): NoPendingMandateError {
   return new NoPendingMandateError('Ce mandat a déjà été créé : retrouvez-le sur votre tableau de bord.', 'double submission of a mandate form', {
     cause,
   });
+}
+
+function refuseRevoked(mandate: MandateView): void {
+  if (mandate.status === 'revoked') {
+    throw new MandateNotLiveError(
+      'Ce mandat a été révoqué : pour agir de nouveau, créez un nouveau mandat avec le consentement FranceConnect de la personne.',
+      'renewal of a revoked mandate',
+    );
+  }
+}
+
+function refuseWidening(bounds: RenewalBounds, choice: MandateChoice): void {
+  const widening = wideningOf(bounds, choice);
+  if (widening) {
+    throw new RenewalWiderError(
+      wideningMessage(widening, bounds),
+      `renewal wider than the mandate (${widening.added.length} démarche(s) added, longer: ${widening.longer})`,
+    );
+  }
 }
 
 function requireOpener(actor: AidantActor): void {

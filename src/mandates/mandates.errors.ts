@@ -32,3 +32,24 @@ export class AttestationInvalidError extends DomainError {
   readonly status = 400;
   readonly title = 'Attestation non valide';
 }
+
+/** A renewal (no FranceConnect) asking for more démarches or a longer duration than the mandate it renews. */
+export class RenewalWiderError extends DomainError {
+  readonly code = 'mandate.renewal_wider';
+  readonly status = 403;
+  readonly title = 'Consentement FranceConnect nécessaire';
+}
+
+/** Too many anonymous attestation verifications from one client address within a minute. */
+export class AttestationThrottledError extends DomainError {
+  readonly code = 'attestation.throttled';
+  readonly status = 429;
+  readonly title = 'Trop de vérifications';
+  /** Sent as `Retry-After`: the seconds left in the current minute. */
+  readonly retryAfterSeconds: number;
+
+  constructor(userMessage: string, logMessage: string, options: { retryAfterSeconds: number }) {
+    super(userMessage, logMessage);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}

@@ -5,6 +5,7 @@ import { FranceConnectModule } from '../franceconnect/franceconnect.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
 import { UsagersModule } from '../usagers/usagers.module.js';
+import { AttestationVerificationsService } from './attestation-verifications.service.js';
 import { AttestationsController } from './attestations.controller.js';
 import { AttestationsService } from './attestations.service.js';
 import { Autorisation } from './autorisation.entity.js';
@@ -35,6 +36,7 @@ import { UsagerMandatesController } from './usager-mandates.controller.js';
     MandateOpeningService,
     MandateRevocationService,
     AttestationsService,
+    AttestationVerificationsService,
     MandateWizardService,
     MandatePagesService,
     MandateExpiryJob,

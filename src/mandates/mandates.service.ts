@@ -37,9 +37,9 @@ export class MandatesService {
     return this.viewsOf(manager, await repo.mandatesOfUsager(manager, usagerId));
   }
 
-  /** One mandate if it belongs to this structure; otherwise the same not-found error as a missing one. */
-  async getForStructure(manager: EntityManager, structureId: string, mandateId: string): Promise<MandateView> {
-    const mandate = await repo.findMandate(manager, mandateId);
+  /** One mandate if it belongs to this structure (locked against revocation with `lock`); otherwise the same not-found error as a missing one. */
+  async getForStructure(manager: EntityManager, structureId: string, mandateId: string, options: { lock?: boolean } = {}): Promise<MandateView> {
+    const mandate = await repo.findMandate(manager, mandateId, options);
     if (!mandate || mandate.structureId !== structureId) throw mandateNotFound(`mandate not in structure`);
     return (await this.viewsOf(manager, [mandate]))[0]!;
   }

@@ -9,6 +9,8 @@ export interface Problem {
   title: string;
   detail: string;
   fields?: Readonly<Record<string, string>>;
+  /** Seconds before asking again (429), sent as `Retry-After`. */
+  retryAfter?: number;
 }
 
 /** French wording for errors raised outside our services (router, body parser, guards). */
@@ -36,7 +38,15 @@ function statusOf(error: unknown): number {
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
     const fields = error instanceof ValidationError ? error.fields : undefined;
-    return { status: error.status, code: error.code, title: error.title, detail: error.userMessage, fields };
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return {
+      status: error.status,
+      code: error.code,
+      title: error.title,
+      detail: error.userMessage,
+      fields,
+      ...(typeof retryAfter === 'number' ? { retryAfter } : {}),
+    };
   }
   const status = statusOf(error);
   const generic = GENERIC[status] ?? (status < 500 ? GENERIC[400] : GENERIC[500]);
@@ -78,6 +88,7 @@ export function wantsJson(request: Request): boolean {
 export function sendProblem(request: Request, response: Response, problem: Problem): void {
   const requestId = String(request.id ?? '');
   response.status(problem.status);
+  if (problem.retryAfter !== undefined) response.setHeader('Retry-After', String(problem.retryAfter));
   if (wantsJson(request)) {
     response.type('application/problem+json').send(
       JSON.stringify({

@@ -49,6 +49,7 @@ export class FormPageFilter implements ExceptionFilter {
     }
     const fields = error instanceof ValidationError ? error.fields : {};
     res.status(problem.status);
+    if (problem.retryAfter !== undefined) res.setHeader('Retry-After', String(problem.retryAfter));
     res.render(
       this.view,
       {

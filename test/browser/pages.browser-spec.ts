@@ -150,7 +150,7 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await page.getByLabel('Motif').selectOption({ index: 1 });
     await press(page, 'Révoquer tout le mandat');
     await auditor.audit(page, 'aidant-15-mandat-revoque', ['breadcrumb']);
-    await press(page, 'Attestation de révocation');
+    await press(page, 'Imprimer l’attestation de révocation');
     await auditor.audit(page, 'aidant-16-attestation-revocation', ['breadcrumb']);
     await page.goto(`${t.url}/aidant?nom=Durand`);
     await auditor.audit(page, 'aidant-17-recherche');

@@ -132,14 +132,13 @@ describe('the whole story in Chromium', () => {
     expect(pdf.length).toBeGreaterThan(20_000);
     // The print stylesheet puts each of the two copies on its own sheet.
     expect(pdfFacts(pdf)).toEqual({ pages: 2, title: 'Attestation de mandat – Procuration' });
-    // The QR code carries the signed attestation (a dense code): read it from a high-resolution capture of the same page.
-    // (A small viewport: only the code's surroundings are painted at that scale.)
-    const scanner = await newContext(browser, { width: 800, height: 400, deviceScaleFactor: 4, storageState: await counter.context().storageState() });
+    // The QR code carries a short link (the attestation's id): it reads from a capture at device scale 1.
+    const scanner = await newContext(browser, { width: 1280, height: 900, deviceScaleFactor: 1, storageState: await counter.context().storageState() });
     contexts.push(scanner);
     const sheet = await scanner.newPage();
     await sheet.goto(counter.url());
     const verificationUrl = await decodeQr(sheet.locator('.attestation-qr svg').first());
-    expect(verificationUrl).toMatch(new RegExp(`^${app.replace(/[.]/g, '\\.')}/attestations/verification\\?`));
+    expect(verificationUrl).toMatch(new RegExp(`^${app.replace(/[.]/g, '\\.')}/attestations/verification\\?id=[0-9a-f-]{36}$`));
     const phone = await device();
     await phone.goto(verificationUrl!);
     expect(await visibleText(phone)).toContain('Attestation authentique : mandat actif');
