@@ -37,6 +37,8 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['aidant.totp_reauthenticated', { device: 'card' }, 'Marie Curie a confirmé son identité avec sa carte à code'],
   ['aidant.invited', { roles: ['aidant', 'referent'], newAccount: true, invitationExpiresAt: null }, 'Marie Curie a invité Paul Langevin (rôle aidant et référent)'],
   ['aidant.activated', { totpDevice: 'app' }, 'Marie Curie a activé son compte'],
+  ['aidant.membership_accepted', { roles: ['aidant'], invitedBy: null }, 'Marie Curie a accepté de rejoindre la structure (rôle aidant)'],
+  ['aidant.membership_declined', { roles: ['aidant', 'referent'], invitedBy: null }, 'Marie Curie a refusé de rejoindre la structure (rôle aidant et référent)'],
   ['aidant.habilitation_changed', { from: 'habilitated', to: 'suspended' }, 'Marie Curie a changé l’habilitation de Paul Langevin : habilité → suspendu'],
   ['aidant.suspended', {}, 'Marie Curie a suspendu Paul Langevin dans la structure'],
   ['aidant.reactivated', {}, 'Marie Curie a réactivé Paul Langevin dans la structure'],

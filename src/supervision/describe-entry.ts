@@ -106,6 +106,8 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'aidant.structure_switched': ({ who }) => `${who} a changé de structure courante`,
   'aidant.totp_reauthenticated': ({ who, d }) => `${who} a confirmé son identité avec ${d.device === 'card' ? 'sa carte' : 'son application'} à code`,
   'aidant.invited': ({ who, aidant, d }) => `${who} a invité ${aidant} (rôle ${roles(d.roles)})`,
+  'aidant.membership_accepted': ({ who, d }) => `${who} a accepté de rejoindre la structure (rôle ${roles(d.roles)})`,
+  'aidant.membership_declined': ({ who, d }) => `${who} a refusé de rejoindre la structure (rôle ${roles(d.roles)})`,
   'aidant.activated': ({ who }) => `${who} a activé son compte`,
   'aidant.habilitation_changed': ({ who, aidant, d }) =>
     `${who} a changé l’habilitation de ${aidant} : ${HABILITATION[text(d.from)] ?? text(d.from)} → ${HABILITATION[text(d.to)] ?? text(d.to)}`,
