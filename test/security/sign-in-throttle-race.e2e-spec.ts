@@ -109,4 +109,32 @@ describe('sign-in throttle under parallel attempts', () => {
     const failed = (await journalOf(t, 'aidant.sign_in_failed')).filter((e) => e.aidant_id === aidantId);
     expect(failed).toHaveLength(PARALLEL);
   });
+
+  it('counts simultaneous wrong fresh codes (re-authentication) the same way: at most five checked, never 500', async () => {
+    clock.advance(30_000);
+    const email = 'course3@vesoul.test';
+    const aidantId = await seedAidant(t, { email, memberships: [{ structureId, roles: ['aidant'] }] });
+    const agent = browser(t);
+    const form = await agent.get('/aidant/connexion');
+    const signed = await agent
+      .post('/aidant/connexion')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), email, password: TEST_PASSWORD, totp: totpAt(clock) });
+    expect(signed.status).toBe(303);
+    const page = await agent.get('/aidant/reauthentification').expect(200);
+    const wrongCode = String((Number(totpAt(clock)) + 500_000) % 1_000_000).padStart(6, '0');
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          agent.post('/aidant/reauthentification').type('form').send({ _csrf: csrfOf(page.text), totp: wrongCode }).then((r) => r.status),
+        ),
+      )
+    );
+    expect(statuses.filter((s) => s !== 400 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(MAX_FAILURES - 1);
+    const failed = (await journalOf(t, 'aidant.totp_reauthentication_failed')).filter((e) => e.aidant_id === aidantId);
+    expect(tally(failed.map((e) => e.details.reason as unknown as number))).toEqual({ bad_totp: MAX_FAILURES, locked: 20 - MAX_FAILURES });
+    expect((await throttleRow(`totp:${aidantId}`))?.locked_until).not.toBeNull();
+  });
 });
