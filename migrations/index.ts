@@ -13,6 +13,7 @@ import { JournalPendingDeletePerStatement1765000000000 } from './1765000000000-j
 import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-counts.js';
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
 import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.js';
+import { MembershipInvitations1766000000000 } from './1766000000000-membership-invitations.js';
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
 
 /**
@@ -35,5 +36,6 @@ export const MIGRATIONS = [
   JournalUseCounts1765100000000,
   JournalChainUsagerIndex1765100000001,
   UsagerNameWords1765300000001,
+  MembershipInvitations1766000000000,
   Attestations1766020000000,
 ];

@@ -9,7 +9,7 @@ import type { AidantActor } from './aidant-actor.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
 import { SignInLockedError } from './aidants.errors.js';
 import type { SignedIn } from './sign-in.service.js';
-import { clearFailures, lockedUntil, recordFailure } from './sign-in-throttles.js';
+import { clearFailures, reserveAttempt, settleFailure } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
 /** Session-level use cases of a signed-in aidant: new session, switch, sign-out, fresh TOTP. */
@@ -86,17 +86,23 @@ export class AidantAuthService {
     const key = `totp:${actor.aidantId}`;
     const now = this.clock.now();
     const outcome = await this.transactions.run(async (m) => {
-      const locked = await lockedUntil(m, [key], now);
-      if (locked) return { kind: 'locked' as const, until: locked };
-      const check = /^\d{6}$/.test(code) ? await this.devices.verify(m, actor.aidantId, code) : null;
+      // Counted before the check; the row stays held until this transaction
+      // commits, so parallel codes for one aidant are checked one at a time.
+      const reservation = await reserveAttempt(m, key, now);
       const event = { structureId: actor.structureId, actor: { type: 'aidant' as const, id: actor.aidantId }, subjects: { aidantId: actor.aidantId }, request };
+      const lockEntry = (until: Date) =>
+        this.journal.append(m, { ...event, actor: { type: 'system', id: null }, action: 'aidant.locked', details: { scope: 'totp', until: until.toISOString() } });
+      if (!reservation.admitted) {
+        await this.journal.append(m, { ...event, action: 'aidant.totp_reauthentication_failed', details: { reason: 'locked' } });
+        if (reservation.lockStarted) await lockEntry(reservation.lockedUntil!);
+        return { kind: 'locked' as const, until: reservation.lockedUntil! };
+      }
+      const check = /^\d{6}$/.test(code) ? await this.devices.verify(m, actor.aidantId, code) : null;
       if (!check?.ok) {
         const reason = check?.reason === 'replayed' ? ('totp_replayed' as const) : ('bad_totp' as const);
+        const lock = await settleFailure(m, reservation, now);
         await this.journal.append(m, { ...event, action: 'aidant.totp_reauthentication_failed', details: { reason } });
-        const lock = await recordFailure(m, key, now);
-        if (lock) {
-          await this.journal.append(m, { ...event, actor: { type: 'system', id: null }, action: 'aidant.locked', details: { scope: 'totp', until: lock.toISOString() } });
-        }
+        if (lock) await lockEntry(lock);
         return { kind: 'failed' as const, reason, lock };
       }
       await clearFailures(m, key);

@@ -15,6 +15,9 @@ import { LocalStrategy } from './local.strategy.js';
 import { ReferentController } from './referent.controller.js';
 import { ReferentService } from './referent.service.js';
 import { Membership } from './membership.entity.js';
+import { MembershipInvitation } from './membership-invitation.entity.js';
+import { MembershipInvitationController } from './membership-invitation.controller.js';
+import { MembershipInvitationsService } from './membership-invitations.service.js';
 import { SignInThrottle } from './sign-in-throttle.entity.js';
 import { SignInService } from './sign-in.service.js';
 import { TotpDevice } from './totp-device.entity.js';
@@ -26,15 +29,16 @@ import { TotpDevicesService } from './totp-devices.service.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Aidant, Membership, TotpDevice, Invitation, SignInThrottle]),
+    TypeOrmModule.forFeature([Aidant, Membership, MembershipInvitation, TotpDevice, Invitation, SignInThrottle]),
     PassportModule,
     StructuresModule,
   ],
-  controllers: [AidantSessionController, InvitationController, ReferentController],
+  controllers: [AidantSessionController, InvitationController, MembershipInvitationController, ReferentController],
   providers: [
     AidantsService,
     TotpDevicesService,
     InvitationsService,
+    MembershipInvitationsService,
     InvitationPagesService,
     SignInService,
     AidantAuthService,

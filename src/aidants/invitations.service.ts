@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.js';
@@ -12,11 +12,13 @@ import { AidantsService, type NewAidant } from './aidants.service.js';
 import { EmailTakenError, InvitationUnusableError } from './aidants.errors.js';
 import type { Role } from './roles.js';
 import { Invitation } from './invitation.entity.js';
+import { hashToken, INVITATION_LIFETIME_MS } from './invitation-token.js';
+import { MembershipInvitationsService } from './membership-invitations.service.js';
 import { hashPassword } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
-export const INVITATION_LIFETIME_MS = 72 * 3600 * 1000;
+export { hashToken, INVITATION_LIFETIME_MS };
 
 /**
  * The link of an invitation. The token travels in the query string, which
@@ -26,13 +28,17 @@ export function invitationLink(publicUrl: string, token: string): string {
   return `${publicUrl}/aidant/invitation?jeton=${token}`;
 }
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
 export interface IssuedInvitation {
   token: string;
   expiresAt: Date;
+}
+
+/** What an invitation produced: an activation link (new account) or a membership offer (existing one). */
+export interface InvitedPerson {
+  aidant: Aidant;
+  structureName: string;
+  invitation: IssuedInvitation | null;
+  membershipInvitation: IssuedInvitation | null;
 }
 
 /** One-time links (72 h) to set a password and enrol an authenticator app. */
@@ -42,6 +48,7 @@ export class InvitationsService {
     private readonly aidants: AidantsService,
     private readonly structures: StructuresService,
     private readonly devices: TotpDevicesService,
+    private readonly memberships: MembershipInvitationsService,
     private readonly journal: JournalService,
     private readonly clock: Clock,
   ) {}
@@ -57,9 +64,12 @@ export class InvitationsService {
   }
 
   /**
-   * Invites a person to a structure: creates the account when the email is
-   * new (status `requested`, no password) and issues a link; an existing
-   * account just gains the membership (its password stays).
+   * Invites a person to a structure. A new email gets an account (status
+   * `requested`, no password), its membership and an activation link. An
+   * email that already has an account gets nothing added: only an offer that
+   * its owner accepts while signed in (MembershipInvitationsService). The
+   * caller mails whichever link comes back and shows the référent the same
+   * answer in both cases, so the page does not tell whether the account exists.
    */
   async inviteToStructure(
     manager: EntityManager,
@@ -68,24 +78,29 @@ export class InvitationsService {
     roles: readonly Role[],
     actor: Actor,
     request?: RequestFacts,
-  ): Promise<{ aidant: Aidant; invitation: IssuedInvitation | null }> {
-    await this.structures.getById(manager, structureId);
+  ): Promise<InvitedPerson> {
+    const structure = await this.structures.getById(manager, structureId);
     const existing = await this.aidants.findByEmail(manager, person.email);
-    const aidant = existing ?? (await this.aidants.create(manager, person, actor));
-    if (existing && (await this.aidants.membership(manager, existing.id, structureId))) {
-      throw new EmailTakenError('Cette personne fait déjà partie de la structure.', 'already a member');
+    if (existing) {
+      // Members are listed on the référent's page already: saying so reveals nothing.
+      if (await this.aidants.membership(manager, existing.id, structureId)) {
+        throw new EmailTakenError('Cette personne fait déjà partie de la structure.', 'already a member');
+      }
+      const offer = await this.memberships.offer(manager, existing, structureId, roles, actor, request);
+      return { aidant: existing, structureName: structure.name, invitation: null, membershipInvitation: offer };
     }
+    const aidant = await this.aidants.create(manager, person, actor);
     await this.aidants.addMembership(manager, aidant.id, structureId, roles);
-    const invitation = aidant.passwordHash === null ? await this.issue(manager, aidant.id) : null;
+    const invitation = await this.issue(manager, aidant.id);
     await this.journal.append(manager, {
       action: 'aidant.invited',
       structureId,
       actor,
       subjects: { aidantId: aidant.id },
       request,
-      details: { roles: [...roles], newAccount: !existing, invitationExpiresAt: invitation?.expiresAt.toISOString() ?? null },
+      details: { roles: [...roles], newAccount: true, invitationExpiresAt: invitation.expiresAt.toISOString() },
     });
-    return { aidant, invitation };
+    return { aidant, structureName: structure.name, invitation, membershipInvitation: null };
   }
 
   /** Operator: forgets the password and issues a new link (the same flow as an invitation). */

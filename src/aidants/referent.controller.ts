@@ -1,12 +1,9 @@
-import { Body, Controller, Get, Inject, Param, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { AppConfig } from '../../config/config.js';
 import { requestFactsOf } from '../journal/request-facts.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
-import { invitationLink } from './invitations.service.js';
 import { ReferentService } from './referent.service.js';
 
 const PAGE = 'aidants/views/referent-aidants.njk';
@@ -33,10 +30,7 @@ function pick(body: unknown, names: string[]): Record<string, string> {
 @Controller('structure')
 @UseGuards(SignedInAidantGuard, ReferentGuard)
 export class ReferentController {
-  constructor(
-    private readonly referent: ReferentService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly referent: ReferentService) {}
 
   @Get('aidants')
   @Render(PAGE)
@@ -48,13 +42,8 @@ export class ReferentController {
   @UseFilters(rerender)
   async invite(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
-    const { aidant, invitation } = await this.referent.invite(actor, actor.structureId, body, requestFactsOf(req));
-    res.status(200).render('aidants/views/referent-invited.njk', {
-      pageTitle: 'Invitation créée',
-      email: aidant.email,
-      link: invitation ? invitationLink(this.config.publicUrl, invitation.token) : null,
-      expiresAt: invitation?.expiresAt.toISOString() ?? null,
-    });
+    const { email } = await this.referent.invite(actor, actor.structureId, body, requestFactsOf(req));
+    res.status(200).render('aidants/views/referent-invited.njk', { pageTitle: 'Invitation envoyée', email });
   }
 
   @Post('aidants/:aidantId/suspension')

@@ -78,14 +78,23 @@ export class ReferentService {
     const phone = form.text('phone', 'le téléphone', { max: 30, required: false });
     const roles = form.list('roles', 2).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     if (roles.length === 0) form.fail('roles', 'Choisissez au moins un rôle.');
+    // Checked here for every email, not only when an account is created: a
+    // refusal that depended on the email would tell which ones have accounts.
+    if (!/^[0-9 +().-]{0,30}$/.test(phone)) {
+      form.fail('phone', 'Le numéro de téléphone ne peut contenir que des chiffres, espaces, +, points et tirets (30 au plus).');
+    }
     form.done();
     const result = await this.transactions.run((m) =>
       this.invitations.inviteToStructure(m, structureId, { email, givenName, familyName, profession, phone }, roles, { type: 'aidant', id: actor.aidantId }, request),
     );
-    if (result.invitation) {
-      await this.mail.invitation(result.aidant.email, result.aidant.givenName, result.invitation.token, result.invitation.expiresAt);
+    // The link goes to the person only, by mail; the référent's answer is the
+    // same whether or not the email already had an account.
+    const { aidant, invitation, membershipInvitation, structureName } = result;
+    if (invitation) await this.mail.invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
+    if (membershipInvitation) {
+      await this.mail.membershipInvitation(aidant.email, aidant.givenName, structureName, membershipInvitation.token, membershipInvitation.expiresAt);
     }
-    return result;
+    return { email };
   }
 
   async setSuspended(actor: AidantActor, structureId: string, aidantId: string, suspended: boolean, request: RequestFacts) {

@@ -9,7 +9,7 @@ import type { Aidant } from './aidant.entity.js';
 import { AccessSuspendedError, SignInLockedError, SignInRefusedError } from './aidants.errors.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
 import { dummyPasswordHash, verifyPassword } from './password-hasher.js';
-import { clearFailures, lockedUntil, recordFailure, throttleKeys } from './sign-in-throttles.js';
+import { clearFailures, holdLock, reserveAttempt, settleFailure, settleSuccess, throttleKeys } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
 export type SignInFailure =
@@ -47,34 +47,50 @@ export class SignInService {
     const keys = throttleKeys(email, request.ip);
     const now = this.clock.now();
     const aidant = await this.transactions.run((m) => this.aidants.findByEmail(m, email));
-    const locked = await this.transactions.run(async (m) => {
-      const until = await lockedUntil(m, [keys.account, keys.ip], now);
-      if (until) await this.journalFailure(m, aidant, 'locked', request);
-      return until;
+    // Counted and committed before the password is checked (see sign-in-throttles.ts).
+    const gate = await this.transactions.run(async (m) => {
+      const reservations = { account: await reserveAttempt(m, keys.account, now), ip: await reserveAttempt(m, keys.ip, now) };
+      const refused = Object.values(reservations).filter((r) => !r.admitted);
+      if (refused.length > 0) {
+        await this.journalFailure(m, aidant, 'locked', request);
+        for (const scope of ['account', 'ip'] as const) {
+          const r = reservations[scope];
+          if (r.lockStarted) await this.journalLock(m, aidant, scope, r.lockedUntil!, request);
+        }
+      }
+      const until = refused.map((r) => r.lockedUntil!.getTime());
+      return { reservations, until: until.length > 0 ? new Date(Math.max(...until)) : null, accountLockStarted: reservations.account.lockStarted };
     });
-    if (locked) throw new SignInLockedError(locked, 'sign-in while locked');
+    if (gate.until) {
+      if (gate.accountLockStarted && aidant) await this.mail.lockoutNotice(aidant.email, gate.until);
+      throw new SignInLockedError(gate.until, 'sign-in while locked');
+    }
+    const { reservations } = gate;
 
     // Same argon2 work whether or not the account exists (no enumeration by timing).
     const passwordOk = await verifyPassword(aidant?.passwordHash ?? (await dummyPasswordHash()), password);
 
     const outcome = await this.transactions.run(async (m) => {
-      const failure = await this.firstFactorFailure(aidant, passwordOk);
+      // Throttle rows first (account, then address), as the gate takes them.
+      const lockedNow = await holdLock(m, [keys.account, keys.ip], now);
+      const failure = (await this.firstFactorFailure(aidant, passwordOk)) ?? (lockedNow ? 'locked' : null);
       const totpFailure = failure ?? (await this.secondFactorFailure(m, aidant!, totp));
       if (totpFailure) {
-        await this.journalFailure(m, aidant, totpFailure, request);
-        let lock: Date | null = null;
-        let accountLocked = false;
-        for (const [scope, key] of Object.entries(keys) as ['account' | 'ip', string][]) {
-          const until = await recordFailure(m, key, now);
+        let lock = lockedNow;
+        const started: ['account' | 'ip', Date][] = [];
+        for (const scope of ['account', 'ip'] as const) {
+          const until = await settleFailure(m, reservations[scope], now);
           if (until) {
             lock = until;
-            accountLocked ||= scope === 'account';
-            await this.journalLock(m, aidant, scope, until, request);
+            started.push([scope, until]);
           }
         }
-        return { kind: 'refused' as const, reason: totpFailure, lock, accountLocked };
+        await this.journalFailure(m, aidant, totpFailure, request);
+        for (const [scope, until] of started) await this.journalLock(m, aidant, scope, until, request);
+        return { kind: 'refused' as const, reason: totpFailure, lock, accountLocked: started.some(([scope]) => scope === 'account') };
       }
       await clearFailures(m, keys.account);
+      await settleSuccess(m, reservations.ip);
       const memberships = (await this.aidants.membershipsOf(m, aidant!.id)).filter(
         (ms) => ms.structure.active && !ms.suspended,
       );

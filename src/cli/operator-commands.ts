@@ -111,6 +111,13 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
             actor,
           );
         });
+        if (result.membershipInvitation) {
+          // An existing account joins only once its owner accepts: the link goes to them alone.
+          const { aidant, membershipInvitation: offer, structureName } = result;
+          const delivery = await app.get(MailService).membershipInvitation(aidant.email, aidant.givenName, structureName, offer.token, offer.expiresAt);
+          io.out(`${aidant.email} a déjà un compte : invitation à rejoindre la structure envoyée${DELIVERY_NOTE[delivery]}, en attente de son acceptation.`);
+          return 0;
+        }
         io.out(`Aidant ajouté : ${result.aidant.email} (${roles.join(', ')}).`);
         if (result.invitation) {
           const { aidant, invitation } = result;

@@ -6,6 +6,7 @@
 import { Aidant } from '../aidants/aidant.entity.js';
 import { Invitation } from '../aidants/invitation.entity.js';
 import { Membership } from '../aidants/membership.entity.js';
+import { MembershipInvitation } from '../aidants/membership-invitation.entity.js';
 import { SignInThrottle } from '../aidants/sign-in-throttle.entity.js';
 import { TotpDevice } from '../aidants/totp-device.entity.js';
 import { FranceConnectTransaction } from '../franceconnect/franceconnect-transaction.entity.js';
@@ -19,6 +20,7 @@ export const ENTITIES: Function[] = [
   Structure,
   Aidant,
   Membership,
+  MembershipInvitation,
   Invitation,
   SignInThrottle,
   TotpDevice,

@@ -27,8 +27,10 @@ export interface JournalActionDetails {
   'aidant.signed_out': { reason: 'user' | 'expired' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
   'aidant.structure_switched': { from: string | null; to: string };
   'aidant.totp_reauthenticated': { device: 'card' | 'app' };
-  'aidant.totp_reauthentication_failed': { reason: 'bad_totp' | 'totp_replayed' };
-  'aidant.invited': { roles: string[]; newAccount: boolean; invitationExpiresAt: string | null; passwordReset?: boolean };
+  'aidant.totp_reauthentication_failed': { reason: 'bad_totp' | 'totp_replayed' | 'locked' };
+  'aidant.invited': { roles: string[]; newAccount: boolean; invitationExpiresAt: string | null; passwordReset?: boolean; awaitingAcceptance?: boolean };
+  'aidant.membership_accepted': { roles: string[]; invitedBy: string | null };
+  'aidant.membership_declined': { roles: string[]; invitedBy: string | null };
   'aidant.activated': { totpDevice: 'app' };
   'aidant.habilitation_changed': { from: string; to: string };
   'aidant.suspended': Record<string, never>;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.js';
 import { invitationLink } from '../aidants/invitations.service.js';
+import { membershipInvitationLink } from '../aidants/membership-invitations.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { Mailer, type OutgoingMail } from './mailer.js';
 
@@ -19,7 +20,7 @@ function frenchDateTime(at: Date): string {
 
 /**
  * The mails Procuration sends. Sending never fails the use case (it ran and
- * committed already; the invitation link is also shown on screen): a failure
+ * committed already): a failure
  * is logged without the address.
  */
 @Injectable()
@@ -50,6 +51,25 @@ export class MailService {
         '',
         `Ce lien ne sert qu’une fois et expire le ${frenchDateTime(expiresAt)} (heure de Paris).`,
         'Si vous n’êtes pas concerné, ignorez ce message.',
+      ].join('\n'),
+    });
+  }
+
+  /** An existing account is offered a place in a structure: its owner answers while signed in. */
+  async membershipInvitation(to: string, givenName: string, structureName: string, token: string, expiresAt: Date): Promise<Delivery> {
+    return this.deliver({
+      to,
+      subject: 'Procuration : invitation à rejoindre une structure',
+      text: [
+        `Bonjour ${givenName},`,
+        '',
+        `La structure « ${structureName} » vous invite à la rejoindre sur Procuration. Rien ne change sur votre compte tant que vous n’avez pas accepté.`,
+        'Connectez-vous avec vos identifiants habituels, puis acceptez ou refusez en suivant ce lien :',
+        '',
+        membershipInvitationLink(this.config.publicUrl, token),
+        '',
+        `Ce lien ne sert qu’une fois et expire le ${frenchDateTime(expiresAt)} (heure de Paris).`,
+        'Si vous ne connaissez pas cette structure, refusez l’invitation ou ignorez ce message.',
       ].join('\n'),
     });
   }

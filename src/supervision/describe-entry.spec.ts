@@ -28,6 +28,7 @@ function entry(action: string, details: Record<string, unknown> = {}, more: Part
 const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['aidant.signed_in', { method: 'password+totp' }, 'Marie Curie s’est connecté(e)'],
   ['aidant.totp_reauthentication_failed', { reason: 'totp_replayed' }, 'Marie Curie a saisi un code déjà utilisé pour confirmer une action sensible'],
+  ['aidant.totp_reauthentication_failed', { reason: 'locked' }, 'Marie Curie a tenté de confirmer une action sensible pendant un blocage des codes'],
   ['structure.status_changed', { active: false }, 'Marie Curie a fermé la structure'],
   ['aidant.sign_in_failed', { reason: 'bad_totp' }, 'une tentative de connexion de Paul Langevin a été refusée (code à usage unique erroné)'],
   ['aidant.locked', { scope: 'account', until: '2027-03-12T09:29:00.000Z' }, 'la connexion de Paul Langevin a été bloquée jusqu’au 12/03/2027 à 10:29'],
@@ -36,6 +37,8 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['aidant.totp_reauthenticated', { device: 'card' }, 'Marie Curie a confirmé son identité avec sa carte à code'],
   ['aidant.invited', { roles: ['aidant', 'referent'], newAccount: true, invitationExpiresAt: null }, 'Marie Curie a invité Paul Langevin (rôle aidant et référent)'],
   ['aidant.activated', { totpDevice: 'app' }, 'Marie Curie a activé son compte'],
+  ['aidant.membership_accepted', { roles: ['aidant'], invitedBy: null }, 'Marie Curie a accepté de rejoindre la structure (rôle aidant)'],
+  ['aidant.membership_declined', { roles: ['aidant', 'referent'], invitedBy: null }, 'Marie Curie a refusé de rejoindre la structure (rôle aidant et référent)'],
   ['aidant.habilitation_changed', { from: 'habilitated', to: 'suspended' }, 'Marie Curie a changé l’habilitation de Paul Langevin : habilité → suspendu'],
   ['aidant.suspended', {}, 'Marie Curie a suspendu Paul Langevin dans la structure'],
   ['aidant.reactivated', {}, 'Marie Curie a réactivé Paul Langevin dans la structure'],
@@ -79,7 +82,7 @@ describe('describeEntry', () => {
   });
 
   it('has a row in this table for every action it describes', () => {
-    expect(TABLE.map(([action]) => action).sort()).toEqual([...DESCRIBED_ACTIONS].sort());
+    expect([...new Set(TABLE.map(([action]) => action))].sort()).toEqual([...DESCRIBED_ACTIONS].sort());
   });
 
   it('falls back to a generic sentence for an action it does not know', () => {

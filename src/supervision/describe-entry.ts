@@ -106,6 +106,8 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'aidant.structure_switched': ({ who }) => `${who} a changé de structure courante`,
   'aidant.totp_reauthenticated': ({ who, d }) => `${who} a confirmé son identité avec ${d.device === 'card' ? 'sa carte' : 'son application'} à code`,
   'aidant.invited': ({ who, aidant, d }) => `${who} a invité ${aidant} (rôle ${roles(d.roles)})`,
+  'aidant.membership_accepted': ({ who, d }) => `${who} a accepté de rejoindre la structure (rôle ${roles(d.roles)})`,
+  'aidant.membership_declined': ({ who, d }) => `${who} a refusé de rejoindre la structure (rôle ${roles(d.roles)})`,
   'aidant.activated': ({ who }) => `${who} a activé son compte`,
   'aidant.habilitation_changed': ({ who, aidant, d }) =>
     `${who} a changé l’habilitation de ${aidant} : ${HABILITATION[text(d.from)] ?? text(d.from)} → ${HABILITATION[text(d.to)] ?? text(d.to)}`,
@@ -117,7 +119,9 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'totp_card.resynchronised': ({ who, d }) => `${who} a resynchronisé la carte ${text(d.serial)}`,
   'totp_card.revoked': ({ who, d }) => `${who} a révoqué la carte ${text(d.serial)}`,
   'aidant.totp_reauthentication_failed': ({ who, d }) =>
-    `${who} a saisi un code ${d.reason === 'totp_replayed' ? 'déjà utilisé' : 'erroné'} pour confirmer une action sensible`,
+    d.reason === 'locked'
+      ? `${who} a tenté de confirmer une action sensible pendant un blocage des codes`
+      : `${who} a saisi un code ${d.reason === 'totp_replayed' ? 'déjà utilisé' : 'erroné'} pour confirmer une action sensible`,
   'structure.status_changed': ({ who, d }) => `${who} a ${d.active ? 'rouvert' : 'fermé'} la structure`,
   'structure.created': ({ who, d }) => `${who} a créé la structure ${text(d.name)} (SIRET ${text(d.siret)})`,
   'structure.demarches_restricted': ({ who, d }) => `${who} a limité les démarches de la structure à : ${demarchesOf(d.after) || 'aucune'}`,

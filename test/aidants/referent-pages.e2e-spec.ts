@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/clock/clock.js';
 import { TotpDevicesService } from '../../src/aidants/totp-devices.service.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { browser, csrfOf, postForm, seedAidant, seedStructure, signIn, totpAt } from '../support/aidants.js';
+import { browser, csrfOf, mailedLink, postForm, seedAidant, seedStructure, signIn, totpAt } from '../support/aidants.js';
 
 const CARD_SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 
@@ -107,7 +107,7 @@ describe('référent pages /structure/aidants', () => {
     expect(res.text).toContain('karim@vesoul.test');
   });
 
-  it('invites an aidant and shows the one-time link on screen', async () => {
+  it('invites an aidant: the one-time link goes by mail, not on screen', async () => {
     const res = await postForm(referente, '/structure/aidants', '/structure/aidants/invitation', {
       email: 'Nouvel.Aidant@Vesoul.test',
       givenName: 'Noé',
@@ -115,9 +115,9 @@ describe('référent pages /structure/aidants', () => {
       roles: ['aidant'],
     });
     expect(res.status).toBe(200);
-    const link = /<code>[^<]*(\/aidant\/invitation\?jeton=[A-Za-z0-9_-]{43})<\/code>/.exec(res.text);
-    expect(link).not.toBeNull();
-    await browser(t).get(link![1]!).expect(200);
+    expect(res.text).toContain('Une invitation a été envoyée par courriel à <strong>nouvel.aidant@vesoul.test</strong>');
+    expect(res.text).not.toContain('jeton=');
+    await browser(t).get(await mailedLink(t, 'nouvel.aidant@vesoul.test', 'invitation')).expect(200);
     expect((await referente.get('/structure/aidants')).text).toContain('nouvel.aidant@vesoul.test');
   });
 

@@ -3,7 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock/clock.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
-import { seedAidant, seedStructure, totpAt } from '../support/aidants.js';
+import { mailedLink, seedAidant, seedStructure, totpAt } from '../support/aidants.js';
 import { openMandate, seedUsager } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { launchBrowser, newContext } from './support/browser.js';
@@ -174,7 +174,9 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await fill(page, 'Nom', 'Haddad');
     await press(page, 'Créer l’invitation');
     await auditor.audit(page, 'referent-03-invitation-creee', ['breadcrumb']);
-    const link = (await page.locator('code').first().textContent())!.trim();
+    // The link goes to the person by mail (kept in the outbox here), not on the référent's page.
+    expect(await page.locator('code').count()).toBe(0);
+    const link = `${t.url}${await mailedLink(t, 'nadia@example.fr', 'invitation')}`;
 
     const invited = await auditor.open(await newContext(browser));
     await invited.goto(link);
@@ -210,6 +212,23 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     const page = await signedIn(auditor, 'thomas@example.fr');
     expect(pathOf(page)).toBe('/aidant/structure');
     await auditor.audit(page, 'structures-01-choix');
+    expect(auditor.problems).toEqual([]);
+  }, 120_000);
+
+  it('an aidant of another structure accepts a référent’s invitation', async () => {
+    const auditor = new PageAuditor('pages', t.url);
+    const referente = await signedIn(auditor, 'helene@example.fr');
+    await referente.goto(`${t.url}/structure/aidants`);
+    await fill(referente, /^Adresse électronique/, 'lea@example.fr');
+    await fill(referente, 'Prénom', 'Léa');
+    await fill(referente, 'Nom', 'Roux');
+    await press(referente, 'Créer l’invitation');
+    expect(await referente.locator('code').count()).toBe(0);
+    const page = await signedIn(auditor, 'lea@example.fr');
+    await page.goto(`${t.url}${await mailedLink(t, 'lea@example.fr', 'rejoindre')}`);
+    await auditor.audit(page, 'rejoindre-01-invitation');
+    await press(page, 'Accepter');
+    await auditor.audit(page, 'rejoindre-02-acceptee');
     expect(auditor.problems).toEqual([]);
   }, 120_000);
 

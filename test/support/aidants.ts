@@ -105,3 +105,17 @@ export async function journalOf(t: TestApp, ...actions: string[]): Promise<Journ
       [actions],
     );
 }
+
+/**
+ * The path of the last link of this kind mailed to `recipient` (the outbox
+ * keeps mails when no SMTP server is configured, as in tests): links go to
+ * the person by mail, never on the inviting référent's page.
+ */
+export async function mailedLink(t: TestApp, recipient: string, kind: 'invitation' | 'rejoindre'): Promise<string> {
+  const rows: { body: string }[] = await t.app
+    .get(DataSource)
+    .query(`SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1`, [recipient]);
+  const match = new RegExp(`https?://[^/\\s]+(/aidant/${kind}\\?jeton=[A-Za-z0-9_-]{43})`).exec(rows[0]?.body ?? '');
+  if (!match) throw new Error(`no ${kind} link mailed to this recipient`);
+  return match[1]!;
+}
