@@ -178,6 +178,20 @@ export class FranceConnectClient {
     return url.href;
   }
 
+  /** The discovered metadata and the key set, fetched for the start-up check (errors: `unavailable`). */
+  async inspect(): Promise<{ server: oidc.ServerMetadata; jwks: KeySet['jwks'] }> {
+    const server = (await this.discover()).serverMetadata();
+    try {
+      return { server, jwks: (await this.refreshKeys()).jwks };
+    } catch (cause) {
+      throw cause instanceof FranceConnectError ? cause : new FranceConnectUnavailableError('FranceConnect key set request failed', { cause });
+    }
+  }
+
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
   /**
    * FranceConnect's key set, fetched now unless it was fetched less than
    * KEY_REFETCH_MIN_INTERVAL_MS ago (then the copy in hand). Used by the
@@ -196,7 +210,8 @@ export class FranceConnectClient {
     if (!jwksUri) throw new FranceConnectUnavailableError('FranceConnect metadata has no jwks_uri');
     const response = await this.fetchKeySetResponse(jwksUri, { method: 'GET', headers: { accept: 'application/json' } });
     if (!response.ok) throw new FranceConnectUnavailableError(`FranceConnect key set answered HTTP ${response.status}`);
-    return this.keySet!;
+    if (!this.keySet) throw new FranceConnectUnavailableError('FranceConnect key set is not a JWK set');
+    return this.keySet;
   }
 
   /** The key set request itself (network), bounded and recorded; within the bound, the copy in hand. */

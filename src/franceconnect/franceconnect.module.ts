@@ -6,6 +6,7 @@ import { FranceConnectTransaction } from './franceconnect-transaction.entity.js'
 import { FranceConnectClient, franceConnectOptionsFrom } from './franceconnect.client.js';
 import { FranceConnectController } from './franceconnect.controller.js';
 import { FranceConnectFlowService } from './franceconnect-flow.service.js';
+import { FranceConnectStatusService } from './franceconnect-status.service.js';
 import { IdTokenHintSeal } from './id-token-hint-seal.js';
 
 /**
@@ -26,7 +27,8 @@ import { IdTokenHintSeal } from './id-token-hint-seal.js';
     },
     FranceConnectFlowService,
     IdTokenHintSeal,
+    FranceConnectStatusService,
   ],
-  exports: [FranceConnectClient, FranceConnectFlowService, IdTokenHintSeal],
+  exports: [FranceConnectClient, FranceConnectFlowService, IdTokenHintSeal, FranceConnectStatusService],
 })
 export class FranceConnectModule {}
