@@ -10,6 +10,7 @@ import { openDatabase, type DatabaseHandle } from './database/database-url.js';
 import { startDemoPartnerIfNeeded, type DemoPartner } from './demo-partner/demo-partner.js';
 import { mountProvider } from './provider/provider.mount.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
+import { FranceConnectStatusService } from './franceconnect/franceconnect-status.service.js';
 import { configureSessions } from './sessions/sessions.js';
 import { csrfLocals } from './web/csrf.js';
 import { noStoreByDefault } from './web/cache-policy.js';
@@ -122,6 +123,16 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   configureWebShell(app, config.nodeEnv === 'production');
   configureSessions(app, config);
   app.use(csrfLocals);
+  try {
+    // One line naming FranceConnect and what it announced; production refuses to start on a mismatch.
+    await app.get(FranceConnectStatusService).checkAtStart();
+  } catch (error) {
+    await app.close();
+    await database.close();
+    await demoPartner?.close();
+    await simulator?.close();
+    throw error;
+  }
   return {
     app,
     database,

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const expected = error instanceof ConfigError || (error as Error)?.name === 'FcSimulatorStartError';
+  const expected =
+    error instanceof ConfigError || ['FcSimulatorStartError', 'FranceConnectStartupError'].includes((error as Error)?.name);
   if (expected) {
     process.stderr.write(`${(error as Error).message}\n`);
   } else {

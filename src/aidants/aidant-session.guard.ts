@@ -1,7 +1,6 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
@@ -35,7 +34,6 @@ export class SignedInAidantGuard implements CanActivate {
     private readonly aidants: AidantsService,
     private readonly journal: JournalService,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -87,7 +85,7 @@ export class SignedInAidantGuard implements CanActivate {
    * outside a transaction, which at READ COMMITTED would give them no common snapshot anyway.
    */
   private async access(auth: AidantSession) {
-    const access = await this.aidants.accessOf(this.dataSource.manager, auth.aidantId);
+    const access = await this.transactions.read((m) => this.aidants.accessOf(m, auth.aidantId));
     if (!access || access.aidant.habilitationStatus !== 'habilitated') return null;
     const memberships = access.memberships.filter((ms) => ms.structure.active && !ms.suspended);
     if (memberships.length === 0) return null;

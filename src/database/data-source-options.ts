@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 
@@ -24,6 +25,14 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
       // Transactions started without a level (TransactionRunner) are READ COMMITTED whatever the
       // server's default. The embedded database ignores start-up options; its default is the same.
       options: '-c default_transaction_isolation=read\\ committed',
+      // A connection the server ends (a failover, `pg_terminate_backend`) may
+      // report its error after the pool and TypeORM have let go of it; with no
+      // listener left, Node treats that late error as fatal and the whole
+      // service stops. Each connection keeps one listener of its own; the
+      // statement that was running still gets its error.
+      onConnect: (client: EventEmitter) => {
+        client.on('error', () => undefined);
+      },
     },
   };
 }

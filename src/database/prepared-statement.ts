@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager } from 'typeorm';
+import { isConnectionLost, neverSent } from './connection-loss.js';
 
 /**
  * A statement of a hot path (run on every token, userinfo call, provider
@@ -40,10 +41,38 @@ export interface PreparedResult<R> {
 
 /**
  * Runs a prepared statement through `manager`: on its transaction's
- * connection when it has one (the statement is part of the use case),
- * otherwise on any connection of the pool, as `manager.query` would.
+ * connection when it has one (the statement is part of the use case; if
+ * that connection is gone, the statement fails), otherwise on any
+ * connection of the pool, as `manager.query` would.
+ *
+ * Outside a transaction, a statement whose connection turns out to be lost
+ * is sent once more on a fresh connection when that is safe: a read, or a
+ * statement the driver never sent. (Inside a transaction, the whole use
+ * case is retried instead: see TransactionRunner.)
  */
 export async function runPrepared<R extends QueryResultRow = QueryResultRow>(
+  manager: EntityManager,
+  statement: PreparedStatement,
+  values: readonly unknown[],
+): Promise<PreparedResult<R>> {
+  const runner = manager.queryRunner;
+  if (runner) {
+    // A transaction whose connection was lost (TypeORM releases the runner
+    // when its connection fails): the statement must fail with it, never
+    // run on another connection outside the transaction.
+    if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+    return runOnce<R>(manager, statement, values);
+  }
+  try {
+    return await runOnce<R>(manager, statement, values);
+  } catch (error) {
+    const safe = isConnectionLost(error) && (/^\s*SELECT\b/i.test(statement.text) || neverSent(error));
+    if (!safe) throw error;
+    return runOnce<R>(manager, statement, values);
+  }
+}
+
+async function runOnce<R extends QueryResultRow>(
   manager: EntityManager,
   statement: PreparedStatement,
   values: readonly unknown[],
@@ -51,10 +80,9 @@ export async function runPrepared<R extends QueryResultRow = QueryResultRow>(
   const named = await namesAllowed(manager);
   const config = { ...(named ? { name: statement.name } : {}), text: statement.text, values: values as unknown[] };
   const runner = manager.queryRunner;
-  const result =
-    runner && !runner.isReleased
-      ? await ((await runner.connect()) as PoolClient).query<R>(config)
-      : await (manager.connection.driver as unknown as { master: Pool }).master.query<R>(config);
+  const result = runner
+    ? await ((await runner.connect()) as PoolClient).query<R>(config)
+    : await (manager.connection.driver as unknown as { master: Pool }).master.query<R>(config);
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 

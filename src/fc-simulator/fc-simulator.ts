@@ -9,7 +9,7 @@ import type { NodeEnv } from '../../config/config.schema.js';
 import { DSFR_DIST, SOURCE_ROOT } from '../web/paths.js';
 import { SIMULATED_IDENTITIES } from './simulator-identities.js';
 import { SimulatorStore } from './simulator-adapter.js';
-import { providerConfiguration, type Render } from './simulator-configuration.js';
+import { newSigningKey, newSimulatorKeys, providerConfiguration, type Render, type SimulatorKeys } from './simulator-configuration.js';
 import { mountInteractions } from './simulator-interactions.js';
 import { checkAuthorizeParams, checkEndSessionParams, type ParamsProblem } from './simulator-params.js';
 
@@ -38,6 +38,14 @@ export interface FcSimulator {
   port: number;
   /** Registers a client, or replaces its metadata (tests add their own redirect URIs). */
   registerClient(client: SimulatorClient): Promise<void>;
+  /**
+   * Signs with a new key from now on and publishes only that one, as
+   * FranceConnect does when it rotates (sessions and clients are kept).
+   * Returns the new key id.
+   */
+  rotateSigningKey(): Promise<string>;
+  /** How many times the key set (`/jwks`) was fetched: relying parties must not hammer it. */
+  readonly jwksFetches: number;
   close(): Promise<void>;
 }
 
@@ -91,10 +99,23 @@ export async function startFcSimulator(options: FcSimulatorOptions): Promise<FcS
   const store = new SimulatorStore();
   const views = new nunjucks.Environment(new nunjucks.FileSystemLoader(SOURCE_ROOT), { autoescape: true });
   const render = (name: string, context: object) => views.render(`fc-simulator/views/${name}.njk`, context);
-  const provider = new Provider(issuer, await providerConfiguration(store, render, SIMULATOR_BASE_PATH));
-  provider.proxy = false;
-  const app = buildApp(provider, render, options.acceptPkce ?? false);
-  handle = app;
+  const keys = await newSimulatorKeys();
+  let jwksFetches = 0;
+  const build = async (current: SimulatorKeys) => {
+    const provider = new Provider(issuer, await providerConfiguration(store, render, SIMULATOR_BASE_PATH, current));
+    provider.proxy = false;
+    const acceptPkce = options.acceptPkce ?? false;
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.oidc?.route === 'jwks') jwksFetches += 1;
+      // FranceConnect v2 does not announce PKCE; the simulator announces it only when it accepts it.
+      if (ctx.oidc?.route === 'discovery' && !acceptPkce && ctx.body && typeof ctx.body === 'object') {
+        delete (ctx.body as Record<string, unknown>).code_challenge_methods_supported;
+      }
+    });
+    return buildApp(provider, render, acceptPkce);
+  };
+  handle = await build(keys);
 
   const registerClient = async (client: SimulatorClient) => {
     await store.adapterFor('Client').upsert(client.clientId, {
@@ -111,6 +132,14 @@ export async function startFcSimulator(options: FcSimulatorOptions): Promise<FcS
     issuer,
     port,
     registerClient,
+    rotateSigningKey: async () => {
+      keys.signing = await newSigningKey();
+      handle = await build(keys);
+      return keys.signing.kid as string;
+    },
+    get jwksFetches() {
+      return jwksFetches;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { findSimulatedIdentity } from './simulator-identities.js';
 import type { SimulatorStore } from './simulator-adapter.js';
@@ -19,18 +19,36 @@ export function simulatedPairwiseSub(accountId: string, clientId: string): strin
 
 export type Render = (name: string, context: object) => string;
 
+/** The simulator's signing key (private JWK) and cookie key; rotation replaces the first and keeps the second. */
+export interface SimulatorKeys {
+  signing: JWK;
+  cookie: string;
+}
+
+export async function newSigningKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: `fc-sim-${randomBytes(6).toString('hex')}`, use: 'sig', alg: 'ES256' };
+}
+
+export async function newSimulatorKeys(): Promise<SimulatorKeys> {
+  return { signing: await newSigningKey(), cookie: randomBytes(32).toString('base64url') };
+}
+
 /**
  * oidc-provider configured as FranceConnect v2 "low": ES256, JWT userinfo,
  * pairwise subjects, client_secret_post, FranceConnect's lifetimes and
  * endpoint names, no refresh tokens, no development interactions.
  */
-export async function providerConfiguration(store: SimulatorStore, render: Render, basePath: string): Promise<Configuration> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: `fc-sim-${randomBytes(6).toString('hex')}`, use: 'sig', alg: 'ES256' };
+export async function providerConfiguration(
+  store: SimulatorStore,
+  render: Render,
+  basePath: string,
+  keys: SimulatorKeys,
+): Promise<Configuration> {
   return {
     adapter: (model: string) => store.adapterFor(model),
-    jwks: { keys: [signingKey] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    jwks: { keys: [keys.signing] },
+    cookies: { keys: [keys.cookie] },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

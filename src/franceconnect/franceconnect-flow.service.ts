@@ -26,6 +26,7 @@ import {
   FranceConnectProviderError,
   FranceConnectStateMismatchError,
   FranceConnectTransactionExpiredError,
+  oauthErrorIdentifier,
 } from './franceconnect.errors.js';
 import {
   CALLBACK_PATH,
@@ -67,7 +68,7 @@ const REASON_OF_CODE: Record<string, FailureReason> = {
 /** The OAuth `error` as journaled: an identifier, never free text from the query string. */
 function oauthErrorOf(value: string | null): string | undefined {
   if (value === null) return undefined;
-  return /^[a-z_]{1,64}$/.test(value) ? value : 'unrecognised';
+  return oauthErrorIdentifier(value) ?? 'unrecognised';
 }
 
 interface Registered {

@@ -67,6 +67,20 @@ export interface VerifiedIdentity extends IdentityClaims {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
+ * At most one fetch of FranceConnect's key set per this delay, whatever
+ * asks for it: a token signed with a key id we do not know yet triggers an
+ * immediate refetch (FranceConnect rotated its key), but a flood of forged
+ * tokens does not become a flood of requests to FranceConnect.
+ */
+export const KEY_REFETCH_MIN_INTERVAL_MS = 5000;
+
+/** FranceConnect's public keys as last fetched (`uat`: seconds since the epoch, openid-client's cache format). */
+interface KeySet {
+  jwks: { keys: Array<Record<string, unknown>> };
+  uat: number;
+}
+
+/**
  * The relying party towards FranceConnect (openid-client behind one class).
  * It keeps no protocol state: state, nonce and PKCE verifier go back to the
  * caller, who stores them server-side and gives them back at the callback.
@@ -75,6 +89,9 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export class FranceConnectClient {
   private configuration: Promise<oidc.Configuration> | undefined;
   private readonly insecureHttp: boolean;
+  private keySet: KeySet | undefined;
+  private lastKeyFetchAt = Number.NEGATIVE_INFINITY;
+  private keyFetch: Promise<KeySet> | undefined;
 
   constructor(private readonly options: FranceConnectClientOptions) {
     const issuer = new URL(options.issuer);
@@ -128,7 +145,7 @@ export class FranceConnectClient {
     if (error !== null) throw new FranceConnectProviderError(error);
     if (!stateMatches(url.searchParams.get('state'), expected.state)) throw new FranceConnectStateMismatchError();
 
-    const config = await this.discover();
+    const config = await this.callbackConfiguration();
     const tokens = await this.exchangeCode(config, url, expected);
     const claims = tokens.claims();
     if (!claims) throw new FranceConnectTokenInvalidError('token response without an ID token');
@@ -159,6 +176,91 @@ export class FranceConnectClient {
     url.searchParams.set('state', input.state);
     url.searchParams.set('post_logout_redirect_uri', input.postLogoutRedirectUri);
     return url.href;
+  }
+
+  /** The discovered metadata and the key set, fetched for the start-up check (errors: `unavailable`). */
+  async inspect(): Promise<{ server: oidc.ServerMetadata; jwks: KeySet['jwks'] }> {
+    const server = (await this.discover()).serverMetadata();
+    try {
+      return { server, jwks: (await this.refreshKeys()).jwks };
+    } catch (cause) {
+      throw cause instanceof FranceConnectError ? cause : new FranceConnectUnavailableError('FranceConnect key set request failed', { cause });
+    }
+  }
+
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
+  /**
+   * FranceConnect's key set, fetched now unless it was fetched less than
+   * KEY_REFETCH_MIN_INTERVAL_MS ago (then the copy in hand). Used by the
+   * start-up check and when a token names a key id we do not know.
+   */
+  async refreshKeys(): Promise<KeySet> {
+    if (this.keySet && Date.now() - this.lastKeyFetchAt < KEY_REFETCH_MIN_INTERVAL_MS) return this.keySet;
+    this.keyFetch ??= this.fetchKeys().finally(() => {
+      this.keyFetch = undefined;
+    });
+    return this.keyFetch;
+  }
+
+  private async fetchKeys(): Promise<KeySet> {
+    const jwksUri = (await this.discover()).serverMetadata().jwks_uri;
+    if (!jwksUri) throw new FranceConnectUnavailableError('FranceConnect metadata has no jwks_uri');
+    const response = await this.fetchKeySetResponse(jwksUri, { method: 'GET', headers: { accept: 'application/json' } });
+    if (!response.ok) throw new FranceConnectUnavailableError(`FranceConnect key set answered HTTP ${response.status}`);
+    if (!this.keySet) throw new FranceConnectUnavailableError('FranceConnect key set is not a JWK set');
+    return this.keySet;
+  }
+
+  /** The key set request itself (network), bounded and recorded; within the bound, the copy in hand. */
+  private async fetchKeySetResponse(url: string, init: RequestInit): Promise<Response> {
+    if (this.keySet && Date.now() - this.lastKeyFetchAt < KEY_REFETCH_MIN_INTERVAL_MS) {
+      return Response.json(this.keySet.jwks);
+    }
+    this.lastKeyFetchAt = Date.now();
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout((this.options.timeoutSeconds ?? 10) * 1000) });
+    if (response.ok) {
+      const jwks = (await response.clone().json()) as KeySet['jwks'];
+      if (Array.isArray(jwks?.keys)) this.keySet = { jwks, uat: Math.floor(Date.now() / 1000) };
+    }
+    return response;
+  }
+
+  /**
+   * A configuration for one callback. openid-client keeps verified key sets
+   * per metadata object and refetches one for an unknown key id only if
+   * the copy is a minute old: each callback gets its own metadata object,
+   * seeded with our copy of the keys, and its token response is looked at
+   * first, so that an ID token naming a key id we do not know triggers one
+   * refetch (bounded) before openid-client checks the signature.
+   */
+  private async callbackConfiguration(): Promise<oidc.Configuration> {
+    const base = await this.discover();
+    const server = base.serverMetadata();
+    const config = new oidc.Configuration({ ...server }, this.options.clientId, base.clientMetadata(), oidc.ClientSecretPost(this.options.clientSecret));
+    if (this.insecureHttp) oidc.allowInsecureRequests(config);
+    oidc.enableNonRepudiationChecks(config);
+    config.timeout = base.timeout;
+    if (this.keySet) oidc.setJwksCache(config, this.keySet);
+    config[oidc.customFetch] = async (url, init) => {
+      if (url === server.jwks_uri) return this.fetchKeySetResponse(url, init as RequestInit);
+      const response = await fetch(url, init as RequestInit);
+      if (url === server.token_endpoint && response.ok) {
+        const kid = await idTokenKidOf(response.clone());
+        if (kid !== undefined && !this.knowsKey(kid)) {
+          await this.refreshKeys().catch(() => undefined);
+          if (this.keySet) oidc.setJwksCache(config, this.keySet);
+        }
+      }
+      return response;
+    };
+    return config;
+  }
+
+  private knowsKey(kid: string): boolean {
+    return this.keySet?.jwks.keys.some((key) => key.kid === kid) ?? false;
   }
 
   private async load(): Promise<oidc.Configuration> {
@@ -206,6 +308,18 @@ export class FranceConnectClient {
     } catch (cause) {
       throw translate(cause, 'userinfo', (message) => new FranceConnectUserinfoInvalidError(message, { cause }));
     }
+  }
+}
+
+/** The `kid` of the ID token in a token response, without trusting anything else in it. */
+async function idTokenKidOf(response: Response): Promise<string | undefined> {
+  try {
+    const body = (await response.json()) as { id_token?: unknown };
+    if (typeof body.id_token !== 'string') return undefined;
+    const header = JSON.parse(Buffer.from(body.id_token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -21,15 +21,54 @@ export class FranceConnectAccessDeniedError extends FranceConnectError {
   }
 }
 
-/** FranceConnect answered another OAuth error in the redirect (`error=…`). */
+/** What an OAuth `error` from FranceConnect means for the person, in three families. */
+type ProviderErrorKind = 'request_refused' | 'provider_down' | 'sign_in_again' | 'other';
+
+const KIND_OF: Record<string, ProviderErrorKind> = {
+  invalid_request: 'request_refused',
+  invalid_scope: 'request_refused',
+  unauthorized_client: 'request_refused',
+  unsupported_response_type: 'request_refused',
+  invalid_client: 'request_refused',
+  invalid_request_uri: 'request_refused',
+  invalid_request_object: 'request_refused',
+  request_not_supported: 'request_refused',
+  temporarily_unavailable: 'provider_down',
+  server_error: 'provider_down',
+  login_required: 'sign_in_again',
+  consent_required: 'sign_in_again',
+  interaction_required: 'sign_in_again',
+  account_selection_required: 'sign_in_again',
+};
+
+const MEANING: Record<ProviderErrorKind, string> = {
+  request_refused:
+    "FranceConnect a refusé la demande envoyée par Procuration : la configuration du service est en cause, pas la personne. Prévenez l'équipe qui administre Procuration.",
+  provider_down: 'FranceConnect est momentanément indisponible. Réessayez dans quelques minutes.',
+  sign_in_again: "FranceConnect demande de s'identifier à nouveau. Recommencez la connexion.",
+  other: 'Recommencez dans quelques instants ; si cela se reproduit, prévenez l’équipe qui administre Procuration.',
+};
+
+/** The OAuth `error` as it may be shown and journaled: an identifier, never free text. */
+export function oauthErrorIdentifier(value: string): string | undefined {
+  return /^[a-z_]{1,64}$/.test(value) ? value : undefined;
+}
+
+/**
+ * FranceConnect answered another OAuth error in the redirect (`error=…`):
+ * the page names FranceConnect's answer and what it means. Its
+ * `error_description` (free text anyone can put in a link) is never shown.
+ */
 export class FranceConnectProviderError extends FranceConnectError {
   readonly code = 'franceconnect.provider_error';
   readonly status = 502;
-  readonly title = 'Erreur FranceConnect';
+  readonly title = 'FranceConnect a répondu par une erreur';
   constructor(readonly oauthError: string, options?: { cause?: unknown }) {
+    const shown = oauthErrorIdentifier(oauthError);
+    const kind = (shown && KIND_OF[shown]) || 'other';
     super(
-      "FranceConnect a refusé la demande de connexion. Rien n'a été enregistré : recommencez dans quelques instants.",
-      `FranceConnect answered error=${oauthError.slice(0, 64)}`,
+      `FranceConnect a répondu « ${shown ?? 'non reconnue'} ». ${MEANING[kind]} Rien n'a été enregistré.`,
+      `FranceConnect answered error=${shown ?? 'unrecognised'}`,
       options,
     );
   }

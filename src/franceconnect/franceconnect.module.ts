@@ -6,6 +6,8 @@ import { FranceConnectTransaction } from './franceconnect-transaction.entity.js'
 import { FranceConnectClient, franceConnectOptionsFrom } from './franceconnect.client.js';
 import { FranceConnectController } from './franceconnect.controller.js';
 import { FranceConnectFlowService } from './franceconnect-flow.service.js';
+import { FranceConnectStatusService } from './franceconnect-status.service.js';
+import { IdTokenHintSeal } from './id-token-hint-seal.js';
 
 /**
  * The relying party towards FranceConnect: the one `FranceConnectClient`
@@ -24,7 +26,9 @@ import { FranceConnectFlowService } from './franceconnect-flow.service.js';
       useFactory: (config: AppConfig) => new FranceConnectClient(franceConnectOptionsFrom(config)),
     },
     FranceConnectFlowService,
+    IdTokenHintSeal,
+    FranceConnectStatusService,
   ],
-  exports: [FranceConnectClient, FranceConnectFlowService],
+  exports: [FranceConnectClient, FranceConnectFlowService, IdTokenHintSeal, FranceConnectStatusService],
 })
 export class FranceConnectModule {}

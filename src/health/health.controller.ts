@@ -6,7 +6,10 @@ import { HealthService, type HealthReport } from './health.service.js';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** `{"status":"ok","database":"up"}`, or 503 when the database does not answer. */
+  /**
+   * `{"status":"ok","database":"up","franceconnect":"up"}`, or 503 when the
+   * database does not answer. FranceConnect down is reported, not failed on.
+   */
   @Get()
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const report = await this.health.report();

@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../clock/clock.js';
+import { isConnectionLost } from '../database/connection-loss.js';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
 
@@ -32,6 +33,11 @@ export class PgSessionStore extends session.Store {
     super();
   }
 
+  /**
+   * A read whose connection was lost is asked once more on a fresh
+   * connection (`runPrepared`); a read that still fails is reported as an
+   * error, never as "no session" (which would sign the person out).
+   */
   override get(sid: string, callback: Callback): void {
     runPrepared<{ data: session.SessionData }>(this.dataSource.manager, SQL.get, [sid, this.clock.now()]).then(
       ({ rows }) => callback(null, rows[0]?.data ?? null),
@@ -42,7 +48,13 @@ export class PgSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     // A little past the absolute end, so the guard can still say why the session ended.
     const expiresAt = new Date(this.clock.nowMs() + ABSOLUTE_TIMEOUT_MS + IDLE_TIMEOUT_MS);
-    runPrepared(this.dataSource.manager, SQL.set, [sid, JSON.stringify(data), expiresAt])
+    const values = [sid, JSON.stringify(data), expiresAt];
+    // Writing the same data twice changes nothing: a save whose connection was lost is sent once more.
+    runPrepared(this.dataSource.manager, SQL.set, values)
+      .catch((error: unknown) => {
+        if (isConnectionLost(error)) return runPrepared(this.dataSource.manager, SQL.set, values);
+        throw error;
+      })
       .then(() => this.sweep())
       .then(() => callback?.(), (error: unknown) => callback?.(error));
   }

@@ -17,10 +17,12 @@ export interface UsagerSession {
   signedInAt: number;
   lastSeenAt: number;
   /**
-   * The FranceConnect ID token of this sign-in, kept server-side only to end
-   * the FranceConnect session at sign-out (`id_token_hint`); never logged.
+   * The FranceConnect ID token of this sign-in, sealed (`IdTokenHintSeal`,
+   * bound to `usagerId`): kept only to end the FranceConnect session at
+   * sign-out (`id_token_hint`), dropped with the session; never in clear at
+   * rest, never logged.
    */
-  idTokenHint?: string;
+  sealedIdTokenHint?: string;
 }
 
 /** The end of a FranceConnect logout round trip: where to go when FranceConnect sends the browser back. */

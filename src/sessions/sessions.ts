@@ -4,7 +4,10 @@ import session from 'express-session';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
+import { Logger } from '@nestjs/common';
+import { sendProblem, toProblem } from '../web/error-page.filter.js';
 import { PgSessionStore } from './pg-session-store.js';
+import { SessionUnavailableError } from './sessions.errors.js';
 import './session-data.js';
 
 export const SESSION_COOKIE = 'procuration.sid';
@@ -35,8 +38,28 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
-    SESSIONLESS.test(req.path) ? next() : middleware(req, res, (error?: unknown) => (error ? next(error) : saveBeforeRedirect(req, res, next)));
+    SESSIONLESS.test(req.path)
+      ? next()
+      : middleware(req, res, (error?: unknown) => (error ? sessionReadFailed(req, res, error) : saveBeforeRedirect(req, res, next)));
   app.use(withSession);
+}
+
+const logger = new Logger('Sessions');
+
+/**
+ * The store's read failed: express-session calls back with the error and
+ * leaves `req.session` unset, and with `unset: 'destroy'` it would then
+ * delete the stored session when the response ends, signing the person out
+ * and losing their work in progress. Forgetting the session id for this
+ * request keeps the row (and the browser's cookie) as they are; the person
+ * gets a temporary French error instead.
+ */
+function sessionReadFailed(req: Request, res: Response, error: unknown): void {
+  delete (req as { sessionID?: string }).sessionID;
+  const failure = new SessionUnavailableError({ cause: error });
+  logger.error({ err: error, code: failure.code }, 'session read failed: answered 503, stored session kept');
+  res.set({ 'Cache-Control': 'no-store', 'Retry-After': '5' });
+  sendProblem(req, res, toProblem(failure));
 }
 
 /**

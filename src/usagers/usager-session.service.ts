@@ -4,6 +4,7 @@ import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { FranceConnectFlowService } from '../franceconnect/franceconnect-flow.service.js';
 import type { VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
+import { IdTokenHintSeal } from '../franceconnect/id-token-hint-seal.js';
 import { JournalService } from '../journal/journal.service.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type UsagerSession } from '../sessions/session-data.js';
@@ -39,6 +40,7 @@ export class UsagerSessionService implements OnModuleInit {
     private readonly transactions: TransactionRunner,
     private readonly journal: JournalService,
     private readonly clock: Clock,
+    private readonly idTokenSeal: IdTokenHintSeal,
   ) {}
 
   onModuleInit(): void {
@@ -89,9 +91,12 @@ export class UsagerSessionService implements OnModuleInit {
         details: { reason: 'user' },
       }),
     );
+    // The old session row (and the sealed token in it) is deleted here: the
+    // token lives on only in this request, for FranceConnect's end session.
     await regenerateSession(req);
-    if (!auth.idTokenHint) return USAGER_SIGNED_OUT;
-    return this.flow.endSessionUrl(req, { idTokenHint: auth.idTokenHint, returnPath: USAGER_SIGNED_OUT });
+    const idTokenHint = auth.sealedIdTokenHint ? this.idTokenSeal.open(auth.sealedIdTokenHint, auth.usagerId) : null;
+    if (!idTokenHint) return USAGER_SIGNED_OUT;
+    return this.flow.endSessionUrl(req, { idTokenHint, returnPath: USAGER_SIGNED_OUT });
   }
 
   /** The `usager_sign_in` handler: create or update the usager, then a new session for them alone. */
@@ -116,7 +121,12 @@ export class UsagerSessionService implements OnModuleInit {
     });
     await regenerateSession(req);
     const now = this.clock.nowMs();
-    req.session.usager = { usagerId: usager.id, signedInAt: now, lastSeenAt: now, idTokenHint: identity.idToken };
+    req.session.usager = {
+      usagerId: usager.id,
+      signedInAt: now,
+      lastSeenAt: now,
+      sealedIdTokenHint: this.idTokenSeal.seal(identity.idToken, usager.id),
+    };
     return USAGER_HOME;
   }
 

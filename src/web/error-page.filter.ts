@@ -1,5 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isConnectionLost } from '../database/connection-loss.js';
+import { DatabaseUnavailableError } from '../database/database.errors.js';
 import { DomainError, ValidationError } from '../shared/domain-error.js';
 
 /** What a person is told for a failure, whichever layer raised it. */
@@ -35,7 +37,12 @@ function statusOf(error: unknown): number {
 }
 
 /** Turns any error into the problem a person is shown. */
-export function toProblem(error: unknown): Problem {
+export function toProblem(error: unknown, method = 'GET'): Problem {
+  // A lost database connection that no retry absorbed is a temporary
+  // failure, not a bug: 503. After a form post, whether it was kept is unknown.
+  if (!(error instanceof DomainError) && isConnectionLost(error)) {
+    return toProblem(new DatabaseUnavailableError(method !== 'GET' && method !== 'HEAD', { cause: error }));
+  }
   if (error instanceof DomainError) {
     const fields = error instanceof ValidationError ? error.fields : undefined;
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
@@ -65,7 +72,7 @@ export class ErrorPageFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
-    const problem = toProblem(error);
+    const problem = toProblem(error, request.method);
     this.log(error, problem);
     if (response.headersSent) return;
     sendProblem(request, response, problem);

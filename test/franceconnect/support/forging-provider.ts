@@ -10,7 +10,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
  * (base64url), so a test builds the callback URL directly.
  */
 
-export type Signature = 'good' | 'other-key' | 'none' | 'hs256-client-secret' | 'rs256';
+export type Signature = 'good' | 'other-key' | 'unknown-kid' | 'none' | 'hs256-client-secret' | 'rs256';
 
 export interface Forgery {
   idToken?: { signature?: Signature; claims?: Record<string, unknown>; drop?: string[] };
@@ -22,6 +22,8 @@ export interface ForgingProvider {
   forge(forgery: Forgery): void;
   /** The callback URL FranceConnect would send the browser to. */
   callbackFor(redirectUri: string, request: { state: string; nonce: string }): string;
+  /** How many times the key set was fetched. */
+  readonly jwksRequests: number;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,8 @@ async function sign(payload: Record<string, unknown>, signature: Signature, k: K
       return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'rsa' }).sign(k.rsa);
     case 'other-key':
       return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: KID }).sign(k.other);
+    case 'unknown-kid':
+      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'never-published' }).sign(k.other);
     case 'good':
       return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: KID }).sign(k.good);
   }
@@ -79,6 +83,7 @@ export async function startForgingProvider(client: { clientId: string; clientSec
   const k = await keys();
   let forgery: Forgery = {};
   let issuer = '';
+  let jwksRequests = 0;
   const now = () => Math.floor(Date.now() / 1000);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -103,7 +108,10 @@ export async function startForgingProvider(client: { clientId: string; clientSec
         acr_values_supported: ['eidas1'],
       });
     }
-    if (path === '/api/v2/jwks') return json(200, { keys: k.jwks });
+    if (path === '/api/v2/jwks') {
+      jwksRequests += 1;
+      return json(200, { keys: k.jwks });
+    }
     if (path === '/api/v2/token' && req.method === 'POST') {
       const body = await readBody(req);
       if (body.get('client_id') !== client.clientId || body.get('client_secret') !== client.clientSecret) {
@@ -156,6 +164,9 @@ export async function startForgingProvider(client: { clientId: string; clientSec
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2`;
   return {
     issuer,
+    get jwksRequests() {
+      return jwksRequests;
+    },
     forge: (next) => {
       forgery = next;
     },
