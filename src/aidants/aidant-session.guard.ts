@@ -52,7 +52,11 @@ export class SignedInAidantGuard implements CanActivate {
 
     // Written back (a session row UPDATE) at most once a minute: the idle timeout then counts from
     // up to a minute before the last request, never after it.
-    if (now - auth.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) auth.lastSeenAt = now;
+    // The address shown on the sessions page is refreshed at the same pace.
+    if (now - auth.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) {
+      auth.lastSeenAt = now;
+      auth.ip = req.ip ?? null;
+    }
     if (!allowed.current) {
       const without = this.reflector.getAllAndOverride<boolean>(WITHOUT_STRUCTURE, [context.getHandler(), context.getClass()]);
       if (!without) {

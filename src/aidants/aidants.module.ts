@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StructuresModule } from '../structures/structures.module.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
 import { Aidant } from './aidant.entity.js';
 import { AidantAuthService } from './aidant-auth.service.js';
 import { AidantSessionController } from './aidant-session.controller.js';
@@ -30,7 +32,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     PassportModule,
     StructuresModule,
   ],
-  controllers: [AidantSessionController, InvitationController, ReferentController],
+  controllers: [AidantSessionController, AccountController, InvitationController, ReferentController],
   providers: [
     AidantsService,
     TotpDevicesService,
@@ -38,6 +40,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     InvitationPagesService,
     SignInService,
     AidantAuthService,
+    AccountService,
     ReferentService,
     LocalStrategy,
     SignedInAidantGuard,

@@ -6,11 +6,16 @@ import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
 
 /** Every request with a session cookie reads its row: prepared once per connection. */
 const SQL = {
-  get: preparedStatement('http_session_get', `SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2`),
+  get: preparedStatement(
+    'http_session_get',
+    `SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2 AND ended_at IS NULL`,
+  ),
+  // An ended session stays ended: a request of it still in flight saves nothing back.
   set: preparedStatement(
-    'http_session_set',
-    `INSERT INTO http_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
-     ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data`,
+    'http_session_set_owned',
+    `INSERT INTO http_sessions (sid, data, expires_at, aidant_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data, aidant_id = EXCLUDED.aidant_id
+      WHERE http_sessions.ended_at IS NULL`,
   ),
   destroy: preparedStatement('http_session_destroy', `DELETE FROM http_sessions WHERE sid = $1`),
 };
@@ -20,7 +25,9 @@ type Callback = (err?: unknown, value?: session.SessionData | null) => void;
 /**
  * express-session store on the service's own PostgreSQL (table `http_sessions`),
  * so that every instance sees the same sessions. A row lives at most the
- * absolute timeout; the idle timeout is enforced by the aidant guard.
+ * absolute timeout; the idle timeout is enforced by the aidant guard. A row
+ * names the aidant it belongs to (`aidant_id`), so that their sessions can
+ * be listed and ended (`session-registry.ts`).
  */
 export class PgSessionStore extends session.Store {
   private writes = 0;
@@ -42,7 +49,8 @@ export class PgSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     // A little past the absolute end, so the guard can still say why the session ended.
     const expiresAt = new Date(this.clock.nowMs() + ABSOLUTE_TIMEOUT_MS + IDLE_TIMEOUT_MS);
-    runPrepared(this.dataSource.manager, SQL.set, [sid, JSON.stringify(data), expiresAt])
+    const owner = data.aidant?.aidantId ?? null;
+    runPrepared(this.dataSource.manager, SQL.set, [sid, JSON.stringify(data), expiresAt, owner])
       .then(() => this.sweep())
       .then(() => callback?.(), (error: unknown) => callback?.(error));
   }

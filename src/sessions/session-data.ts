@@ -9,6 +9,9 @@ export interface AidantSession {
   lastSeenAt: number;
   /** Last time a TOTP code was accepted (sign-in or re-authentication). */
   totpAt: number;
+  /** What the sessions page shows: the device's short label and the last address seen. */
+  device?: string;
+  ip?: string | null;
 }
 
 /** What a signed-in usager's session holds (FranceConnect sign-in at /usager). */

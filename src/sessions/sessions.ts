@@ -7,19 +7,40 @@ import { Clock } from '../clock/clock.js';
 import { PgSessionStore } from './pg-session-store.js';
 import './session-data.js';
 
-export const SESSION_COOKIE = 'procuration.sid';
+const SESSION_COOKIE = 'procuration.sid';
+
+/** Cookies are Secure when the service is reached over https (always, in production behind TLS). */
+export function secureCookies(config: Pick<AppConfig, 'publicUrl'>): boolean {
+  return config.publicUrl.startsWith('https:');
+}
+
+/**
+ * The session cookie's name and attributes. Over https it takes the
+ * `__Host-` prefix: browsers then accept it only with Secure, Path=/ and no
+ * Domain, so neither a sibling sub-domain nor a plain-http response can
+ * plant or overwrite it (session fixation from a neighbour).
+ */
+export function sessionCookie(config: Pick<AppConfig, 'publicUrl'>) {
+  const secure = secureCookies(config);
+  return {
+    name: secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE,
+    options: { httpOnly: true, sameSite: 'lax' as const, secure, path: '/' },
+  };
+}
 
 /** Paths that never need a session (assets, probes). */
 const SESSIONLESS = /^\/(dsfr|static|health)(\/|$)/;
 
 /**
- * Server-side sessions: a signed, HttpOnly, SameSite=Lax cookie (Secure
- * behind https) that only carries the session id; the data is in PostgreSQL.
+ * Server-side sessions: a signed, HttpOnly, SameSite=Lax cookie (Secure and
+ * `__Host-` behind https) that only carries the session id; the data is in
+ * PostgreSQL.
  */
 export function configureSessions(app: NestExpressApplication, config: AppConfig): void {
   const store = new PgSessionStore(app.get(DataSource), app.get(Clock));
+  const cookie = sessionCookie(config);
   const middleware = session({
-    name: SESSION_COOKIE,
+    name: cookie.name,
     secret: config.sessionSecret,
     store,
     resave: false,
@@ -27,12 +48,7 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     rolling: false,
     unset: 'destroy',
     proxy: config.trustProxy,
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.publicUrl.startsWith('https:'),
-      path: '/',
-    },
+    cookie: { ...cookie.options },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
     SESSIONLESS.test(req.path) ? next() : middleware(req, res, (error?: unknown) => (error ? next(error) : saveBeforeRedirect(req, res, next)));
@@ -60,6 +76,18 @@ export function saveBeforeRedirect(req: Request, res: Response, next: NextFuncti
 
 export function regenerateSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * A new session id for the signed-in aidant after a re-authentication
+ * (password change): the old id stops working, the session keeps the
+ * aidant's data with a fresh `totpAt` (and gets a new CSRF token).
+ */
+export async function rotateSessionId(req: Request, totpAt: number): Promise<void> {
+  const aidant = req.session.aidant;
+  await regenerateSession(req);
+  if (aidant) req.session.aidant = { ...aidant, totpAt };
+  await saveSession(req);
 }
 
 export function destroySession(req: Request): Promise<void> {
