@@ -14,7 +14,10 @@ export class HttpSessionsOwner1766010000000 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE http_sessions
         ADD COLUMN aidant_id uuid REFERENCES aidants (id) ON DELETE CASCADE,
-        ADD COLUMN ended_at  timestamptz
+        ADD COLUMN ended_at  timestamptz,
+        -- Why it was ended, so the person is told on their next request.
+        ADD COLUMN ended_reason text,
+        ADD CONSTRAINT http_sessions_ended_check CHECK ((ended_at IS NULL) = (ended_reason IS NULL))
     `);
     await queryRunner.query(`
       UPDATE http_sessions
@@ -28,6 +31,6 @@ export class HttpSessionsOwner1766010000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX http_sessions_aidant_idx`);
     await queryRunner.query(`DELETE FROM http_sessions WHERE ended_at IS NOT NULL`);
-    await queryRunner.query(`ALTER TABLE http_sessions DROP COLUMN ended_at, DROP COLUMN aidant_id`);
+    await queryRunner.query(`ALTER TABLE http_sessions DROP CONSTRAINT http_sessions_ended_check, DROP COLUMN ended_reason, DROP COLUMN ended_at, DROP COLUMN aidant_id`);
   }
 }

@@ -87,7 +87,7 @@ export class AccountService {
       }
       await clearFailures(m, key);
       await this.aidants.setPassword(m, actor.aidantId, newHash!);
-      const ended = await endSessionsOf(m, actor.aidantId, { kind: 'others', currentSid }, now);
+      const ended = await endSessionsOf(m, actor.aidantId, { kind: 'others', currentSid }, 'password_changed', now);
       await this.appendEverywhere(m, actor.aidantId, request, 'aidant.password_changed', { otherSessionsEnded: ended });
       return null;
     });
@@ -126,7 +126,7 @@ export class AccountService {
 
   private async end(actor: AidantActor, selection: SessionSelection | null, request: RequestFacts): Promise<number> {
     return this.transactions.run(async (m) => {
-      const count = selection ? await endSessionsOf(m, actor.aidantId, selection, this.clock.now()) : 0;
+      const count = selection ? await endSessionsOf(m, actor.aidantId, selection, 'aidant', this.clock.now()) : 0;
       if (selection?.kind === 'one' && count === 0) {
         throw new NotFoundError('Cette session n’existe pas ou est déjà terminée.', 'session to end not found');
       }

@@ -266,7 +266,7 @@ export class AidantsService {
     chains: (string | null)[],
     request?: RequestFacts,
   ): Promise<number> {
-    const count = await endSessionsOf(manager, aidantId, { kind: 'all' }, this.clock.now());
+    const count = await endSessionsOf(manager, aidantId, { kind: 'all' }, reason, this.clock.now());
     if (count === 0) return 0;
     for (const structureId of chains) {
       await this.journal.append(manager, {

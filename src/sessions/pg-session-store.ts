@@ -2,13 +2,13 @@ import session from 'express-session';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../clock/clock.js';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
-import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type SessionEndReason } from './session-data.js';
 
 /** Every request with a session cookie reads its row: prepared once per connection. */
 const SQL = {
   get: preparedStatement(
-    'http_session_get',
-    `SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2 AND ended_at IS NULL`,
+    'http_session_get_ended',
+    `SELECT data, ended_reason FROM http_sessions WHERE sid = $1 AND expires_at > $2`,
   ),
   // An ended session stays ended: a request of it still in flight saves nothing back.
   set: preparedStatement(
@@ -39,11 +39,20 @@ export class PgSessionStore extends session.Store {
     super();
   }
 
+  /**
+   * An ended session comes back emptied, holding only why it was ended: it
+   * gives access to nothing, and the aidant guard tells the person why
+   * before forgetting it.
+   */
   override get(sid: string, callback: Callback): void {
-    runPrepared<{ data: session.SessionData }>(this.dataSource.manager, SQL.get, [sid, this.clock.now()]).then(
-      ({ rows }) => callback(null, rows[0]?.data ?? null),
-      callback,
-    );
+    runPrepared<{ data: session.SessionData; ended_reason: SessionEndReason | null }>(this.dataSource.manager, SQL.get, [
+      sid,
+      this.clock.now(),
+    ]).then(({ rows }) => {
+      const row = rows[0];
+      if (!row) return callback(null, null);
+      callback(null, row.ended_reason ? ({ cookie: row.data.cookie, endedReason: row.ended_reason } as session.SessionData) : row.data);
+    }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {

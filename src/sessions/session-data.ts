@@ -34,8 +34,13 @@ export interface FranceConnectLogoutReturn {
   expiresAt: number;
 }
 
+/** Why a session was ended from elsewhere (`http_sessions.ended_reason`). */
+export type SessionEndReason = 'aidant' | 'password_changed' | 'password_reset' | 'suspended' | 'habilitation_changed';
+
 declare module 'express-session' {
   interface SessionData {
+    /** Set (alone) when the session was ended from elsewhere: see PgSessionStore.get. */
+    endedReason?: SessionEndReason;
     csrfToken?: string;
     aidant?: AidantSession;
     /** A browser holds an aidant session or a usager session, never both. */

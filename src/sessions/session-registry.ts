@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type AidantSession } from './session-data.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type AidantSession, type SessionEndReason } from './session-data.js';
 
 /**
  * The aidant sessions of an account, read and ended in the caller's
@@ -71,7 +71,13 @@ export type SessionSelection =
  * open. An ended row stays until it expires, so that a request of that
  * session still in flight cannot save it back (see the store's `set`).
  */
-export async function endSessionsOf(manager: EntityManager, aidantId: string, selection: SessionSelection, now: Date): Promise<number> {
+export async function endSessionsOf(
+  manager: EntityManager,
+  aidantId: string,
+  selection: SessionSelection,
+  reason: SessionEndReason,
+  now: Date,
+): Promise<number> {
   const sids = (await openRows(manager, aidantId))
     .map((row) => row.sid)
     .filter((sid) => {
@@ -80,6 +86,6 @@ export async function endSessionsOf(manager: EntityManager, aidantId: string, se
       return selection.kind === 'others' || sessionHandle(sid) === selection.handle;
     });
   if (sids.length === 0) return 0;
-  await manager.query(`UPDATE http_sessions SET ended_at = $2 WHERE sid = ANY($1)`, [sids, now]);
+  await manager.query(`UPDATE http_sessions SET ended_at = $2, ended_reason = $3 WHERE sid = ANY($1)`, [sids, now, reason]);
   return sids.length;
 }

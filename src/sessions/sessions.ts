@@ -5,7 +5,15 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
 import { PgSessionStore } from './pg-session-store.js';
+import type { SessionEndReason } from './session-data.js';
 import './session-data.js';
+
+declare module 'express' {
+  interface Request {
+    /** Set when the browser came with a session ended from elsewhere (by whom, see the reason). */
+    endedSessionReason?: SessionEndReason;
+  }
+}
 
 const SESSION_COOKIE = 'procuration.sid';
 
@@ -51,8 +59,28 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     cookie: { ...cookie.options },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
-    SESSIONLESS.test(req.path) ? next() : middleware(req, res, (error?: unknown) => (error ? next(error) : saveBeforeRedirect(req, res, next)));
+    SESSIONLESS.test(req.path)
+      ? next()
+      : middleware(req, res, (error?: unknown) => {
+          if (error) return next(error);
+          replaceEndedSession(req);
+          saveBeforeRedirect(req, res, next);
+        });
   app.use(withSession);
+}
+
+/**
+ * A session ended from elsewhere (its row kept, ended, until it expires)
+ * is swapped for a new empty one under a new id, which the browser gets as
+ * soon as something is written in it (a CSRF token, a sign-in); the reason
+ * stays on the request for the aidant guard to tell the person. The ended
+ * row is never written again (see PgSessionStore.set).
+ */
+function replaceEndedSession(req: Request): void {
+  const reason = req.session?.endedReason;
+  if (!reason) return;
+  (req.sessionStore as session.Store & { generate(req: Request): void }).generate(req);
+  req.endedSessionReason = reason;
 }
 
 /**
