@@ -144,7 +144,9 @@ describe('sessions and passwords', () => {
     expect(await cookieOf(here)).not.toBe(oldCookie);
 
     await here.get('/aidant').expect(200);
-    await elsewhere.get('/aidant').expect(401);
+    expect((await elsewhere.get('/aidant').expect(401)).text).toContain('Votre mot de passe a été changé depuis une autre session');
+    // Told once: then an ordinary anonymous browser.
+    expect((await elsewhere.get('/aidant').expect(401)).text).toContain('Connectez-vous');
     expect(await openSessionsOf(id)).toBe(1);
     nextStep();
     expect((await signIn(browser(t), clock, email)).status).toBe(401);
@@ -188,7 +190,7 @@ describe('sessions and passwords', () => {
     const ended = await here.post('/aidant/sessions/terminer').type('form').send({ _csrf: csrfOf(page.text), session: phoneHandle });
     expect(ended.status).toBe(303);
     expect(ended.headers.location).toBe('/aidant/sessions?terminees=1');
-    await phone.get('/aidant').expect(401);
+    expect((await phone.get('/aidant').expect(401)).text).toContain('Cette session a été terminée depuis une autre de vos sessions');
     await other.get('/aidant').expect(200);
     const again = await here.post('/aidant/sessions/terminer').type('form').send({ _csrf: csrfOf(page.text), session: phoneHandle });
     expect(again.status).toBe(404);
@@ -216,7 +218,7 @@ describe('sessions and passwords', () => {
     const one = await signedIn(email);
     const two = await signedIn(email, SAFARI_IPHONE);
     await t.app.get(TransactionRunner).run((m) => t.app.get(InvitationsService).resetPassword(m, email, { type: 'operator', id: 'test' }));
-    await one.get('/aidant').expect(401);
+    expect((await one.get('/aidant').expect(401)).text).toContain('Votre mot de passe a été réinitialisé');
     await two.get('/aidant').expect(401);
     expect(await openSessionsOf(id)).toBe(0);
     const journal = (await journalOf(t, 'aidant.sessions_ended')).filter((r) => r.aidant_id === id);
@@ -237,6 +239,7 @@ describe('sessions and passwords', () => {
     const list = await referente.get('/structure/aidants').expect(200);
     await referente.post(`/structure/aidants/${id}/suspension`).type('form').send({ _csrf: csrfOf(list.text) }).expect(303);
 
+    expect((await atGray.get('/aidant').expect(403)).text).toContain('Votre accès a été suspendu ou retiré');
     await atGray.get('/aidant').expect(401);
     expect(await openSessionsOf(id)).toBe(0);
     const journal = (await journalOf(t, 'aidant.sessions_ended')).filter((r) => r.aidant_id === id);
@@ -262,8 +265,9 @@ describe('sessions and passwords', () => {
     const store = new PgSessionStore(t.app.get(DataSource), clock);
     await new Promise<void>((resolve, reject) => store.set(row.sid, row.data, (error) => (error ? reject(error) : resolve())));
     const read = await new Promise((resolve, reject) => store.get(row.sid, (error, data) => (error ? reject(error) : resolve(data))));
-    expect(read).toBeNull();
-    await agent.get('/aidant').expect(401);
+    // Still ended: it holds nothing but why it was ended.
+    expect(read).toEqual({ cookie: expect.anything(), endedReason: 'suspended' });
+    await agent.get('/aidant').expect(403);
     expect(await openSessionsOf(id)).toBe(0);
   });
 });
