@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock/clock.js';
+import { providerConfiguration } from '../../src/provider/provider.configuration.js';
 import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import { csrfOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
 import { registerPartner } from '../support/provider.js';
@@ -129,5 +130,16 @@ describe('host-prefixed cookies in production', () => {
     }
     expect(names).toContain('__Secure-procuration.interaction');
     expect(names).toContain('__Secure-procuration.interaction-resume');
+  });
+
+  it('names the provider face’s own session cookie with __Host-, set without Path or Domain (so Path=/)', () => {
+    // Set only once a partner sign-in completes: checked on the configuration oidc-provider receives.
+    const hooks = {} as Parameters<typeof providerConfiguration>[0]['hooks'];
+    const config = providerConfiguration({ sessionSecret: secret(), secureCookies: true, keys: [], adapter: undefined, hooks });
+    expect(config.cookies?.names?.session).toBe('__Host-procuration.op-session');
+    expect(config.cookies?.long).not.toHaveProperty('path');
+    expect(config.cookies?.long).not.toHaveProperty('domain');
+    const plain = providerConfiguration({ sessionSecret: secret(), secureCookies: false, keys: [], adapter: undefined, hooks });
+    expect(plain.cookies?.names?.session).toBe('procuration.op-session');
   });
 });
