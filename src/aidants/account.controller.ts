@@ -4,7 +4,7 @@ import { requestFactsOf } from '../journal/request-facts.js';
 import { rotateSessionId } from '../sessions/sessions.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
-import { SignedInAidantGuard } from './aidant-session.guard.js';
+import { RecentTotpGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { AccountService } from './account.service.js';
 
 const PASSWORD_PAGE = 'aidants/views/mot-de-passe.njk';
@@ -45,13 +45,16 @@ export class AccountController {
     };
   }
 
+  /** Ending sessions asks for a code of the last 15 minutes (ASVS 7.5.2: authenticated again with a factor). */
   @Post('sessions/terminer')
+  @UseGuards(RecentTotpGuard)
   async endOne(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Record<string, unknown> | undefined, @Res() res: Response) {
     await this.account.endOne(actor, req.sessionID, body?.session, requestFactsOf(req));
     res.redirect(303, '/aidant/sessions?terminees=1');
   }
 
   @Post('sessions/terminer-les-autres')
+  @UseGuards(RecentTotpGuard)
   async endOthers(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Res() res: Response) {
     const count = await this.account.endOthers(actor, req.sessionID, requestFactsOf(req));
     res.redirect(303, `/aidant/sessions?terminees=${count}`);

@@ -213,6 +213,23 @@ describe('sessions and passwords', () => {
     ]);
   });
 
+  it('asks for a fresh code (within 15 minutes) before ending sessions', async () => {
+    const { email } = await newAidant();
+    const here = await signedIn(email);
+    const other = await signedIn(email, CHROME_LINUX);
+    clock.advance(16 * 60_000);
+    const page = await here.get('/aidant/sessions').expect(200);
+    const stale = await here.post('/aidant/sessions/terminer-les-autres').type('form').send({ _csrf: csrfOf(page.text) });
+    expect(stale.status).toBe(403);
+    expect(stale.text).toContain('saisissez un nouveau code à usage unique');
+    await other.get('/aidant').expect(200);
+    nextStep();
+    const reauth = await here.get('/aidant/reauthentification?suite=/aidant/sessions').expect(200);
+    await here.post('/aidant/reauthentification').type('form').send({ _csrf: csrfOf(reauth.text), totp: totpAt(clock), suite: '/aidant/sessions' }).expect(303);
+    await here.post('/aidant/sessions/terminer-les-autres').type('form').send({ _csrf: csrfOf(page.text) }).expect(303);
+    await other.get('/aidant').expect(401);
+  });
+
   it('ends every session of the account when an operator resets its password', async () => {
     const { id, email } = await newAidant();
     const one = await signedIn(email);
