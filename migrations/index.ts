@@ -14,6 +14,7 @@ import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-count
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
 import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.js';
 import { MembershipInvitations1766000000000 } from './1766000000000-membership-invitations.js';
+import { HttpSessionsOwner1766010000000 } from './1766010000000-http-sessions-owner.js';
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
 
 /**
@@ -37,5 +38,6 @@ export const MIGRATIONS = [
   JournalChainUsagerIndex1765100000001,
   UsagerNameWords1765300000001,
   MembershipInvitations1766000000000,
+  HttpSessionsOwner1766010000000,
   Attestations1766020000000,
 ];

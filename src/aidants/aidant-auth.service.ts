@@ -3,6 +3,7 @@ import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
+import { deviceSummary } from '../sessions/device-summary.js';
 import type { AidantSession } from '../sessions/session-data.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { AidantActor } from './aidant-actor.js';
@@ -23,10 +24,18 @@ export class AidantAuthService {
     private readonly clock: Clock,
   ) {}
 
-  newSession(signedIn: SignedIn): AidantSession {
+  newSession(signedIn: SignedIn, request: RequestFacts): AidantSession {
     const now = this.clock.nowMs();
     const only = signedIn.memberships.length === 1 ? signedIn.memberships[0]!.structure.id : null;
-    return { aidantId: signedIn.aidant.id, structureId: only, signedInAt: now, lastSeenAt: now, totpAt: now };
+    return {
+      aidantId: signedIn.aidant.id,
+      structureId: only,
+      signedInAt: now,
+      lastSeenAt: now,
+      totpAt: now,
+      device: deviceSummary(request.userAgent),
+      ip: request.ip ?? null,
+    };
   }
 
   /** Structures the aidant may act in now. */

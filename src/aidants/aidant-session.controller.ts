@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Post, Query, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
-import { destroySession, regenerateSession, SESSION_COOKIE } from '../sessions/sessions.js';
+import type { AppConfig } from '../../config/config.js';
+import { destroySession, regenerateSession, sessionCookie } from '../sessions/sessions.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { AidantAuthService } from './aidant-auth.service.js';
@@ -22,7 +24,10 @@ const signInPage = new FormPageFilter('aidants/views/connexion.njk', (req) => ({
 
 @Controller('aidant')
 export class AidantSessionController {
-  constructor(private readonly auth: AidantAuthService) {}
+  constructor(
+    private readonly auth: AidantAuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('connexion')
   @Render('aidants/views/connexion.njk')
@@ -37,7 +42,7 @@ export class AidantSessionController {
   async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
     const signedIn = req.user as SignedIn;
     await regenerateSession(req);
-    req.session.aidant = this.auth.newSession(signedIn);
+    req.session.aidant = this.auth.newSession(signedIn, requestFactsOf(req));
     res.redirect(303, req.session.aidant.structureId ? '/aidant' : '/aidant/structure');
   }
 
@@ -47,7 +52,9 @@ export class AidantSessionController {
   async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {
     await this.auth.signOut(req.session.aidant!, requestFactsOf(req));
     await destroySession(req);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    // With the same attributes, or a browser would ignore the clearing of a __Host- cookie.
+    const cookie = sessionCookie(this.config);
+    res.clearCookie(cookie.name, cookie.options);
     res.locals.signedIn = undefined;
     res.status(200).render('aidants/views/signed-out.njk', { pageTitle: 'Déconnexion' });
   }

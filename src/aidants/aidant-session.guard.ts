@@ -5,7 +5,7 @@ import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
 import { requestFactsOf } from '../journal/request-facts.js';
-import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, TOTP_FRESHNESS_MS, type AidantSession } from '../sessions/session-data.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, TOTP_FRESHNESS_MS, type AidantSession, type SessionEndReason } from '../sessions/session-data.js';
 import { destroySession } from '../sessions/sessions.js';
 import { ForbiddenError } from '../shared/domain-error.js';
 import { AccessSuspendedError, NotSignedInError } from './aidants.errors.js';
@@ -39,7 +39,10 @@ export class SignedInAidantGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const auth = req.session?.aidant;
-    if (!auth) throw new NotSignedInError('Connectez-vous pour accéder à cette page.', 'no aidant session');
+    if (!auth) {
+      if (req.endedSessionReason) throw endedElsewhere(req.endedSessionReason);
+      throw new NotSignedInError('Connectez-vous pour accéder à cette page.', 'no aidant session');
+    }
     const now = this.clock.nowMs();
     if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(req, auth, 'absolute_timeout');
     if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(req, auth, 'idle_timeout');
@@ -50,7 +53,11 @@ export class SignedInAidantGuard implements CanActivate {
 
     // Written back (a session row UPDATE) at most once a minute: the idle timeout then counts from
     // up to a minute before the last request, never after it.
-    if (now - auth.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) auth.lastSeenAt = now;
+    // The address shown on the sessions page is refreshed at the same pace.
+    if (now - auth.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) {
+      auth.lastSeenAt = now;
+      auth.ip = req.ip ?? null;
+    }
     if (!allowed.current) {
       const without = this.reflector.getAllAndOverride<boolean>(WITHOUT_STRUCTURE, [context.getHandler(), context.getClass()]);
       if (!without) {
@@ -119,6 +126,25 @@ export class SignedInAidantGuard implements CanActivate {
         : 'Votre session a atteint sa durée maximale de 12 heures : reconnectez-vous.',
       `session ended: ${reason}`,
     );
+  }
+}
+
+/** What the person is told on the first request of a session ended from elsewhere (journaled where it was ended). */
+function endedElsewhere(reason: SessionEndReason): AccessSuspendedError | NotSignedInError {
+  const log = `session ended elsewhere: ${reason}`;
+  switch (reason) {
+    case 'suspended':
+    case 'habilitation_changed':
+      return new AccessSuspendedError('Votre accès a été suspendu ou retiré : vous avez été déconnecté. Contactez votre référent.', log);
+    case 'password_reset':
+      return new NotSignedInError(
+        'Votre mot de passe a été réinitialisé : vous avez été déconnecté. Choisissez un nouveau mot de passe avec le lien reçu par courriel.',
+        log,
+      );
+    case 'password_changed':
+      return new NotSignedInError('Votre mot de passe a été changé depuis une autre session : reconnectez-vous avec le nouveau mot de passe.', log);
+    case 'aidant':
+      return new NotSignedInError('Cette session a été terminée depuis une autre de vos sessions : reconnectez-vous.', log);
   }
 }
 

@@ -71,3 +71,16 @@ export function frenchTime(at: Date): string {
     minute: '2-digit',
   }).format(at);
 }
+
+/** Too many wrong current passwords or codes on the password change form: locked for a while. */
+export class PasswordChangeLockedError extends DomainError {
+  readonly code = 'aidant.password_change_locked';
+  readonly status = 429;
+  readonly title = 'Changement de mot de passe bloqué';
+  constructor(readonly until: Date, logMessage: string) {
+    super(
+      `Trop de tentatives ont échoué. Par sécurité, le changement de mot de passe est bloqué jusqu’à ${frenchTime(until)} (heure de Paris).`,
+      logMessage,
+    );
+  }
+}

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StructuresModule } from '../structures/structures.module.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
 import { Aidant } from './aidant.entity.js';
 import { AidantAuthService } from './aidant-auth.service.js';
 import { AidantSessionController } from './aidant-session.controller.js';
@@ -33,7 +35,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     PassportModule,
     StructuresModule,
   ],
-  controllers: [AidantSessionController, InvitationController, MembershipInvitationController, ReferentController],
+  controllers: [AidantSessionController, AccountController, InvitationController, MembershipInvitationController, ReferentController],
   providers: [
     AidantsService,
     TotpDevicesService,
@@ -42,6 +44,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     InvitationPagesService,
     SignInService,
     AidantAuthService,
+    AccountService,
     ReferentService,
     LocalStrategy,
     SignedInAidantGuard,

@@ -4,6 +4,7 @@ import { Clock } from '../clock/clock.js';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
+import { endSessionsOf } from '../sessions/session-registry.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { Actor } from '../structures/actor.js';
 import { isUuid, StructuresService, type StructureView } from '../structures/structures.service.js';
@@ -207,7 +208,8 @@ export class AidantsService {
         ...(to === 'habilitated' && !aidant.habilitatedAt ? { habilitatedAt: now } : {}),
       },
     );
-    for (const structureId of await this.chainsOf(manager, aidant.id)) {
+    const chains = await this.chainsOf(manager, aidant.id);
+    for (const structureId of chains) {
       await this.journal.append(manager, {
         action: 'aidant.habilitation_changed',
         structureId,
@@ -216,6 +218,9 @@ export class AidantsService {
         request,
         details: { from, to },
       });
+    }
+    if (to === 'suspended' || to === 'revoked') {
+      await this.endAllSessions(manager, aidant.id, 'habilitation_changed', actor, chains, request);
     }
     return { ...aidant, habilitationStatus: to };
   }
@@ -243,6 +248,37 @@ export class AidantsService {
       request,
       details: {},
     });
+    if (suspended) await this.endAllSessions(manager, aidantId, 'suspended', actor, [structureId], request);
+  }
+
+  /**
+   * Ends every session of the account at once, in the caller's transaction
+   * (password reset, suspension, revocation): the guard would refuse most of
+   * them on their next request anyway, but not a session in another
+   * structure, nor one after a reset, whose password is no longer valid.
+   * Journaled in the given chains when a session was open.
+   */
+  async endAllSessions(
+    manager: EntityManager,
+    aidantId: string,
+    reason: 'password_reset' | 'suspended' | 'habilitation_changed',
+    actor: Actor,
+    chains: (string | null)[],
+    request?: RequestFacts,
+  ): Promise<number> {
+    const count = await endSessionsOf(manager, aidantId, { kind: 'all' }, reason, this.clock.now());
+    if (count === 0) return 0;
+    for (const structureId of chains) {
+      await this.journal.append(manager, {
+        action: 'aidant.sessions_ended',
+        structureId,
+        actor,
+        subjects: { aidantId },
+        request,
+        details: { scope: 'all', count, reason },
+      });
+    }
+    return count;
   }
 
   /** Grants or withdraws one role in one structure; a structure keeps at least one référent. */

@@ -103,13 +103,15 @@ export class InvitationsService {
     return { aidant, structureName: structure.name, invitation, membershipInvitation: null };
   }
 
-  /** Operator: forgets the password and issues a new link (the same flow as an invitation). */
+  /** Operator: forgets the password, ends every session and issues a new link (the same flow as an invitation). */
   async resetPassword(manager: EntityManager, email: string, actor: Actor): Promise<{ aidant: Aidant; invitation: IssuedInvitation }> {
     const aidant = await this.aidants.findByEmail(manager, email);
     if (!aidant) throw new NotFoundError('Aucun aidant n’a cette adresse électronique.', 'unknown aidant email');
     await this.aidants.clearPassword(manager, aidant.id);
     const invitation = await this.issue(manager, aidant.id);
-    for (const structureId of await this.aidants.chainsOf(manager, aidant.id)) {
+    const chains = await this.aidants.chainsOf(manager, aidant.id);
+    await this.aidants.endAllSessions(manager, aidant.id, 'password_reset', actor, chains);
+    for (const structureId of chains) {
       await this.journal.append(manager, {
         action: 'aidant.invited',
         structureId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { passwordProblem } from './password-policy.js';
+import { isCommonPassword, passwordProblem } from './password-policy.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 
 const owner = { email: 'camille.durand@mairie.example.fr', givenName: 'Élodie Camille', familyName: 'Durand' };
@@ -11,6 +11,12 @@ describe('password policy', () => {
       expect(passwordProblem(password, owner)).toBeNull();
     },
   );
+
+  it('checks the common-password list shipped with the service (no network)', () => {
+    expect(isCommonPassword('password1234')).toBe(true);
+    expect(isCommonPassword('motdepasse')).toBe(true);
+    expect(isCommonPassword('Procuration-demo-2026')).toBe(false);
+  });
 
   it('does not count the email’s domain as personal', () => {
     const demo = { email: 'aidant@demo.procuration.test', givenName: 'Karim', familyName: 'Benali' };
@@ -26,6 +32,10 @@ describe('password policy', () => {
     ['the email’s local part', 'camille.durand!!', 'ni votre nom'],
     ['the email', 'x-camille.durand@mairie.example.fr', 'ni votre nom'],
     ['few distinct characters', 'abababababababab', 'répétitif'],
+    ['a common password', 'password1234', 'parmi les plus courants'],
+    ['a common password in capitals', 'QWERTY123456', 'parmi les plus courants'],
+    ['a common word with digits and symbols added', 'Marseille2026!!', 'mot de passe courant'],
+    ['a common password with a year around it', '2026-azerty-2026', 'mot de passe courant'],
   ])('refuses %s', (_label, password, message) => {
     expect(passwordProblem(password, owner)).toContain(message);
   });

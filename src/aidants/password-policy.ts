@@ -1,7 +1,10 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+
 /**
  * Password policy (ANSSI / ASVS spirit): at least 12 characters, at most 128,
- * and not built on the person's own names or email. No composition rules:
- * length and personal-data checks matter, forced symbols do not.
+ * not a common or breached password, and not built on the person's own names
+ * or email. No composition rules: length and these checks matter, forced
+ * symbols do not.
  */
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -26,8 +29,40 @@ export function passwordProblem(password: string, owner: PasswordOwner): string 
   if (personal.some((word) => folded.includes(word))) {
     return 'Le mot de passe ne doit contenir ni votre nom, ni votre prénom, ni votre adresse électronique.';
   }
+  const common = commonProblem(password);
+  if (common) return common;
   if (new Set(folded).size < 4) {
     return 'Le mot de passe est trop répétitif : variez les caractères.';
+  }
+  return null;
+}
+
+/**
+ * About 49,000 passwords most often found in public breaches, shipped with the
+ * `@zxcvbn-ts/language-common` package (read once at start, no network):
+ * the list keeps its own case-folding, lower case.
+ */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(dictionary['passwords-common']);
+
+/** Digits, punctuation and spaces people add around a word to pass a length rule. */
+const DECORATION = /^[^\p{L}]+|[^\p{L}]+$/gu;
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON_PASSWORDS.has(password.toLowerCase());
+}
+
+/**
+ * A listed password, or a listed word of 4 letters or more with only digits
+ * and symbols around it ("Marseille2026!!"): both fall to the first guesses
+ * of an attacker's dictionary with its usual mangling rules.
+ */
+function commonProblem(password: string): string | null {
+  if (isCommonPassword(password)) {
+    return 'Ce mot de passe figure parmi les plus courants ou les plus souvent divulgués : choisissez-en un autre, par exemple une phrase de plusieurs mots.';
+  }
+  const core = password.toLowerCase().replace(DECORATION, '');
+  if (core.length >= 4 && core !== password.toLowerCase() && COMMON_PASSWORDS.has(core)) {
+    return 'Ce mot de passe est un mot de passe courant auquel on a ajouté des chiffres ou des symboles : choisissez-en un autre, par exemple une phrase de plusieurs mots.';
   }
   return null;
 }

@@ -22,7 +22,7 @@ export interface JournalActionDetails {
       | 'not_habilitated'
       | 'no_active_structure';
   };
-  'aidant.locked': { scope: 'account' | 'ip' | 'totp'; until: string };
+  'aidant.locked': { scope: 'account' | 'ip' | 'totp' | 'password_change'; until: string };
   // `user`: the aidant signed out; `expired` is the generic form of the two timeouts.
   'aidant.signed_out': { reason: 'user' | 'expired' | 'idle_timeout' | 'absolute_timeout' | 'access_withdrawn' };
   'aidant.structure_switched': { from: string | null; to: string };
@@ -36,6 +36,18 @@ export interface JournalActionDetails {
   'aidant.suspended': Record<string, never>;
   'aidant.reactivated': Record<string, never>;
   'aidant.role_changed': { before: string[]; after: string[] };
+  /** The aidant changed their password (current password + TOTP); their other sessions were ended. */
+  'aidant.password_changed': { otherSessionsEnded: number };
+  'aidant.password_change_failed': { reason: 'bad_password' | 'bad_totp' | 'totp_replayed' };
+  /**
+   * Sessions of the account ended: by the aidant (`one`, `others`), or all of
+   * them by an operator's password reset or a suspension or revocation.
+   */
+  'aidant.sessions_ended': {
+    scope: 'one' | 'others' | 'all';
+    count: number;
+    reason: 'aidant' | 'password_reset' | 'suspended' | 'habilitation_changed';
+  };
   'totp_card.registered': { serial: string; step: number; assigned: boolean };
   'totp_card.resynchronised': { serial: string; driftSteps: number };
   'totp_card.revoked': { serial: string };

@@ -1,5 +1,6 @@
 import { Body, Catch, Controller, Logger, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
 import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
 import { SignedInAidantGuard } from '../aidants/aidant-session.guard.js';
@@ -85,7 +86,7 @@ export class ProviderInteractionsController {
   async signIn(@Req() req: Request, @Res() res: Response, @Param('uid') uid: string): Promise<void> {
     const signedIn = req.user as SignedIn;
     await regenerateSession(req);
-    req.session.aidant = this.auth.newSession(signedIn);
+    req.session.aidant = this.auth.newSession(signedIn, requestFactsOf(req));
     res.redirect(303, `${INTERACTION_PATH}/${UID.test(uid) ? uid : ''}/usager`);
   }
 

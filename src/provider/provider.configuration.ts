@@ -43,8 +43,25 @@ function policy() {
   return base;
 }
 
+/**
+ * Over https the provider's session cookie (Path=/, no Domain) takes the
+ * `__Host-` prefix; its interaction cookies are scoped by oidc-provider to
+ * one interaction's path, which `__Host-` forbids, so they take `__Secure-`
+ * (still refused by browsers from a plain-http response).
+ */
+function cookieNames(secure: boolean) {
+  const [host, scoped] = secure ? ['__Host-', '__Secure-'] : ['', ''];
+  return {
+    session: `${host}procuration.op-session`,
+    interaction: `${scoped}procuration.interaction`,
+    resume: `${scoped}procuration.interaction-resume`,
+  };
+}
+
 export function providerConfiguration(input: {
   sessionSecret: string;
+  /** Served over https: cookie names take the `__Host-` / `__Secure-` prefixes. */
+  secureCookies: boolean;
   keys: PrivateSigningJwk[];
   adapter: Configuration['adapter'];
   hooks: ProviderHooks;
@@ -56,6 +73,7 @@ export function providerConfiguration(input: {
     jwks: { keys: input.keys },
     cookies: {
       keys: [cookieKey],
+      names: cookieNames(input.secureCookies),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },

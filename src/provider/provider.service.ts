@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/config.js';
 import { JournalService } from '../journal/journal.service.js';
 import { KeysService } from '../keys/keys.service.js';
 import { PartnersService } from '../partners/partners.service.js';
+import { secureCookies } from '../sessions/sessions.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { journalFieldsOfUse } from './provider-uses.repository.js';
@@ -81,6 +82,7 @@ export class ProviderService implements OnApplicationBootstrap {
       this.config.publicUrl,
       providerConfiguration({
         sessionSecret: this.config.sessionSecret,
+        secureCookies: secureCookies(this.config),
         keys,
         adapter: (model: string) => (model === 'Client' ? clientAdapter : new PostgresAdapter(model, this.dataSource)),
         hooks: {

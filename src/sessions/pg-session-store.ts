@@ -3,15 +3,20 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '../clock/clock.js';
 import { isConnectionLost } from '../database/connection-loss.js';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
-import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS } from './session-data.js';
+import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type SessionEndReason } from './session-data.js';
 
 /** Every request with a session cookie reads its row: prepared once per connection. */
 const SQL = {
-  get: preparedStatement('http_session_get', `SELECT data FROM http_sessions WHERE sid = $1 AND expires_at > $2`),
+  get: preparedStatement(
+    'http_session_get_ended',
+    `SELECT data, ended_reason FROM http_sessions WHERE sid = $1 AND expires_at > $2`,
+  ),
+  // An ended session stays ended: a request of it still in flight saves nothing back.
   set: preparedStatement(
-    'http_session_set',
-    `INSERT INTO http_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
-     ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data`,
+    'http_session_set_owned',
+    `INSERT INTO http_sessions (sid, data, expires_at, aidant_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data, aidant_id = EXCLUDED.aidant_id
+      WHERE http_sessions.ended_at IS NULL`,
   ),
   destroy: preparedStatement('http_session_destroy', `DELETE FROM http_sessions WHERE sid = $1`),
 };
@@ -21,7 +26,9 @@ type Callback = (err?: unknown, value?: session.SessionData | null) => void;
 /**
  * express-session store on the service's own PostgreSQL (table `http_sessions`),
  * so that every instance sees the same sessions. A row lives at most the
- * absolute timeout; the idle timeout is enforced by the aidant guard.
+ * absolute timeout; the idle timeout is enforced by the aidant guard. A row
+ * names the aidant it belongs to (`aidant_id`), so that their sessions can
+ * be listed and ended (`session-registry.ts`).
  */
 export class PgSessionStore extends session.Store {
   private writes = 0;
@@ -36,19 +43,27 @@ export class PgSessionStore extends session.Store {
   /**
    * A read whose connection was lost is asked once more on a fresh
    * connection (`runPrepared`); a read that still fails is reported as an
-   * error, never as "no session" (which would sign the person out).
+   * error, never as "no session" (which would sign the person out). An ended
+   * session comes back emptied, holding only why it was ended: it gives
+   * access to nothing, and the aidant guard tells the person why before
+   * forgetting it.
    */
   override get(sid: string, callback: Callback): void {
-    runPrepared<{ data: session.SessionData }>(this.dataSource.manager, SQL.get, [sid, this.clock.now()]).then(
-      ({ rows }) => callback(null, rows[0]?.data ?? null),
-      callback,
-    );
+    runPrepared<{ data: session.SessionData; ended_reason: SessionEndReason | null }>(this.dataSource.manager, SQL.get, [
+      sid,
+      this.clock.now(),
+    ]).then(({ rows }) => {
+      const row = rows[0];
+      if (!row) return callback(null, null);
+      callback(null, row.ended_reason ? ({ cookie: row.data.cookie, endedReason: row.ended_reason } as session.SessionData) : row.data);
+    }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     // A little past the absolute end, so the guard can still say why the session ended.
     const expiresAt = new Date(this.clock.nowMs() + ABSOLUTE_TIMEOUT_MS + IDLE_TIMEOUT_MS);
-    const values = [sid, JSON.stringify(data), expiresAt];
+    const owner = data.aidant?.aidantId ?? null;
+    const values = [sid, JSON.stringify(data), expiresAt, owner];
     // Writing the same data twice changes nothing: a save whose connection was lost is sent once more.
     runPrepared(this.dataSource.manager, SQL.set, values)
       .catch((error: unknown) => {

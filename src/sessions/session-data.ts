@@ -9,6 +9,9 @@ export interface AidantSession {
   lastSeenAt: number;
   /** Last time a TOTP code was accepted (sign-in or re-authentication). */
   totpAt: number;
+  /** What the sessions page shows: the device's short label and the last address seen. */
+  device?: string;
+  ip?: string | null;
 }
 
 /** What a signed-in usager's session holds (FranceConnect sign-in at /usager). */
@@ -33,8 +36,13 @@ export interface FranceConnectLogoutReturn {
   expiresAt: number;
 }
 
+/** Why a session was ended from elsewhere (`http_sessions.ended_reason`). */
+export type SessionEndReason = 'aidant' | 'password_changed' | 'password_reset' | 'suspended' | 'habilitation_changed';
+
 declare module 'express-session' {
   interface SessionData {
+    /** Set (alone) when the session was ended from elsewhere: see PgSessionStore.get. */
+    endedReason?: SessionEndReason;
     csrfToken?: string;
     aidant?: AidantSession;
     /** A browser holds an aidant session or a usager session, never both. */

@@ -8,21 +8,50 @@ import { Logger } from '@nestjs/common';
 import { sendProblem, toProblem } from '../web/error-page.filter.js';
 import { PgSessionStore } from './pg-session-store.js';
 import { SessionUnavailableError } from './sessions.errors.js';
+import type { SessionEndReason } from './session-data.js';
 import './session-data.js';
 
-export const SESSION_COOKIE = 'procuration.sid';
+declare module 'express' {
+  interface Request {
+    /** Set when the browser came with a session ended from elsewhere (by whom, see the reason). */
+    endedSessionReason?: SessionEndReason;
+  }
+}
+
+const SESSION_COOKIE = 'procuration.sid';
+
+/** Cookies are Secure when the service is reached over https (always, in production behind TLS). */
+export function secureCookies(config: Pick<AppConfig, 'publicUrl'>): boolean {
+  return config.publicUrl.startsWith('https:');
+}
+
+/**
+ * The session cookie's name and attributes. Over https it takes the
+ * `__Host-` prefix: browsers then accept it only with Secure, Path=/ and no
+ * Domain, so neither a sibling sub-domain nor a plain-http response can
+ * plant or overwrite it (session fixation from a neighbour).
+ */
+export function sessionCookie(config: Pick<AppConfig, 'publicUrl'>) {
+  const secure = secureCookies(config);
+  return {
+    name: secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE,
+    options: { httpOnly: true, sameSite: 'lax' as const, secure, path: '/' },
+  };
+}
 
 /** Paths that never need a session (assets, probes). */
 const SESSIONLESS = /^\/(dsfr|static|health)(\/|$)/;
 
 /**
- * Server-side sessions: a signed, HttpOnly, SameSite=Lax cookie (Secure
- * behind https) that only carries the session id; the data is in PostgreSQL.
+ * Server-side sessions: a signed, HttpOnly, SameSite=Lax cookie (Secure and
+ * `__Host-` behind https) that only carries the session id; the data is in
+ * PostgreSQL.
  */
 export function configureSessions(app: NestExpressApplication, config: AppConfig): void {
   const store = new PgSessionStore(app.get(DataSource), app.get(Clock));
+  const cookie = sessionCookie(config);
   const middleware = session({
-    name: SESSION_COOKIE,
+    name: cookie.name,
     secret: config.sessionSecret,
     store,
     resave: false,
@@ -30,17 +59,16 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     rolling: false,
     unset: 'destroy',
     proxy: config.trustProxy,
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.publicUrl.startsWith('https:'),
-      path: '/',
-    },
+    cookie: { ...cookie.options },
   });
   const withSession: RequestHandler = (req: Request, res: Response, next: NextFunction) =>
     SESSIONLESS.test(req.path)
       ? next()
-      : middleware(req, res, (error?: unknown) => (error ? sessionReadFailed(req, res, error) : saveBeforeRedirect(req, res, next)));
+      : middleware(req, res, (error?: unknown) => {
+          if (error) return sessionReadFailed(req, res, error);
+          replaceEndedSession(req);
+          saveBeforeRedirect(req, res, next);
+        });
   app.use(withSession);
 }
 
@@ -60,6 +88,20 @@ function sessionReadFailed(req: Request, res: Response, error: unknown): void {
   logger.error({ err: error, code: failure.code }, 'session read failed: answered 503, stored session kept');
   res.set({ 'Cache-Control': 'no-store', 'Retry-After': '5' });
   sendProblem(req, res, toProblem(failure));
+}
+
+/**
+ * A session ended from elsewhere (its row kept, ended, until it expires)
+ * is swapped for a new empty one under a new id, which the browser gets as
+ * soon as something is written in it (a CSRF token, a sign-in); the reason
+ * stays on the request for the aidant guard to tell the person. The ended
+ * row is never written again (see PgSessionStore.set).
+ */
+function replaceEndedSession(req: Request): void {
+  const reason = req.session?.endedReason;
+  if (!reason) return;
+  (req.sessionStore as session.Store & { generate(req: Request): void }).generate(req);
+  req.endedSessionReason = reason;
 }
 
 /**
@@ -83,6 +125,18 @@ export function saveBeforeRedirect(req: Request, res: Response, next: NextFuncti
 
 export function regenerateSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * A new session id for the signed-in aidant after a re-authentication
+ * (password change): the old id stops working, the session keeps the
+ * aidant's data with a fresh `totpAt` (and gets a new CSRF token).
+ */
+export async function rotateSessionId(req: Request, totpAt: number): Promise<void> {
+  const aidant = req.session.aidant;
+  await regenerateSession(req);
+  if (aidant) req.session.aidant = { ...aidant, totpAt };
+  await saveSession(req);
 }
 
 export function destroySession(req: Request): Promise<void> {

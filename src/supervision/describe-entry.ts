@@ -63,6 +63,20 @@ const SIGN_OUT_REASONS: Record<string, string> = {
   access_withdrawn: 'a été déconnecté(e) (accès retiré)',
 };
 
+const PASSWORD_CHANGE_FAILURES: Record<string, string> = {
+  bad_password: 'mot de passe actuel erroné',
+  bad_totp: 'code à usage unique erroné',
+  totp_replayed: 'code à usage unique déjà utilisé',
+};
+
+const SESSIONS_ENDED_REASONS: Record<string, string> = {
+  password_reset: 'réinitialisation du mot de passe',
+  suspended: 'suspension',
+  habilitation_changed: 'changement d’habilitation',
+};
+
+const sessions = (n: number): string => `${n} session${n > 1 ? 's' : ''}`;
+
 const HABILITATION: Record<string, string> = {
   requested: 'demandée',
   habilitated: 'habilité',
@@ -101,7 +115,10 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'aidant.signed_in': ({ who }) => `${who} s’est connecté(e)`,
   'aidant.sign_in_failed': ({ aidant, d }) =>
     `une tentative de connexion de ${aidant} a été refusée (${SIGN_IN_FAILURES[text(d.reason)] ?? text(d.reason)})`,
-  'aidant.locked': ({ aidant, d }) => `la connexion ${d.scope === 'ip' ? 'depuis cette adresse' : `de ${aidant}`} a été bloquée jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`,
+  'aidant.locked': ({ aidant, d }) =>
+    d.scope === 'password_change'
+      ? `le changement de mot de passe de ${aidant} a été bloqué jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`
+      : `la connexion ${d.scope === 'ip' ? 'depuis cette adresse' : `de ${aidant}`} a été bloquée jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`,
   'aidant.signed_out': ({ who, d }) => `${who} ${SIGN_OUT_REASONS[text(d.reason)] ?? 's’est déconnecté(e)'}`,
   'aidant.structure_switched': ({ who }) => `${who} a changé de structure courante`,
   'aidant.totp_reauthenticated': ({ who, d }) => `${who} a confirmé son identité avec ${d.device === 'card' ? 'sa carte' : 'son application'} à code`,
@@ -114,6 +131,14 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'aidant.suspended': ({ who, aidant }) => `${who} a suspendu ${aidant} dans la structure`,
   'aidant.reactivated': ({ who, aidant }) => `${who} a réactivé ${aidant} dans la structure`,
   'aidant.role_changed': ({ who, aidant, d }) => `${who} a changé les rôles de ${aidant} : ${roles(d.before)} → ${roles(d.after)}`,
+  'aidant.password_changed': ({ who, d }) =>
+    `${who} a changé son mot de passe${typeof d.otherSessionsEnded === 'number' && d.otherSessionsEnded > 0 ? ` (${sessions(d.otherSessionsEnded)} terminée${d.otherSessionsEnded > 1 ? 's' : ''})` : ''}`,
+  'aidant.password_change_failed': ({ who, d }) =>
+    `${who} n’a pas pu changer son mot de passe (${PASSWORD_CHANGE_FAILURES[text(d.reason)] ?? text(d.reason)})`,
+  'aidant.sessions_ended': ({ who, aidant, d }) =>
+    d.reason === 'aidant'
+      ? `${who} a terminé ${d.scope === 'one' ? 'une autre de ses sessions' : `ses autres sessions (${typeof d.count === 'number' ? d.count : 0})`}`
+      : `${typeof d.count === 'number' ? sessions(d.count) : 'les sessions'} de ${aidant} ${d.count === 1 ? 'a été terminée' : 'ont été terminées'} (${SESSIONS_ENDED_REASONS[text(d.reason)] ?? text(d.reason)})`,
   'totp_card.registered': ({ who, aidant, d }) =>
     d.assigned ? `${who} a associé la carte ${text(d.serial)} à ${aidant}` : `${who} a enregistré la carte ${text(d.serial)}`,
   'totp_card.resynchronised': ({ who, d }) => `${who} a resynchronisé la carte ${text(d.serial)}`,

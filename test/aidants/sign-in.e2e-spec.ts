@@ -313,14 +313,14 @@ describe('session cookie behind https', () => {
     await t.close();
   });
 
-  it('is Secure, HttpOnly and SameSite=Lax', async () => {
+  it('is Secure, HttpOnly and SameSite=Lax, with the __Host- prefix', async () => {
     const res = await request(t.url)
       .get('/aidant/connexion')
       .set('X-Forwarded-Proto', 'https')
       .set('X-Forwarded-Host', 'procuration.example.fr')
       .expect(200);
     const cookie = String(res.headers['set-cookie']);
-    expect(cookie).toMatch(/^procuration\.sid=s%3A/);
+    expect(cookie).toMatch(/^__Host-procuration\.sid=s%3A/);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);

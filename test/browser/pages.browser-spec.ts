@@ -215,6 +215,29 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     expect(auditor.problems).toEqual([]);
   }, 120_000);
 
+  it('the aidant’s account: password change and sessions', async () => {
+    const auditor = new PageAuditor('pages', t.url);
+    await signedIn(auditor, 'lea@example.fr');
+    const page = await signedIn(auditor, 'lea@example.fr');
+    await press(page, 'Mot de passe');
+    expect(pathOf(page)).toBe('/aidant/mot-de-passe');
+    await auditor.audit(page, 'compte-01-mot-de-passe');
+    await fill(page, 'Mot de passe actuel', 'Procuration-test-2026');
+    await fill(page, /^Code à usage unique/, freshCode());
+    await fill(page, /^Nouveau mot de passe/, 'password1234');
+    await fill(page, 'Confirmez le nouveau mot de passe', 'password1234');
+    await press(page, 'Changer le mot de passe');
+    await expect(page.getByText('parmi les plus courants').first().isVisible()).resolves.toBe(true);
+    await auditor.audit(page, 'compte-02-mot-de-passe-erreurs');
+    await press(page, 'Sessions');
+    expect(pathOf(page)).toBe('/aidant/sessions');
+    await expect(page.getByText('Cette session').first().isVisible()).resolves.toBe(true);
+    await auditor.audit(page, 'compte-03-sessions');
+    await press(page, 'Terminer toutes les autres sessions');
+    await auditor.audit(page, 'compte-04-sessions-terminees');
+    expect(auditor.problems).toEqual([]);
+  }, 120_000);
+
   it('an aidant of another structure accepts a référent’s invitation', async () => {
     const auditor = new PageAuditor('pages', t.url);
     const referente = await signedIn(auditor, 'helene@example.fr');
