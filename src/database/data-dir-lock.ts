@@ -46,6 +46,8 @@ export function processStartTicks(pid: number): string | undefined {
 }
 
 function alive(holder: LockHolder): boolean {
+  // 0 and negative pids name process groups for kill(): never a holder.
+  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
@@ -170,6 +172,7 @@ export class DataDirLock {
 }
 
 function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
