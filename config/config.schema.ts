@@ -144,7 +144,6 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     default: 'procuration-dev',
     description: 'Client id of Procuration at FranceConnect.',
     productionValue: '',
-    productionValue: '',
     productionHint: 'given by FranceConnect (partner space)',
   },
   {
