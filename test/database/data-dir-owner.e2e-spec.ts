@@ -152,8 +152,9 @@ describe('embedded data directory: one owner, commands go through it', () => {
     }
   }, 120000);
 
-  it('refuses a second service on the same directory at once, naming the first, which keeps serving', async () => {
+  it('refuses a second service on the same directory at once, naming the first, which keeps serving; takes over after it is killed', async () => {
     const first = await startService();
+    let killed = false;
     try {
     const port = await freeLoopbackPort();
     const started = Date.now();
@@ -169,8 +170,20 @@ describe('embedded data directory: one owner, commands go through it', () => {
     const health = await fetch(`${first.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ database: 'up' });
+
+      // Killed without a chance to clean up: its lock stays, naming a dead process; the next start takes it over.
+      first.child.kill('SIGKILL');
+      killed = true;
+      await new Promise((resolve) => (first.child.exitCode === null && first.child.signalCode === null ? first.child.once('exit', resolve) : resolve(null)));
+      expect(existsSync(join(dataDir, 'procuration.lock'))).toBe(true);
+      const next = await startService();
+      try {
+        expect(await authorize(next, clientId)).toBe(303);
+      } finally {
+        expect(await next.stop()).toBe(0);
+      }
     } finally {
-      expect(await first.stop()).toBe(0);
+      if (!killed) await first.stop();
     }
-  }, 240000);
+  }, 300000);
 });
