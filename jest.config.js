@@ -28,10 +28,12 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/quiet-runtime-warning.ts'],
 };
 
 export default {
   maxWorkers: 2,
+  globalSetup: './test/support/runtime-notice.mjs',
   // End-to-end suites boot PGlite (WebAssembly) and the whole app per suite.
   testTimeout: 60000,
   projects: [

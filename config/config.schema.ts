@@ -30,6 +30,13 @@ export interface VariableSpec {
   sensitive?: boolean;
   /** Production refuses to start when this variable is unset. */
   requiredInProduction?: boolean;
+  /**
+   * The value `docker/app.env.example` gives it, for a variable a production
+   * set-up should set although the service would start without it.
+   */
+  productionValue?: string;
+  /** Where a production value comes from when it is neither generated nor the example's (given by FranceConnect…). */
+  productionHint?: string;
 }
 
 export const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
@@ -45,6 +52,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     kind: { type: 'enum', values: NODE_ENVS },
     default: 'development',
     description: 'Run mode: `development`, `test` or `production` (production refuses development secrets).',
+    productionValue: 'production',
   },
   {
     name: 'PORT',
@@ -57,6 +65,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     kind: { type: 'string', pattern: /^[A-Za-z0-9.:[\]-]+$/, rule: 'a host name or IP address' },
     default: '127.0.0.1',
     description: 'Address the HTTP server listens on (`0.0.0.0` in a container).',
+    productionValue: '0.0.0.0',
   },
   {
     name: 'PUBLIC_URL',
@@ -64,6 +73,8 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description:
       'Public base URL as browsers and partners see it (issuer of the provider face, every link the service writes). The service answers only to the host of this URL (421 for any other; `/health` excepted). Default: `http://localhost:<PORT>`. HSTS is sent when it is https.',
     requiredInProduction: true,
+    productionHint: 'the https URL users and partners see (enables HSTS, Secure cookies and their `__Host-` / `__Secure-` prefixes: see [aidants.md](aidants.md#cookies))',
+    productionValue: 'https://procuration.example.fr',
   },
   {
     name: 'DATABASE_URL',
@@ -71,6 +82,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description:
       'PostgreSQL connection URL. Unset: an embedded PGlite database persisted in `DATA_DIR`.',
     sensitive: true,
+    productionValue: '',
   },
   {
     name: 'DATA_DIR',
@@ -109,24 +121,30 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     kind: { type: 'boolean' },
     default: 'false',
     description: 'Trust `X-Forwarded-*` headers from one reverse proxy (client IPs in logs and journal; the public host it forwards is checked against `PUBLIC_URL`).',
+    productionValue: 'true',
   },
   {
     name: 'LOG_LEVEL',
     kind: { type: 'enum', values: LOG_LEVELS },
     default: 'info',
     description: 'Minimum level of the JSON logs.',
+    productionValue: 'info',
   },
   {
     name: 'FC_ISSUER',
     kind: { type: 'url', protocols: ['http:', 'https:'] },
     description:
       'FranceConnect issuer URL (discovery). Unset: the local FranceConnect simulator is started (never in production).',
+    requiredInProduction: true,
+    productionHint: 'the FranceConnect v2 issuer of your environment (integration or production), given by FranceConnect',
   },
   {
     name: 'FC_CLIENT_ID',
     kind: { type: 'string', minLength: 1 },
     default: 'procuration-dev',
     description: 'Client id of Procuration at FranceConnect.',
+    productionValue: '',
+    productionHint: 'given by FranceConnect (partner space)',
   },
   {
     name: 'FC_CLIENT_SECRET',
@@ -135,6 +153,7 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description: 'Client secret of Procuration at FranceConnect (`client_secret_post`).',
     sensitive: true,
     requiredInProduction: true,
+    productionHint: 'given by FranceConnect (partner space)',
   },
   {
     name: 'FC_PKCE',

@@ -142,11 +142,6 @@ function readRaw(env: Environment, production: boolean): Raw {
       problems.push(error);
     }
   }
-  if (production && raw.FC_ISSUER === undefined) {
-    problems.push(
-      new ConfigProblem('FC_ISSUER', 'is required when NODE_ENV=production (the simulator never runs in production)'),
-    );
-  }
   if (production && raw.DEMO_SEED === true) {
     problems.push(new ConfigProblem('DEMO_SEED', 'must not be `true` when NODE_ENV=production'));
   }

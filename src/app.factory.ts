@@ -71,7 +71,7 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
  * not in a transaction: the embedded database gets exactly one connection.
  */
 function withEmbeddedPool(config: AppConfig, database: DatabaseHandle): AppConfig {
-  return database.embedded ? Object.freeze({ ...config, databasePoolSize: 1 }) : config;
+  return database.pglite ? Object.freeze({ ...config, databasePoolSize: 1 }) : config;
 }
 
 export interface CreateAppOptions {

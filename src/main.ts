@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfigFromProcess } from '../config/config.js';
+import { assertDataDirectoryFree } from './database/database-url.js';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
+  assertDataDirectoryFree(config);
   // The rest is loaded only once the configuration is valid, so that a bad
   // configuration prints its one line and nothing else (libraries such as
   // oidc-provider print warnings when they load).
@@ -42,8 +44,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Errors a person can fix print one line; anything else, its stack.
   const expected =
-    error instanceof ConfigError || ['FcSimulatorStartError', 'FranceConnectStartupError'].includes((error as Error)?.name);
+    error instanceof ConfigError ||
+    ['FcSimulatorStartError', 'FranceConnectStartupError', 'DataDirectoryInUseError'].includes((error as Error)?.name);
   if (expected) {
     process.stderr.write(`${(error as Error).message}\n`);
   } else {

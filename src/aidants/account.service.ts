@@ -13,7 +13,7 @@ import { PasswordChangeLockedError } from './aidants.errors.js';
 import { FormInput } from './form-input.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from './password-policy.js';
-import { clearFailures, lockedUntil, recordFailure } from './sign-in-throttles.js';
+import { clearFailures, reserveAttempt, settleFailure } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
 type AccountAction = 'aidant.password_changed' | 'aidant.password_change_failed' | 'aidant.sessions_ended' | 'aidant.locked';
@@ -70,8 +70,16 @@ export class AccountService {
 
     const key = `password-change:${actor.aidantId}`;
     const now = this.clock.now();
-    const locked = await this.transactions.run((m) => lockedUntil(m, [key], now));
-    if (locked) throw new PasswordChangeLockedError(locked, 'password change while locked');
+    // Counted before the check, in its own committed step, so parallel
+    // attempts cannot all read "not locked" (same scheme as sign-in).
+    const reservation = await this.transactions.run(async (m) => {
+      const reserved = await reserveAttempt(m, key, now);
+      if (reserved.lockStarted) {
+        await this.appendEverywhere(m, actor.aidantId, request, 'aidant.locked', { scope: 'password_change', until: reserved.lockedUntil!.toISOString() }, true);
+      }
+      return reserved;
+    });
+    if (!reservation.admitted) throw new PasswordChangeLockedError(reservation.lockedUntil!, 'password change while locked');
     const currentOk = account.passwordHash !== null && (await verifyPassword(account.passwordHash, current));
     const newHash = currentOk ? await hashPassword(password) : null;
 
@@ -79,7 +87,7 @@ export class AccountService {
       const failure = !currentOk ? 'bad_password' : await this.totpFailure(m, actor.aidantId, code);
       if (failure) {
         await this.appendEverywhere(m, actor.aidantId, request, 'aidant.password_change_failed', { reason: failure });
-        const lock = await recordFailure(m, key, now);
+        const lock = await settleFailure(m, reservation, now);
         if (lock) {
           await this.appendEverywhere(m, actor.aidantId, request, 'aidant.locked', { scope: 'password_change', until: lock.toISOString() }, true);
         }

@@ -1,28 +1,40 @@
 /**
- * Prints the configuration table (for README.md) or `.env.example` from the
- * one schema, so the documentation cannot drift from what is validated:
- *   node dist/src/cli/config-doc.js table|env
+ * The configuration's documentation from the one schema (config/config-doc.ts):
+ *   node dist/src/cli/config-doc.js table     the README's table, on stdout
+ *   node dist/src/cli/config-doc.js env       `.env.example`, on stdout
+ *   node dist/src/cli/config-doc.js write     rewrites README.md, docs/deployment.md, .env.example, docker/app.env.example
+ *   node dist/src/cli/config-doc.js secrets   fresh values of every secret of ours production requires (NAME=value lines)
  */
-import { CONFIG_SCHEMA } from '../../config/config.schema.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { configTable, envExample, GENERATED_FILES, generated, generateSecret, productionVariables } from '../../config/config-doc.js';
 
-function table(): string {
-  const rows = CONFIG_SCHEMA.map((spec) => {
-    const def = spec.default === undefined ? '—' : spec.sensitive ? '*(development value)*' : `\`${spec.default}\``;
-    const flags = [spec.sensitive ? 'secret' : '', spec.requiredInProduction ? 'required in production' : '']
-      .filter(Boolean)
-      .join(', ');
-    return `| \`${spec.name}\` | ${def} | ${spec.description}${flags ? ` *(${flags})*` : ''} |`;
-  });
-  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+const ROOT = new URL('../../../', import.meta.url);
+
+function main(what: string | undefined): number {
+  switch (what) {
+    case 'table':
+    case undefined:
+      process.stdout.write(`${configTable()}\n`);
+      return 0;
+    case 'env':
+      process.stdout.write(envExample());
+      return 0;
+    case 'write':
+      for (const [file, generate] of Object.entries(GENERATED_FILES)) {
+        const url = new URL(file, ROOT);
+        writeFileSync(url, generate(readFileSync(url, 'utf8')));
+        process.stdout.write(`wrote ${file}\n`);
+      }
+      return 0;
+    case 'secrets':
+      for (const spec of productionVariables().filter(generated)) {
+        process.stdout.write(`${spec.name}=${generateSecret(spec)}\n`);
+      }
+      return 0;
+    default:
+      process.stderr.write('usage: config-doc table|env|write|secrets\n');
+      return 2;
+  }
 }
 
-function envExample(): string {
-  return CONFIG_SCHEMA.map((spec) => {
-    const value = spec.sensitive || spec.default === undefined ? '' : spec.default;
-    const comment = `# ${spec.description.replace(/`/g, '')}`;
-    return `${comment}\n# ${spec.name}=${value}`;
-  }).join('\n\n');
-}
-
-const what = process.argv[2];
-process.stdout.write(`${what === 'env' ? envExample() : table()}\n`);
+process.exitCode = main(process.argv[2]);

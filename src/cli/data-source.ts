@@ -12,6 +12,6 @@ import { openDatabase } from '../database/database-url.js';
 import { ENTITIES } from '../database/entities.js';
 
 const config = loadConfigFromProcess();
-const database = await openDatabase(config);
+const database = await openDatabase(config, 'command');
 
 export default new DataSource({ ...dataSourceOptions(database.url, 1), entities: ENTITIES });

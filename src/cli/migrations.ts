@@ -13,7 +13,7 @@ async function main(command: string | undefined): Promise<void> {
     throw new Error('usage: migrations run|revert|show');
   }
   const config = loadConfigFromProcess();
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, 'command');
   const dataSource = new DataSource(dataSourceOptions(database.url, 1));
   try {
     await dataSource.initialize();

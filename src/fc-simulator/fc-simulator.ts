@@ -55,7 +55,9 @@ export class FcSimulatorStartError extends Error {
 }
 
 /** Procuration's own registration at the simulator, from the configuration. */
-export function simulatorClientFrom(config: AppConfig): SimulatorClient {
+export function simulatorClientFrom(
+  config: Pick<AppConfig, 'publicUrl'> & { franceConnect: Pick<AppConfig['franceConnect'], 'clientId' | 'clientSecret'> },
+): SimulatorClient {
   return {
     clientId: config.franceConnect.clientId,
     clientSecret: config.franceConnect.clientSecret,

@@ -15,7 +15,7 @@ const stderrLogger: LoggerService = {
 /** Opens the database like the service does (DATABASE_URL or the embedded one in DATA_DIR) and hands over the journal. */
 export async function withJournal<T>(config: AppConfig, work: (parts: JournalParts) => Promise<T>): Promise<T> {
   Logger.overrideLogger(stderrLogger);
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, 'command');
   try {
     const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
     try {
