@@ -160,18 +160,13 @@ export class ProviderInteractionsService {
   /**
    * Stores the interaction's result and returns the resume URL. Every
    * sign-in is a new account for oidc-provider (a new choice of usager and
-   * démarche): the browser's earlier provider session is dropped and the
-   * interaction detached from it, otherwise the library would end it with a
-   * self-submitting page of its own (inline script, refused by our CSP).
+   * démarche) and gets a provider session of its own: the interaction is
+   * detached from the browser's earlier one, which the resume route drops
+   * (freshSessionOnResume) without touching the grants and tokens it saw
+   * issued (docs/decisions/0603).
    */
   private async finishSignIn(interaction: Interaction, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
-    const provider = await this.providers.provider();
-    const earlierUid = interaction.session?.uid;
-    if (earlierUid) {
-      const earlier = await provider.Session.findByUid(earlierUid);
-      if (earlier && earlier.accountId !== result.login.accountId) await earlier.destroy();
-      (interaction as { session?: unknown }).session = undefined;
-    }
+    (interaction as { session?: unknown }).session = undefined;
     interaction.result = result;
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return interaction.returnTo;

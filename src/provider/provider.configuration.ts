@@ -70,6 +70,8 @@ export function providerConfiguration(input: {
     conformIdTokenClaims: false,
     allowOmittingSingleRegisteredRedirectUri: false,
     issueRefreshToken: async () => false,
+    // A sign-in's code and tokens are not bound to the browser's provider session (docs/decisions/0603).
+    expiresWithSession: async () => false,
     pkce: { required: () => true },
     ttl: LIFETIMES,
     clientBasedCORS: () => false,

@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { journalFieldsOfUse } from './provider-uses.repository.js';
 import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
+import { freshSessionOnResume } from './provider.sessions.js';
 import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS, USERINFO_ROUTE } from './provider.configuration.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -94,7 +95,12 @@ export class ProviderService implements OnApplicationBootstrap {
       }),
     );
     provider.proxy = this.config.trustProxy;
-    provider.use((ctx, next) => this.afterEndpoints(ctx as KoaContextWithOIDC, next));
+    provider.use(async (ctx, next) => {
+      await freshSessionOnResume(provider, ctx as KoaContextWithOIDC);
+      return this.afterEndpoints(ctx as KoaContextWithOIDC, next);
+    });
+    // The ID token names its sign-in (`sid`), so that the partner's logout ends that sign-in's grant only.
+    provider.Client.prototype.includeSid = () => true;
     return provider;
   }
 
