@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { StructuresModule } from '../structures/structures.module.js';
 import { Aidant } from './aidant.entity.js';
 import { AidantAuthService } from './aidant-auth.service.js';
+import { AidantSignOutHooks } from './aidant-sign-out.hooks.js';
 import { AidantSessionController } from './aidant-session.controller.js';
 import { ActingAidantGuard, RecentTotpGuard, ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { AidantsService } from './aidants.service.js';
@@ -38,6 +39,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     InvitationPagesService,
     SignInService,
     AidantAuthService,
+    AidantSignOutHooks,
     ReferentService,
     LocalStrategy,
     SignedInAidantGuard,
@@ -50,6 +52,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     TotpDevicesService,
     InvitationsService,
     AidantAuthService,
+    AidantSignOutHooks,
     SignedInAidantGuard,
     ReferentGuard,
     RecentTotpGuard,

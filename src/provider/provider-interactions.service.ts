@@ -158,14 +158,14 @@ export class ProviderInteractionsService {
   }
 
   /**
-   * Stores the interaction's result and returns the resume URL. Every
+   * Stores the interaction's result (a sign-in or a refusal) and returns the resume URL. Every
    * sign-in is a new account for oidc-provider (a new choice of usager and
    * démarche) and gets a provider session of its own: the interaction is
    * detached from the browser's earlier one, which the resume route drops
    * (freshSessionOnResume) without touching the grants and tokens it saw
    * issued (docs/decisions/0603).
    */
-  private async finishSignIn(interaction: Interaction, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
+  private async finishSignIn(interaction: Interaction, result: InteractionResults): Promise<string> {
     (interaction as { session?: unknown }).session = undefined;
     interaction.result = result;
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
@@ -175,7 +175,6 @@ export class ProviderInteractionsService {
   /** Back to the partner with `access_denied` (journaled when a signed-in aidant gives up or nobody qualifies). */
   async refuse(req: Request, res: Response, actor: AidantActor | undefined, reason: 'no_live_mandate' | 'aidant_cancelled'): Promise<string> {
     const ctx = await this.context(req, res);
-    const provider = await this.providers.provider();
     if (actor) {
       await this.transactions.run((m) =>
         this.journal.append(m, {
@@ -188,14 +187,9 @@ export class ProviderInteractionsService {
         }),
       );
     }
-    return provider.interactionResult(
-      req,
-      res,
-      {
-        error: 'access_denied',
-        error_description: reason === 'no_live_mandate' ? 'no usager with a live mandate for this service' : 'the aidant cancelled',
-      },
-      { mergeWithLastSubmission: false },
-    );
+    return this.finishSignIn(ctx.interaction, {
+      error: 'access_denied',
+      error_description: reason === 'no_live_mandate' ? 'no usager with a live mandate for this service' : 'the aidant cancelled',
+    });
   }
 }

@@ -117,12 +117,8 @@ export function providerConfiguration(input: {
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
-          const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
-          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
-          ctx.type = 'html';
-          ctx.body = render('logout', { pageTitle: 'Déconnexion', action, xsrf, clientName: ctx.oidc.client?.clientName });
-        },
+        // The page is written after the library's handler (showLogoutPage), for every case.
+        logoutSource: async () => undefined,
         postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
           ctx.type = 'html';
           ctx.body = render('logged-out', { pageTitle: 'Déconnexion' });

@@ -14,32 +14,12 @@ const DISCOVERY = '/.well-known/openid-configuration';
  */
 export function mountProvider(app: NestExpressApplication): void {
   const provider = app.get(ProviderService);
-  app.use(PROVIDER_PREFIX, relaxFormActionOnLogout, provider.handle);
+  // The logout page sets its own form-action (provider.sessions.ts: showLogoutPage).
+  app.use(PROVIDER_PREFIX, provider.handle);
   app.use(DISCOVERY, (req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     req.originalUrl = `${PROVIDER_PREFIX}${DISCOVERY}`;
     req.url = DISCOVERY;
     provider.handle(req, res, next);
   });
-}
-
-/**
- * The logout confirmation page posts a form whose answer redirects to the
- * partner's registered post-logout URI; browsers apply `form-action` to that
- * redirect, so this one page (served by oidc-provider) drops the directive.
- */
-function relaxFormActionOnLogout(req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith('/session/end')) {
-    const csp = res.getHeader('Content-Security-Policy');
-    if (typeof csp === 'string') {
-      res.setHeader(
-        'Content-Security-Policy',
-        csp
-          .split(';')
-          .filter((d) => !d.trim().startsWith('form-action'))
-          .join(';'),
-      );
-    }
-  }
-  next();
 }

@@ -1,0 +1,36 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AidantSignOutHooks } from '../aidants/aidant-sign-out.hooks.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { providerGrants } from './provider-grants.repository.js';
+import { LIFETIMES } from './provider.configuration.js';
+
+/** No grant, code or token of a sign-in outlives this (seconds): older sign-ins have nothing left to end. */
+const LONGEST_SIGN_IN = Math.max(LIFETIMES.Grant, LIFETIMES.AccessToken, LIFETIMES.AuthorizationCode) + 60;
+
+/**
+ * What ends partner sign-ins besides expiry, autorisation revocation and
+ * token revocation (docs/decisions/0603): the partner's own logout ends the
+ * sign-in it names; the aidant's sign-out of Procuration ends every sign-in
+ * they made at any partner, in the sign-out's transaction.
+ */
+@Injectable()
+export class ProviderLogouts implements OnModuleInit {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly signOutHooks: AidantSignOutHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.signOutHooks.register((m, aidantId) => this.aidantSignedOut(m, aidantId));
+  }
+
+  /** RP-initiated logout confirmed: the sign-in named by the partner's ID token (its `sid`). */
+  async partnerLoggedOut(clientId: string, sid: string): Promise<void> {
+    await this.transactions.run((m) => providerGrants.endSignIn(m, clientId, sid));
+  }
+
+  private async aidantSignedOut(m: EntityManager, aidantId: string): Promise<void> {
+    await providerGrants.endForAidant(m, aidantId, LONGEST_SIGN_IN);
+  }
+}
