@@ -13,6 +13,7 @@ import { JournalPendingDeletePerStatement1765000000000 } from './1765000000000-j
 import { JournalUseCounts1765100000000 } from './1765100000000-journal-use-counts.js';
 import { JournalChainUsagerIndex1765100000001 } from './1765100000001-journal-chain-usager-index.js';
 import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.js';
+import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   JournalUseCounts1765100000000,
   JournalChainUsagerIndex1765100000001,
   UsagerNameWords1765300000001,
+  PartnerScopes1766050000000,
 ];

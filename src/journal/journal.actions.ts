@@ -108,7 +108,7 @@ export interface JournalActionDetails {
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };
 
   // provider
-  'partner.registered': { clientId: string; name: string; demarches: string[]; authMethod: string };
+  'partner.registered': { clientId: string; name: string; demarches: string[]; authMethod: string; scopes?: string[] };
   'partner.disabled': { clientId: string };
   'partner.secret_rotated': { clientId: string };
   'autorisation.used': { clientId: string; useId: string; repScope: string[] };

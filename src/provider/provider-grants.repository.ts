@@ -17,7 +17,7 @@ export const providerGrants = {
           AND payload ->> 'clientId' = $1 AND payload ->> 'sid' = $2`,
       [clientId, sid],
     );
-    return endGrants(m, rows.map((r) => r.grant_id));
+    return providerGrants.end(m, rows.map((r) => r.grant_id));
   },
 
   /** Every sign-in an aidant made at any partner that may still hold a live grant. */
@@ -30,12 +30,14 @@ export const providerGrants = {
              WHERE aidant_id = $1 AND created_at > now() - make_interval(secs => $2))`,
       [aidantId, withinSeconds],
     );
-    return endGrants(m, rows.map((r) => r.id));
+    return providerGrants.end(m, rows.map((r) => r.id));
+  },
+
+  /** Deletes the grants and every code and token issued under them; returns their ids. */
+  async end(m: EntityManager, grantIds: string[]): Promise<string[]> {
+    if (grantIds.length === 0) return [];
+    await m.query(`DELETE FROM oidc_payloads WHERE grant_id = ANY($1) OR (model = 'Grant' AND id = ANY($1))`, [grantIds]);
+    return grantIds;
   },
 };
 
-async function endGrants(m: EntityManager, grantIds: string[]): Promise<string[]> {
-  if (grantIds.length === 0) return [];
-  await m.query(`DELETE FROM oidc_payloads WHERE grant_id = ANY($1) OR (model = 'Grant' AND id = ANY($1))`, [grantIds]);
-  return grantIds;
-}

@@ -9,7 +9,7 @@ import { JournalService } from '../journal/journal.service.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
-import { requestedClaimNames, requestedRepScope } from './provider.claims.js';
+import { claimsReleasableWith, grantableScopes, releasedIdentityClaims, requestedClaimNames, requestedRepScope } from './provider.claims.js';
 import { withProviderRequest, withProviderTransaction } from './provider.adapter.js';
 import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
 import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
@@ -27,6 +27,8 @@ export interface InteractionContext {
   claims: unknown;
   /** Démarches the partner asked for through `rep_scope` (all must be covered), or null. */
   repScope: string[] | null;
+  /** The usager's identity claims this sign-in releases (within the partner's registered scopes). */
+  released: string[];
 }
 
 export interface Candidate {
@@ -69,6 +71,7 @@ export class ProviderInteractionsService {
       scope: String(details.params.scope ?? 'openid'),
       claims: details.params.claims,
       repScope: requestedRepScope(details.params.claims),
+      released: releasedIdentityClaims(String(details.params.scope ?? 'openid'), details.params.claims, partner.scopes),
     };
   }
 
@@ -136,8 +139,10 @@ export class ProviderInteractionsService {
         repScope: ctx.repScope ?? [],
       });
       const grant = new provider.Grant({ accountId: use.id, clientId: ctx.partner.clientId });
-      grant.addOIDCScope(ctx.scope);
-      const claims = requestedClaimNames(ctx.claims);
+      // Never beyond the partner's registered scopes, whatever the request asks (a `claims` parameter included).
+      grant.addOIDCScope(grantableScopes(ctx.scope, ctx.partner.scopes).join(' '));
+      const releasable = claimsReleasableWith(ctx.partner.scopes);
+      const claims = requestedClaimNames(ctx.claims).filter((c) => releasable.has(c));
       if (claims.length > 0) grant.addOIDCClaims(claims);
       const saved = await withProviderTransaction(m, () => grant.save());
       await this.journal.append(m, {

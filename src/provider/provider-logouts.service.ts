@@ -30,6 +30,11 @@ export class ProviderLogouts implements OnModuleInit {
     await this.transactions.run((m) => providerGrants.endSignIn(m, clientId, sid));
   }
 
+  /** A grant whose tokens were issued in an answer the partner never gets (refused client authentication). */
+  async endGrant(grantId: string): Promise<void> {
+    await this.transactions.run((m) => providerGrants.end(m, [grantId]));
+  }
+
   private async aidantSignedOut(m: EntityManager, aidantId: string): Promise<void> {
     await providerGrants.endForAidant(m, aidantId, LONGEST_SIGN_IN);
   }

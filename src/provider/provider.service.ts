@@ -11,6 +11,7 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { journalFieldsOfUse } from './provider-uses.repository.js';
 import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
+import { otherAuthMethod } from './provider.client-auth.js';
 import { ProviderLogouts } from './provider-logouts.service.js';
 import { freshSessionOnResume, showLogoutPage, signInBeingLoggedOut } from './provider.sessions.js';
 import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS, USERINFO_ROUTE } from './provider.configuration.js';
@@ -115,6 +116,9 @@ export class ProviderService implements OnApplicationBootstrap {
       await next();
       if (ctx.oidc?.route === 'end_session' && ctx.status === 200) return showLogoutPage(ctx);
       if (loggingOut && ctx.status === 303) return this.logouts.partnerLoggedOut(loggingOut.clientId, loggingOut.sid);
+      const refused = otherAuthMethod(ctx);
+      if (refused?.grantId) await this.logouts.endGrant(refused.grantId);
+      if (refused) return;
       return this.afterEndpoints(ctx);
     });
     // The ID token names its sign-in (`sid`), so that the partner's logout ends that sign-in's grant only.
