@@ -110,4 +110,32 @@ describe('provider grants: each partner sign-in lives on its own', () => {
     expect(await userinfoStatus(tokensOne.access_token)).toBe(200);
     expect(await userinfoStatus(tokensTwo.access_token)).toBe(200);
   });
+
+  it('the partner’s own token revocation ends that sign-in only', async () => {
+    const first = await exchange(clientA, await back(await confirmAt(clientA, REDIRECT_A, alice, 'logement'), REDIRECT_A));
+    const second = await exchange(clientA, await back(await confirmAt(clientA, REDIRECT_A, bruno, 'logement'), REDIRECT_A));
+    await oidc.tokenRevocation(clientA, first.access_token);
+    expect(await userinfoStatus(first.access_token)).toBe(401);
+    expect(await userinfoStatus(second.access_token)).toBe(200);
+  });
+
+  it('signing out of Procuration ends the aidant’s partner sign-ins, and a later sign-in works again', async () => {
+    const atA = await exchange(clientA, await back(await confirmAt(clientA, REDIRECT_A, alice, 'logement'), REDIRECT_A));
+    const atB = await exchange(clientB, await back(await confirmAt(clientB, REDIRECT_B, alice, 'social'), REDIRECT_B));
+    const home = await agent.get('/aidant').expect(200);
+    await agent.post('/aidant/deconnexion').type('form').send({ _csrf: csrfOf(home.text) }).expect(200);
+    expect(await userinfoStatus(atA.access_token)).toBe(401);
+    expect(await userinfoStatus(atB.access_token)).toBe(401);
+    expect((await oidc.tokenIntrospection(clientA, atA.access_token)).active).toBe(false);
+
+    clock.advance(30_000);
+    const page = await agent.get('/aidant/connexion').expect(200);
+    await agent
+      .post('/aidant/connexion')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), email: 'aidant@test.example', password: TEST_PASSWORD, totp: totpAt(clock) })
+      .expect(303);
+    const again = await exchange(clientA, await back(await confirmAt(clientA, REDIRECT_A, alice, 'logement'), REDIRECT_A));
+    expect(await userinfoStatus(again.access_token)).toBe(200);
+  });
 });
