@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
 
+/** A partner sign-in whose grant was ended: its `provider_uses` id and the partner's client id. */
+export interface EndedSignIn {
+  useId: string;
+  clientId: string;
+}
+
 /**
  * Ending partner sign-ins before their tokens expire. A sign-in is one
  * grant (docs/decisions/0603); ending it deletes the grant and every code
@@ -10,7 +16,7 @@ export const providerGrants = {
    * The sign-in a partner's logout names: its ID token's `sid`, found on the
    * codes and tokens issued with it (read at logout only, a rare event).
    */
-  async endSignIn(m: EntityManager, clientId: string, sid: string): Promise<string[]> {
+  async endSignIn(m: EntityManager, clientId: string, sid: string): Promise<EndedSignIn[]> {
     const rows: { grant_id: string }[] = await m.query(
       `SELECT DISTINCT grant_id FROM oidc_payloads
         WHERE model IN ('AuthorizationCode', 'AccessToken') AND grant_id IS NOT NULL
@@ -21,7 +27,7 @@ export const providerGrants = {
   },
 
   /** Every sign-in an aidant made at any partner that may still hold a live grant. */
-  async endForAidant(m: EntityManager, aidantId: string, withinSeconds: number): Promise<string[]> {
+  async endForAidant(m: EntityManager, aidantId: string, withinSeconds: number): Promise<EndedSignIn[]> {
     const rows: { id: string }[] = await m.query(
       `SELECT g.id FROM oidc_payloads g
         WHERE g.model = 'Grant'
@@ -33,11 +39,18 @@ export const providerGrants = {
     return providerGrants.end(m, rows.map((r) => r.id));
   },
 
-  /** Deletes the grants and every code and token issued under them; returns their ids. */
-  async end(m: EntityManager, grantIds: string[]): Promise<string[]> {
+  /** Deletes the grants and every code and token issued under them; returns the sign-ins (accounts) they were. */
+  async end(m: EntityManager, grantIds: string[]): Promise<EndedSignIn[]> {
     if (grantIds.length === 0) return [];
-    await m.query(`DELETE FROM oidc_payloads WHERE grant_id = ANY($1) OR (model = 'Grant' AND id = ANY($1))`, [grantIds]);
-    return grantIds;
+    // TypeORM answers a DELETE … RETURNING with [rows, affected].
+    const [rows]: [{ model: string; use_id: string | null; client_id: string | null }[], number] = await m.query(
+      `DELETE FROM oidc_payloads WHERE grant_id = ANY($1) OR (model = 'Grant' AND id = ANY($1))
+       RETURNING model, payload ->> 'accountId' AS use_id, payload ->> 'clientId' AS client_id`,
+      [grantIds],
+    );
+    return rows
+      .filter((r) => r.model === 'Grant' && r.use_id !== null && r.client_id !== null)
+      .map((r) => ({ useId: r.use_id!, clientId: r.client_id! }));
   },
 };
 

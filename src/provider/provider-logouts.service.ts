@@ -2,7 +2,10 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantSignOutHooks } from '../aidants/aidant-sign-out.hooks.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { providerGrants } from './provider-grants.repository.js';
+import { JournalService } from '../journal/journal.service.js';
+import type { JournalActor } from '../journal/journal.types.js';
+import { providerGrants, type EndedSignIn } from './provider-grants.repository.js';
+import { journalFieldsOfUse, providerUses } from './provider-uses.repository.js';
 import { LIFETIMES } from './provider.configuration.js';
 
 /** No grant, code or token of a sign-in outlives this (seconds): older sign-ins have nothing left to end. */
@@ -19,6 +22,7 @@ export class ProviderLogouts implements OnModuleInit {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly signOutHooks: AidantSignOutHooks,
+    private readonly journal: JournalService,
   ) {}
 
   onModuleInit(): void {
@@ -27,15 +31,30 @@ export class ProviderLogouts implements OnModuleInit {
 
   /** RP-initiated logout confirmed: the sign-in named by the partner's ID token (its `sid`). */
   async partnerLoggedOut(clientId: string, sid: string): Promise<void> {
-    await this.transactions.run((m) => providerGrants.endSignIn(m, clientId, sid));
+    await this.transactions.run(async (m) => this.journalEnded(m, await providerGrants.endSignIn(m, clientId, sid), 'partner_logout'));
   }
 
   /** A grant whose tokens were issued in an answer the partner never gets (refused client authentication). */
   async endGrant(grantId: string): Promise<void> {
-    await this.transactions.run((m) => providerGrants.end(m, [grantId]));
+    await this.transactions.run(async (m) => this.journalEnded(m, await providerGrants.end(m, [grantId]), 'client_auth_refused'));
   }
 
   private async aidantSignedOut(m: EntityManager, aidantId: string): Promise<void> {
-    await providerGrants.endForAidant(m, aidantId, LONGEST_SIGN_IN);
+    const ended = await providerGrants.endForAidant(m, aidantId, LONGEST_SIGN_IN);
+    await this.journalEnded(m, ended, 'aidant_signed_out', { type: 'aidant', id: aidantId });
+  }
+
+  /** One `partner.sign_in_ended` per sign-in, in the chain of the structure it acted for (the usager sees it). */
+  private async journalEnded(m: EntityManager, ended: EndedSignIn[], reason: 'partner_logout' | 'aidant_signed_out' | 'client_auth_refused', actor?: JournalActor) {
+    for (const { useId, clientId } of ended) {
+      const use = await providerUses.findById(m, useId);
+      if (!use) continue;
+      await this.journal.append(m, {
+        action: 'partner.sign_in_ended',
+        ...journalFieldsOfUse(use),
+        ...(actor ? { actor } : {}),
+        details: { clientId, useId, reason },
+      });
+    }
   }
 }

@@ -97,6 +97,8 @@ describe('provider logout: the partner’s session, and Procuration’s only whe
     expect(await userinfoStatus(atA.access_token)).toBe(200);
     const home = await agent.get('/aidant');
     expect(home.status).toBe(200);
+    const ended = await journalOf(t, 'partner.sign_in_ended');
+    expect(ended.at(-1)).toMatchObject({ usager_id: alice, actor_type: 'partner', details: expect.objectContaining({ reason: 'partner_logout' }) });
   });
 
   it('the second choice also signs the aidant out of Procuration and ends their partner tokens', async () => {
@@ -116,6 +118,11 @@ describe('provider logout: the partner’s session, and Procuration’s only whe
     expect(await userinfoStatus(atA.access_token)).toBe(401);
     expect((await agent.get('/aidant')).status).toBe(401);
     expect(await journalOf(t, 'aidant.signed_out')).toHaveLength(signedOutBefore + 1);
+    const ended = (await journalOf(t, 'partner.sign_in_ended')).slice(-2);
+    expect(ended).toEqual([
+      expect.objectContaining({ actor_type: 'aidant', actor_id: aidantId, details: expect.objectContaining({ reason: 'aidant_signed_out' }) }),
+      expect.objectContaining({ actor_type: 'aidant', actor_id: aidantId, details: expect.objectContaining({ reason: 'aidant_signed_out' }) }),
+    ]);
   });
 
   it('a forged post to the Procuration sign-out (wrong xsrf) signs nobody out', async () => {
