@@ -135,4 +135,12 @@ describe('provider logout: the partner’s session, and Procuration’s only whe
     expect((await agent.get('/aidant')).status).toBe(200);
     expect(await userinfoStatus(atC.access_token)).toBe(200);
   });
+
+  it('without a partner named, the page still says what it does, and its form-action is our own origin only', async () => {
+    const page = await browser(t).get('/oidc/session/end').expect(200);
+    expect(page.text).toContain('Un service partenaire demande de terminer sa connexion avec Procuration');
+    expect(page.text).not.toMatch(/<script>|onload=/); // no self-submitting form of the library's
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp.split(';').map((d) => d.trim())).toContain("form-action 'self'");
+  });
 });
