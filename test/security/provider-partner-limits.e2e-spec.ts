@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
-import { browser, csrfOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
+import { browser, csrfOf, journalOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
 import { openMandate } from '../support/mandates.js';
 import { createUsager, partnerClient, pathOf, refreshTarget, registerPartner, startAuthorization, startProviderTestApp, uidOf } from '../support/provider.js';
 import type { TestApp } from '../support/test-app.js';
@@ -134,5 +135,24 @@ describe('security: what a partner may ask for and how it authenticates', () => 
     const res = await request(t.url).post('/oidc/token/introspection').type('form').send('token=abc');
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
+  });
+
+  it('a real code presented with the wrong method gets invalid_client, and what it issued is ended and journaled', async () => {
+    const start = await startAuthorization(client, REDIRECT, { scope: 'openid given_name' });
+    const uid = uidOf((await agent.get(pathOf(start.url)).expect(303)).headers.location!);
+    const recap = await agent.get(`/partenaires/connexion/${uid}/confirmation?usager=${alice}&demarche=logement`).expect(200);
+    const confirmed = await agent.post(`/partenaires/connexion/${uid}/confirmation`).type('form').send({ _csrf: csrfOf(recap.text), usager: alice, demarche: 'logement' }).expect(200);
+    const callback = new URL((await agent.get(refreshTarget(confirmed)).expect(303)).headers.location!);
+    const code = callback.searchParams.get('code')!;
+    const res = await tokenCall().send(
+      new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: start.verifier, client_id: limited.clientId, client_secret: limited.secret }).toString(),
+    );
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+    const ended = await journalOf(t, 'partner.sign_in_ended');
+    expect(ended.at(-1)).toMatchObject({ usager_id: alice, details: expect.objectContaining({ reason: 'client_auth_refused', clientId: limited.clientId }) });
+    const useId = (ended.at(-1)!.details as { useId: string }).useId;
+    const left = await t.app.get(DataSource).query(`SELECT model FROM oidc_payloads WHERE model <> 'Session' AND payload ->> 'accountId' = $1`, [useId]);
+    expect(left).toEqual([]);
   });
 });
