@@ -16,6 +16,7 @@ import { UsagerNameWords1765300000001 } from './1765300000001-usager-name-words.
 import { MembershipInvitations1766000000000 } from './1766000000000-membership-invitations.js';
 import { HttpSessionsOwner1766010000000 } from './1766010000000-http-sessions-owner.js';
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
+import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   MembershipInvitations1766000000000,
   HttpSessionsOwner1766010000000,
   Attestations1766020000000,
+  PartnerScopes1766050000000,
 ];

@@ -7,6 +7,7 @@ import { deviceSummary } from '../sessions/device-summary.js';
 import type { AidantSession } from '../sessions/session-data.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { AidantActor } from './aidant-actor.js';
+import { AidantSignOutHooks } from './aidant-sign-out.hooks.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
 import { SignInLockedError } from './aidants.errors.js';
 import type { SignedIn } from './sign-in.service.js';
@@ -22,6 +23,7 @@ export class AidantAuthService {
     private readonly devices: TotpDevicesService,
     private readonly journal: JournalService,
     private readonly clock: Clock,
+    private readonly signOutHooks: AidantSignOutHooks,
   ) {}
 
   newSession(signedIn: SignedIn, request: RequestFacts): AidantSession {
@@ -79,6 +81,7 @@ export class AidantAuthService {
           details: { reason: 'user' },
         });
       }
+      await this.signOutHooks.run(m, session.aidantId);
     });
   }
 

@@ -6,6 +6,7 @@ import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 import { Aidant } from './aidant.entity.js';
 import { AidantAuthService } from './aidant-auth.service.js';
+import { AidantSignOutHooks } from './aidant-sign-out.hooks.js';
 import { AidantSessionController } from './aidant-session.controller.js';
 import { ActingAidantGuard, RecentTotpGuard, ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { AidantsService } from './aidants.service.js';
@@ -45,6 +46,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     SignInService,
     AidantAuthService,
     AccountService,
+    AidantSignOutHooks,
     ReferentService,
     LocalStrategy,
     SignedInAidantGuard,
@@ -57,6 +59,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     TotpDevicesService,
     InvitationsService,
     AidantAuthService,
+    AidantSignOutHooks,
     SignedInAidantGuard,
     ReferentGuard,
     RecentTotpGuard,

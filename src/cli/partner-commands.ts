@@ -19,6 +19,7 @@ export interface PartnerCommandIo {
 
 export const PARTNER_USAGE = `Services partenaires (fournisseur d’identité « Se connecter avec Procuration ») :
   partner:add      --name <nom> --redirect-uri <url> [--redirect-uri <url>…] --demarches logement,social
+                   --scopes openid,given_name,family_name   (portées que le service peut recevoir, dont openid)
                    [--post-logout-uri <url>…] [--client-id <id>] [--auth client_secret_basic|client_secret_post|private_key_jwt]
                    [--jwks <fichier JWKS public>] [--id-token-alg ES256|RS256] [--userinfo-alg ES256|RS256]
                    affiche l’identifiant client et, une seule fois, le secret
@@ -43,6 +44,7 @@ function parse(args: string[]) {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-uri': { type: 'string', multiple: true },
       demarches: { type: 'string' },
+      scopes: { type: 'string' },
       'id-token-alg': { type: 'string' },
       'userinfo-alg': { type: 'string' },
       operator: { type: 'string' },
@@ -72,7 +74,7 @@ function readJwks(path: string | undefined): { keys: object[] } | undefined {
 }
 
 function describe(p: PartnerView): string {
-  return `${p.active ? 'actif    ' : 'désactivé'} ${p.clientId}  ${p.name}  [${p.demarches.join(', ')}]  ${p.authMethod}  retour : ${p.redirectUris.join(' ')}`;
+  return `${p.active ? 'actif    ' : 'désactivé'} ${p.clientId}  ${p.name}  [${p.demarches.join(', ')}]  portées : ${p.scopes.join(' ')}  ${p.authMethod}  retour : ${p.redirectUris.join(' ')}`;
 }
 
 /** The partner and provider-key commands of the operator CLI; returns the exit code. */
@@ -104,6 +106,7 @@ export async function runPartnerCommand(app: INestApplicationContext, command: s
               redirectUris: v['redirect-uri'] ?? [],
               postLogoutRedirectUris: v['post-logout-uri'] ?? [],
               demarches: (v.demarches ?? '').split(',').map((d) => d.trim()).filter(Boolean),
+              scopes: (v.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean),
               idTokenAlg: alg(v['id-token-alg'], 'id-token-alg'),
               userinfoAlg: alg(v['userinfo-alg'], 'userinfo-alg') ?? null,
             },

@@ -123,11 +123,13 @@ export interface JournalActionDetails {
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };
 
   // provider
-  'partner.registered': { clientId: string; name: string; demarches: string[]; authMethod: string };
+  'partner.registered': { clientId: string; name: string; demarches: string[]; authMethod: string; scopes?: string[] };
   'partner.disabled': { clientId: string };
   'partner.secret_rotated': { clientId: string };
   'autorisation.used': { clientId: string; useId: string; repScope: string[] };
   'partner.userinfo_served': { clientId: string; useId: string; endpoint: 'userinfo' | 'introspection' };
+  /** A partner sign-in's grant and tokens ended before expiry (docs/decisions/0603). */
+  'partner.sign_in_ended': { clientId: string; useId: string; reason: 'partner_logout' | 'aidant_signed_out' | 'client_auth_refused' };
   'partner.access_refused': {
     clientId: string;
     reason: 'no_live_mandate' | 'demarche_not_served' | 'autorisation_not_live' | 'rep_scope_not_covered' | 'aidant_cancelled';

@@ -1,6 +1,6 @@
 import { DEMARCHE_IDS, isDemarcheId, type DemarcheId } from '../demarches/demarches.js';
 import { ValidationError } from '../shared/domain-error.js';
-import { PARTNER_AUTH_METHODS, type NewPartner, type PartnerAuthMethod } from './partners.types.js';
+import { PARTNER_AUTH_METHODS, PARTNER_SCOPES, type NewPartner, type PartnerAuthMethod, type PartnerScope } from './partners.types.js';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
@@ -22,7 +22,7 @@ export function isAcceptableRedirectUri(value: string, allowHttp: boolean): bool
 }
 
 /** Checks a new partner's registration; every problem named in French by field. */
-export function validateNewPartner(input: NewPartner, allowHttp: boolean): NewPartner & { demarches: DemarcheId[] } {
+export function validateNewPartner(input: NewPartner, allowHttp: boolean): NewPartner & { demarches: DemarcheId[]; scopes: PartnerScope[] } {
   const fields: Record<string, string> = {};
   if (typeof input.name !== 'string' || input.name.trim().length < 2 || input.name.length > 200) {
     fields.name = 'Le nom du service doit compter de 2 à 200 caractères.';
@@ -49,8 +49,17 @@ export function validateNewPartner(input: NewPartner, allowHttp: boolean): NewPa
   if (!input.demarches.length || !input.demarches.every(isDemarcheId)) {
     fields.demarches = `Au moins une démarche du catalogue (${DEMARCHE_IDS.join(', ')}).`;
   }
+  const scopes = Array.isArray(input.scopes) ? input.scopes : [];
+  if (!scopes.includes('openid') || !scopes.every((s) => (PARTNER_SCOPES as readonly string[]).includes(s))) {
+    fields.scopes = `Les portées que le service peut recevoir, dont openid (parmi : ${PARTNER_SCOPES.join(', ')}).`;
+  }
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
-  return { ...input, name: input.name.trim(), demarches: [...new Set(input.demarches)] as DemarcheId[] };
+  return {
+    ...input,
+    name: input.name.trim(),
+    demarches: [...new Set(input.demarches)] as DemarcheId[],
+    scopes: [...new Set(scopes)] as PartnerScope[],
+  };
 }
 
 export function isAuthMethod(value: string): value is PartnerAuthMethod {

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import type { DemarcheId } from '../demarches/demarches.js';
-import type { PartnerAuthMethod, PartnerSigningAlg, PartnerView } from './partners.types.js';
+import type { PartnerAuthMethod, PartnerScope, PartnerSigningAlg, PartnerView } from './partners.types.js';
 
 /** A `partners` row as stored (the secret still sealed). */
 export interface PartnerRow {
@@ -14,6 +14,7 @@ export interface PartnerRow {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   demarches: DemarcheId[];
+  scopes: PartnerScope[];
   id_token_signed_response_alg: PartnerSigningAlg;
   userinfo_signed_response_alg: PartnerSigningAlg | null;
   active: boolean;
@@ -21,7 +22,7 @@ export interface PartnerRow {
 }
 
 const COLUMNS = `id, name, client_id, token_endpoint_auth_method, secret_sealed, jwks, redirect_uris,
-  post_logout_redirect_uris, demarches, id_token_signed_response_alg, userinfo_signed_response_alg, active, created_at`;
+  post_logout_redirect_uris, demarches, scopes, id_token_signed_response_alg, userinfo_signed_response_alg, active, created_at`;
 
 export function toPartnerView(row: PartnerRow): PartnerView {
   return {
@@ -32,6 +33,7 @@ export function toPartnerView(row: PartnerRow): PartnerView {
     redirectUris: row.redirect_uris,
     postLogoutRedirectUris: row.post_logout_redirect_uris,
     demarches: row.demarches,
+    scopes: row.scopes,
     idTokenAlg: row.id_token_signed_response_alg,
     userinfoAlg: row.userinfo_signed_response_alg,
     active: row.active,
@@ -64,8 +66,8 @@ export const partnerRows = {
   ): Promise<PartnerRow> {
     const rows: PartnerRow[] = await m.query(
       `INSERT INTO partners (name, client_id, token_endpoint_auth_method, secret_sealed, jwks, redirect_uris,
-         post_logout_redirect_uris, demarches, id_token_signed_response_alg, userinfo_signed_response_alg)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+         post_logout_redirect_uris, demarches, scopes, id_token_signed_response_alg, userinfo_signed_response_alg)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
       [
         p.name,
         p.client_id,
@@ -75,6 +77,7 @@ export const partnerRows = {
         p.redirect_uris,
         p.post_logout_redirect_uris,
         p.demarches,
+        p.scopes,
         p.id_token_signed_response_alg,
         p.userinfo_signed_response_alg,
       ],

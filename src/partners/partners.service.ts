@@ -53,6 +53,7 @@ export class PartnersService {
       redirect_uris: valid.redirectUris,
       post_logout_redirect_uris: valid.postLogoutRedirectUris ?? [],
       demarches: valid.demarches,
+      scopes: valid.scopes,
       id_token_signed_response_alg: valid.idTokenAlg ?? 'ES256',
       userinfo_signed_response_alg: valid.userinfoAlg ?? null,
     });
@@ -61,7 +62,7 @@ export class PartnersService {
       structureId: null,
       actor,
       subjects: { partnerId: row.id },
-      details: { clientId, name: row.name, demarches: row.demarches, authMethod: row.token_endpoint_auth_method },
+      details: { clientId, name: row.name, demarches: row.demarches, authMethod: row.token_endpoint_auth_method, scopes: row.scopes },
     });
     return { partner: toPartnerView(row), secret };
   }

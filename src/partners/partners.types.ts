@@ -4,6 +4,25 @@ export const PARTNER_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'
 export type PartnerAuthMethod = (typeof PARTNER_AUTH_METHODS)[number];
 export type PartnerSigningAlg = 'ES256' | 'RS256';
 
+/**
+ * Scopes a partner may be registered for: `openid` (who acts, for which
+ * démarche, under which mandate), `profile` (every identity claim but the
+ * email) and one scope per identity claim, FranceConnect style.
+ */
+export const PARTNER_SCOPES = [
+  'openid',
+  'profile',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'birthdate',
+  'gender',
+  'birthplace',
+  'birthcountry',
+  'email',
+] as const;
+export type PartnerScope = (typeof PARTNER_SCOPES)[number];
+
 /** A partner service as other modules see it (never its secret). */
 export interface PartnerView {
   id: string;
@@ -13,6 +32,8 @@ export interface PartnerView {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   demarches: DemarcheId[];
+  /** The scopes it may receive (and so the identity claims), never more. */
+  scopes: PartnerScope[];
   idTokenAlg: PartnerSigningAlg;
   userinfoAlg: PartnerSigningAlg | null;
   active: boolean;
@@ -35,6 +56,8 @@ export interface NewPartner {
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
   demarches: string[];
+  /** Must include `openid`. */
+  scopes: string[];
   idTokenAlg?: PartnerSigningAlg;
   userinfoAlg?: PartnerSigningAlg | null;
 }

@@ -13,6 +13,7 @@ import { TOTP_FRESHNESS_MS } from '../sessions/session-data.js';
 import { regenerateSession } from '../sessions/sessions.js';
 import { sendProblem, toProblem } from '../web/error-page.filter.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
+import { IDENTITY_CLAIM_LABELS } from './provider.claims.js';
 import { INTERACTION_PATH } from './provider.configuration.js';
 import { ProviderInteractionsService } from './provider-interactions.service.js';
 
@@ -141,6 +142,7 @@ export class ProviderInteractionsController {
       actor,
       demarche: { id: autorisation.demarche, label: labelOf(autorisation.demarche) },
       autorisation,
+      released: ctx.released.map((claim) => IDENTITY_CLAIM_LABELS[claim as keyof typeof IDENTITY_CLAIM_LABELS]),
     });
   }
 

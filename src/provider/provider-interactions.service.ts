@@ -9,7 +9,7 @@ import { JournalService } from '../journal/journal.service.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
-import { requestedClaimNames, requestedRepScope } from './provider.claims.js';
+import { claimsReleasableWith, grantableScopes, releasedIdentityClaims, requestedClaimNames, requestedRepScope } from './provider.claims.js';
 import { withProviderRequest, withProviderTransaction } from './provider.adapter.js';
 import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
 import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
@@ -27,6 +27,8 @@ export interface InteractionContext {
   claims: unknown;
   /** Démarches the partner asked for through `rep_scope` (all must be covered), or null. */
   repScope: string[] | null;
+  /** The usager's identity claims this sign-in releases (within the partner's registered scopes). */
+  released: string[];
 }
 
 export interface Candidate {
@@ -69,6 +71,7 @@ export class ProviderInteractionsService {
       scope: String(details.params.scope ?? 'openid'),
       claims: details.params.claims,
       repScope: requestedRepScope(details.params.claims),
+      released: releasedIdentityClaims(String(details.params.scope ?? 'openid'), details.params.claims, partner.scopes),
     };
   }
 
@@ -136,8 +139,10 @@ export class ProviderInteractionsService {
         repScope: ctx.repScope ?? [],
       });
       const grant = new provider.Grant({ accountId: use.id, clientId: ctx.partner.clientId });
-      grant.addOIDCScope(ctx.scope);
-      const claims = requestedClaimNames(ctx.claims);
+      // Never beyond the partner's registered scopes, whatever the request asks (a `claims` parameter included).
+      grant.addOIDCScope(grantableScopes(ctx.scope, ctx.partner.scopes).join(' '));
+      const releasable = claimsReleasableWith(ctx.partner.scopes);
+      const claims = requestedClaimNames(ctx.claims).filter((c) => releasable.has(c));
       if (claims.length > 0) grant.addOIDCClaims(claims);
       const saved = await withProviderTransaction(m, () => grant.save());
       await this.journal.append(m, {
@@ -158,20 +163,15 @@ export class ProviderInteractionsService {
   }
 
   /**
-   * Stores the interaction's result and returns the resume URL. Every
+   * Stores the interaction's result (a sign-in or a refusal) and returns the resume URL. Every
    * sign-in is a new account for oidc-provider (a new choice of usager and
-   * démarche): the browser's earlier provider session is dropped and the
-   * interaction detached from it, otherwise the library would end it with a
-   * self-submitting page of its own (inline script, refused by our CSP).
+   * démarche) and gets a provider session of its own: the interaction is
+   * detached from the browser's earlier one, which the resume route drops
+   * (freshSessionOnResume) without touching the grants and tokens it saw
+   * issued (docs/decisions/0603).
    */
-  private async finishSignIn(interaction: Interaction, result: InteractionResults & { login: { accountId: string } }): Promise<string> {
-    const provider = await this.providers.provider();
-    const earlierUid = interaction.session?.uid;
-    if (earlierUid) {
-      const earlier = await provider.Session.findByUid(earlierUid);
-      if (earlier && earlier.accountId !== result.login.accountId) await earlier.destroy();
-      (interaction as { session?: unknown }).session = undefined;
-    }
+  private async finishSignIn(interaction: Interaction, result: InteractionResults): Promise<string> {
+    (interaction as { session?: unknown }).session = undefined;
     interaction.result = result;
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return interaction.returnTo;
@@ -180,7 +180,6 @@ export class ProviderInteractionsService {
   /** Back to the partner with `access_denied` (journaled when a signed-in aidant gives up or nobody qualifies). */
   async refuse(req: Request, res: Response, actor: AidantActor | undefined, reason: 'no_live_mandate' | 'aidant_cancelled'): Promise<string> {
     const ctx = await this.context(req, res);
-    const provider = await this.providers.provider();
     if (actor) {
       await this.transactions.run((m) =>
         this.journal.append(m, {
@@ -193,14 +192,9 @@ export class ProviderInteractionsService {
         }),
       );
     }
-    return provider.interactionResult(
-      req,
-      res,
-      {
-        error: 'access_denied',
-        error_description: reason === 'no_live_mandate' ? 'no usager with a live mandate for this service' : 'the aidant cancelled',
-      },
-      { mergeWithLastSubmission: false },
-    );
+    return this.finishSignIn(ctx.interaction, {
+      error: 'access_denied',
+      error_description: reason === 'no_live_mandate' ? 'no usager with a live mandate for this service' : 'the aidant cancelled',
+    });
   }
 }

@@ -1,6 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { DataSource } from 'typeorm';
-import type { PartnersService } from '../partners/partners.service.js';
 
 const PUBLIC_LIFETIME = 'public, max-age=300';
 
@@ -27,30 +25,4 @@ export function asIssuer(publicUrl: string, publicDocuments: readonly string[]) 
     }
     next();
   };
-}
-
-/**
- * The logout confirmation page (served by oidc-provider) posts to itself,
- * and the answer redirects to the partner's registered post-logout URI;
- * browsers apply `form-action` to that redirect. The page keeps the one CSP
- * with `form-action` widened to our origin and the origins of the
- * post-logout URIs registered by active partners, nothing else.
- */
-export function logoutFormAction(partners: PartnersService, dataSource: DataSource) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!req.path.startsWith('/session/end')) return next();
-    partners.list(dataSource.manager).then((all) => {
-      const origins = new Set(all.filter((p) => p.active).flatMap((p) => p.postLogoutRedirectUris.map((uri) => new URL(uri).origin)));
-      const csp = res.getHeader('Content-Security-Policy');
-      if (typeof csp === 'string') res.setHeader('Content-Security-Policy', withFormAction(csp, ["'self'", ...origins]));
-      next();
-    }, next);
-  };
-}
-
-function withFormAction(csp: string, sources: string[]): string {
-  return csp
-    .split(';')
-    .map((d) => (d.trim().startsWith('form-action') ? `form-action ${sources.join(' ')}` : d))
-    .join(';');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { pairwiseSub, requestedClaimNames, requestedRepScope } from './provider.claims.js';
+import { claimsParameterProblem, pairwiseSub, releasedIdentityClaims, requestedClaimNames, requestedRepScope } from './provider.claims.js';
 
 const KEY = 'a-test-pairwise-key-of-at-least-32-chars';
 
@@ -34,5 +34,31 @@ describe('rep_scope in the claims parameter', () => {
       'rep_scope',
     ]);
     expect(requestedClaimNames('{')).toEqual([]);
+  });
+});
+
+describe('claims a partner receives', () => {
+  const everything = JSON.stringify({ userinfo: { email: null, birthdate: null, given_name: null } });
+  it.each([
+    ['registered openid only, asking for everything', 'openid', everything, ['openid'], []],
+    ['registered given_name, asking by claims', 'openid', everything, ['openid', 'given_name'], ['given_name']],
+    ['registered profile, asking by scope', 'openid profile email', null, ['openid', 'profile'], ['given_name', 'family_name', 'preferred_username', 'birthdate', 'gender', 'birthplace', 'birthcountry']],
+    ['registered email, not asked', 'openid', null, ['openid', 'email'], []],
+  ])('%s', (_label, scope, claims, registered, expected) => {
+    expect(releasedIdentityClaims(scope, claims, registered)).toEqual(expected);
+  });
+});
+
+describe('the claims parameter', () => {
+  it.each([
+    [{ id_token: { rep_scope: { essential: true, values: ['logement', 'social'] } } }, null],
+    [{ userinfo: { rep_scope: { value: 'argent' } } }, null],
+    [{ id_token: { rep_scope: null, given_name: null } }, null],
+    [{ id_token: { rep_scope: { values: ['logement', 'inconnue'] } } }, 'rep_scope names an unknown démarche'],
+    [{ id_token: { rep_scope: { values: 'logement' } } }, 'rep_scope names an unknown démarche'],
+    [{ userinfo: { rep_scope: { value: 7 } } }, 'rep_scope names an unknown démarche'],
+    [{ id_token: { given_name: true } }, 'claims.id_token members must be null or objects'],
+  ])('%j → %s', (claims, problem) => {
+    expect(claimsParameterProblem(claims)).toBe(problem);
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isDemarcheId } from '../demarches/demarches.js';
 
 /** The usager's identity claims, each released by the scope of the same name (FranceConnect style). */
 export const IDENTITY_CLAIMS = [
@@ -23,6 +24,59 @@ export const CLAIMS_BY_SCOPE: Record<string, string[]> = {
   profile: ['given_name', 'family_name', 'preferred_username', 'birthdate', 'gender', 'birthplace', 'birthcountry'],
   ...Object.fromEntries(IDENTITY_CLAIMS.map((claim) => [claim, [claim]])),
 };
+
+/** How the aidant's confirmation page names each identity claim. */
+export const IDENTITY_CLAIM_LABELS: Record<(typeof IDENTITY_CLAIMS)[number], string> = {
+  given_name: 'prénoms',
+  family_name: 'nom de naissance',
+  preferred_username: 'nom d’usage',
+  birthdate: 'date de naissance',
+  gender: 'sexe',
+  birthplace: 'lieu de naissance',
+  birthcountry: 'pays de naissance',
+  email: 'adresse électronique',
+};
+
+/** Every claim a partner registered for `scopes` may ever receive. */
+export function claimsReleasableWith(scopes: readonly string[]): Set<string> {
+  return new Set(scopes.flatMap((scope) => CLAIMS_BY_SCOPE[scope] ?? []));
+}
+
+/** The requested scopes the partner is registered for (oidc-provider refuses the others first: invalid_scope). */
+export function grantableScopes(requested: string, registered: readonly string[]): string[] {
+  return requested.split(' ').filter((scope) => registered.includes(scope));
+}
+
+/**
+ * The identity claims a sign-in will release: those of the requested scopes
+ * and of the `claims` parameter, within what the partner's registered scopes
+ * allow. The grant holds exactly these (with the acting claims of `openid`).
+ */
+export function releasedIdentityClaims(requestedScope: string, claimsParam: unknown, registered: readonly string[]): string[] {
+  const releasable = claimsReleasableWith(registered);
+  const asked = new Set([...claimsReleasableWith(grantableScopes(requestedScope, registered)), ...requestedClaimNames(claimsParam)]);
+  return IDENTITY_CLAIMS.filter((claim) => asked.has(claim) && releasable.has(claim));
+}
+
+/**
+ * The `claims` parameter's `rep_scope` must name démarches of the catalogue
+ * (checked at the authorization request, before any interaction); returns
+ * why not, or null. Members must be null or objects, as the library checks.
+ */
+export function claimsParameterProblem(claims: Record<string, unknown>): string | null {
+  for (const target of ['id_token', 'userinfo']) {
+    const members = claims[target] as Record<string, unknown> | undefined;
+    if (members === undefined) continue;
+    for (const value of Object.values(members)) {
+      if (value !== null && (typeof value !== 'object' || Array.isArray(value))) return `claims.${target} members must be null or objects`;
+    }
+    const entry = members.rep_scope as { values?: unknown; value?: unknown } | null | undefined;
+    if (entry === undefined || entry === null) continue;
+    const values = entry.values !== undefined ? entry.values : entry.value !== undefined ? [entry.value] : [];
+    if (!Array.isArray(values) || !values.every((v) => isDemarcheId(v))) return 'rep_scope names an unknown démarche';
+  }
+  return null;
+}
 
 /**
  * The usager's `sub` for one partner: stable for that partner, unlinkable

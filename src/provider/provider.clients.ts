@@ -12,6 +12,8 @@ export function clientMetadataOf(partner: PartnerCredentials): Record<string, un
     post_logout_redirect_uris: partner.postLogoutRedirectUris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
+    // Only these may be requested (anything else: invalid_scope); the grant never holds claims beyond them.
+    scope: partner.scopes.join(' '),
     id_token_signed_response_alg: partner.idTokenAlg,
     ...(partner.userinfoAlg ? { userinfo_signed_response_alg: partner.userinfoAlg } : {}),
     // Pairwise subjects: HMAC of the usager and the client id (provider.claims.ts), whatever the sector.

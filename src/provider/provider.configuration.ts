@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import nunjucks from 'nunjucks';
 import { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { PrivateSigningJwk } from '../keys/keys.service.js';
-import { CLAIMS_BY_SCOPE, PROVIDER_SCOPES } from './provider.claims.js';
+import { CLAIMS_BY_SCOPE, claimsParameterProblem, PROVIDER_SCOPES } from './provider.claims.js';
 
 /** Where oidc-provider's own endpoints live (Nest owns every other path). */
 export const PROVIDER_PREFIX = '/oidc';
@@ -40,6 +40,8 @@ function policy() {
       ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
     ),
   );
+  // A claim the grant does not hold (beyond the partner's scopes) is simply not released: no second prompt.
+  base.get('consent')!.checks.remove('op_claims_missing');
   return base;
 }
 
@@ -88,6 +90,8 @@ export function providerConfiguration(input: {
     conformIdTokenClaims: false,
     allowOmittingSingleRegisteredRedirectUri: false,
     issueRefreshToken: async () => false,
+    // A sign-in's code and tokens are not bound to the browser's provider session (docs/decisions/0603).
+    expiresWithSession: async () => false,
     pkce: { required: () => true },
     ttl: LIFETIMES,
     clientBasedCORS: () => false,
@@ -113,7 +117,14 @@ export function providerConfiguration(input: {
     },
     features: {
       devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
+      claimsParameter: {
+        enabled: true,
+        // An unknown rep_scope value is refused at once (back to the partner with invalid_request).
+        assertClaimsParameter: async (_ctx, claims) => {
+          const problem = claimsParameterProblem(claims as Record<string, unknown>);
+          if (problem) throw new errors.InvalidRequest(problem);
+        },
+      },
       userinfo: { enabled: true },
       jwtUserinfo: { enabled: true },
       requestObjects: { enabled: true, requireSignedRequestObject: false },
@@ -133,12 +144,8 @@ export function providerConfiguration(input: {
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
-          const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
-          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
-          ctx.type = 'html';
-          ctx.body = render('logout', { pageTitle: 'Déconnexion', action, xsrf, clientName: ctx.oidc.client?.clientName });
-        },
+        // The page is written after the library's handler (showLogoutPage), for every case.
+        logoutSource: async () => undefined,
         postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
           ctx.type = 'html';
           ctx.body = render('logged-out', { pageTitle: 'Déconnexion' });

@@ -26,3 +26,16 @@ export class ChoiceNotAllowedError extends DomainError {
     super(userMessage, `interaction choice refused (${reason})`);
   }
 }
+
+/** A post to "sign out of Procuration too" without the logout page's token (forged, replayed or expired). */
+export class LogoutExpiredError extends DomainError {
+  readonly code = 'provider.logout_expired';
+  readonly status = 400;
+  readonly title = 'Déconnexion expirée';
+  constructor() {
+    super(
+      'Cette demande de déconnexion a expiré ou ne provient pas de la page de déconnexion de Procuration. Vous n’avez pas été déconnecté : retournez sur le service partenaire et recommencez.',
+      'logout form without a matching provider logout state',
+    );
+  }
+}

@@ -12,6 +12,9 @@ import { ProviderDirectoryService } from './provider-directory.service.js';
 import { ProviderInteractionsController } from './provider-interactions.controller.js';
 import { ProviderInteractionsService } from './provider-interactions.service.js';
 import { ProviderService } from './provider.service.js';
+import { ProviderLogouts } from './provider-logouts.service.js';
+import { ProviderSignOutController } from './provider-sign-out.controller.js';
+import { ProviderSignOutService } from './provider-sign-out.service.js';
 
 /**
  * The OpenID Connect provider face towards partner services: oidc-provider
@@ -20,12 +23,14 @@ import { ProviderService } from './provider.service.js';
  */
 @Module({
   imports: [KeysModule, PartnersModule, AidantsModule, StructuresModule, MandatesModule, UsagersModule],
-  controllers: [ProviderInteractionsController],
+  controllers: [ProviderInteractionsController, ProviderSignOutController],
   providers: [
     ProviderService,
     ProviderAccounts,
     ProviderCleanup,
     ProviderInteractionsService,
+    ProviderLogouts,
+    ProviderSignOutService,
     { provide: ProviderDirectory, useClass: ProviderDirectoryService },
   ],
   exports: [ProviderService],

@@ -1,11 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
-import { PartnersService } from '../partners/partners.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { PROVIDER_PREFIX } from './provider.configuration.js';
-import { asIssuer, logoutFormAction } from './provider-origin.js';
+import { asIssuer } from './provider-origin.js';
 import { ProviderService } from './provider.service.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
@@ -24,7 +22,8 @@ export function mountProvider(app: NestExpressApplication): void {
   const provider = app.get(ProviderService);
   const publicDocuments = [DISCOVERY, `${PROVIDER_PREFIX}${DISCOVERY}`, `${PROVIDER_PREFIX}${JWKS_ROUTE}`];
   const issuer = asIssuer(app.get<AppConfig>(APP_CONFIG).publicUrl, publicDocuments);
-  app.use(PROVIDER_PREFIX, issuer, logoutFormAction(app.get(PartnersService), app.get(DataSource)), provider.handle);
+  // The logout page sets its own form-action (provider.sessions.ts: showLogoutPage).
+  app.use(PROVIDER_PREFIX, issuer, provider.handle);
   app.use(DISCOVERY, issuer, (req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     req.originalUrl = `${PROVIDER_PREFIX}${DISCOVERY}`;

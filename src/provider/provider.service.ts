@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
@@ -11,6 +12,9 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { journalFieldsOfUse } from './provider-uses.repository.js';
 import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
+import { otherAuthMethod } from './provider.client-auth.js';
+import { ProviderLogouts } from './provider-logouts.service.js';
+import { freshSessionOnResume, showLogoutPage, signInBeingLoggedOut } from './provider.sessions.js';
 import { PROVIDER_PREFIX, providerConfiguration, RETIRED_KEY_PUBLISHED_SECONDS, USERINFO_ROUTE } from './provider.configuration.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -37,6 +41,7 @@ export class ProviderService implements OnApplicationBootstrap {
     private readonly partners: PartnersService,
     private readonly accounts: ProviderAccounts,
     private readonly journal: JournalService,
+    private readonly logouts: ProviderLogouts,
   ) {}
 
   /** Ready before the first partner arrives (keys loaded or created once, at start). */
@@ -55,6 +60,16 @@ export class ProviderService implements OnApplicationBootstrap {
   async reloadKeys(): Promise<void> {
     this.checkedAt = 0;
     await this.provider();
+  }
+
+  /** Whether this browser's provider session holds a logout in progress whose form carried `xsrf`. */
+  async logoutPending(req: IncomingMessage & { secure?: boolean }, res: ServerResponse, xsrf: unknown): Promise<boolean> {
+    const provider = await this.provider();
+    const session = await provider.Session.get({ req, res, secure: req.secure === true } as never);
+    const secret = (session.state as { secret?: unknown } | undefined)?.secret;
+    if (typeof secret !== 'string' || typeof xsrf !== 'string') return false;
+    const [a, b] = [Buffer.from(secret), Buffer.from(xsrf)];
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** Express handler for everything under PROVIDER_PREFIX. */
@@ -96,13 +111,25 @@ export class ProviderService implements OnApplicationBootstrap {
       }),
     );
     provider.proxy = this.config.trustProxy;
-    provider.use((ctx, next) => this.afterEndpoints(ctx as KoaContextWithOIDC, next));
+    provider.use(async (koa, next) => {
+      const ctx = koa as KoaContextWithOIDC;
+      await freshSessionOnResume(provider, ctx);
+      const loggingOut = await signInBeingLoggedOut(provider, ctx);
+      await next();
+      if (ctx.oidc?.route === 'end_session' && ctx.status === 200) return showLogoutPage(ctx);
+      if (loggingOut && ctx.status === 303) return this.logouts.partnerLoggedOut(loggingOut.clientId, loggingOut.sid);
+      const refused = otherAuthMethod(ctx);
+      if (refused?.grantId) await this.logouts.endGrant(refused.grantId);
+      if (refused) return;
+      return this.afterEndpoints(ctx);
+    });
+    // The ID token names its sign-in (`sid`), so that the partner's logout ends that sign-in's grant only.
+    provider.Client.prototype.includeSid = () => true;
     return provider;
   }
 
   /** Userinfo and active introspection answers are journaled. */
-  private async afterEndpoints(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
-    await next();
+  private async afterEndpoints(ctx: KoaContextWithOIDC): Promise<void> {
     const route = ctx.oidc?.route;
     if (route === 'discovery') return hideRefreshTokens(ctx);
     if (ctx.status !== 200 || (route !== 'userinfo' && route !== 'introspection')) return;

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { DEMO_PARTNER, type DemoPartner } from '../demo-partner/demo-partner.js';
 import { PartnersService } from '../partners/partners.service.js';
+import { PARTNER_SCOPES } from '../partners/partners.types.js';
 
 /**
  * Registers the demo partner service ("Démarche de démonstration —
@@ -29,6 +30,7 @@ export async function seedDemoPartner(app: INestApplicationContext, nodeEnv: str
         redirectUris: [partner.redirectUri],
         postLogoutRedirectUris: [partner.postLogoutRedirectUri],
         demarches: [...DEMO_PARTNER.demarches],
+        scopes: [...PARTNER_SCOPES],
       },
       { type: 'system', id: null },
       { developmentSecret: DEMO_PARTNER.clientSecret },

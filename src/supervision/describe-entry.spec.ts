@@ -77,6 +77,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['partner.userinfo_served', { endpoint: 'userinfo' }, 'Caisse d’allocations a obtenu l’identité de Jean Dupont'],
   ['partner.access_refused', { reason: 'no_live_mandate' }, 'Marie Curie n’a pas pu agir sur Caisse d’allocations (aucun mandat en cours)'],
   ['partner.registered', {}, 'Marie Curie a enregistré le service partenaire Caisse d’allocations'],
+  ['partner.sign_in_ended', { reason: 'aidant_signed_out' }, 'la connexion de Caisse d’allocations pour Jean Dupont a été terminée (déconnexion de l’aidant)'],
 ];
 
 describe('describeEntry', () => {

@@ -184,6 +184,14 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'partner.userinfo_served': ({ usager, partner, d }) =>
     `${partner} a ${d.endpoint === 'introspection' ? 'vérifié un jeton' : 'obtenu l’identité'} de ${usager}`,
   'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
+  'partner.sign_in_ended': ({ usager, partner, d }) =>
+    `la connexion de ${partner} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
+};
+
+const SIGN_IN_ENDED: Record<string, string> = {
+  partner_logout: 'déconnexion demandée par le service',
+  aidant_signed_out: 'déconnexion de l’aidant',
+  client_auth_refused: 'authentification du service refusée',
 };
 
 const ACCESS_REFUSED: Record<string, string> = {

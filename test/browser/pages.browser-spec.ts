@@ -94,7 +94,7 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'public-12-simulateur-erreur');
     await page.goto(`${t.url}/oidc/authorize?client_id=inconnu&response_type=code&scope=openid`);
     await auditor.audit(page, 'public-13-fournisseur-erreur');
-    // Without a session, the provider's end-session endpoint says at once that the person is signed out.
+    // Without a session or a partner named, the provider's end-session page still says what each choice ends.
     await page.goto(`${t.url}/oidc/session/end`);
     await auditor.audit(page, 'public-13b-fournisseur-deconnecte');
     // A 5xx-class page: FranceConnect's token endpoint fails during a usager's sign-in.
@@ -307,7 +307,8 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(page, 'partenaire-07-connecte');
     await press(page, 'Se déconnecter');
     await auditor.audit(page, 'partenaire-08-deconnexion');
-    await press(page, 'Se déconnecter');
+    // Procuration's logout page: end the partner's sign-in only (the aidant stays signed in to Procuration).
+    await press(page, /^Terminer la connexion/);
     await auditor.audit(page, 'partenaire-09-deconnecte');
 
     // An aidant whose structure has no mandate for this partner's démarches.

@@ -35,7 +35,7 @@ describe('operator CLI: partners and provider keys', () => {
       .send('grant_type=authorization_code&code=nope&redirect_uri=https%3A%2F%2Fp.example%2Fcb&code_verifier=' + 'v'.repeat(43));
 
   it('adds a partner, prints the secret once, lists it, rotates the secret and disables it', async () => {
-    const added = await cli('partner:add', '--name', 'Service logement', '--client-id', 'service-logement', '--redirect-uri', 'https://p.example/cb', '--demarches', 'logement,social');
+    const added = await cli('partner:add', '--name', 'Service logement', '--client-id', 'service-logement', '--redirect-uri', 'https://p.example/cb', '--demarches', 'logement,social', '--scopes', 'openid,given_name,family_name');
     expect(added.code).toBe(0);
     const secret = /client_secret : (\S+)/.exec(added.out)![1]!;
     expect(secret.length).toBeGreaterThanOrEqual(40);

@@ -8,7 +8,7 @@ import { simulatorClientFrom } from '../../src/fc-simulator/fc-simulator.js';
 import type { VerifiedIdentity } from '../../src/franceconnect/franceconnect.client.js';
 import { PartnersService } from '../../src/partners/partners.service.js';
 import { UsagersService } from '../../src/usagers/usagers.service.js';
-import type { NewPartner, PartnerView } from '../../src/partners/partners.types.js';
+import { PARTNER_SCOPES, type NewPartner, type PartnerView } from '../../src/partners/partners.types.js';
 import type { TestApp } from './test-app.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -68,7 +68,7 @@ export function registerPartner(t: TestApp, input: Partial<NewPartner> & Pick<Ne
   return t.app.get(TransactionRunner).run((m) =>
     t.app.get(PartnersService).register(
       m,
-      { name: 'Service de test', authMethod: 'client_secret_basic', demarches: ['logement'], ...input },
+      { name: 'Service de test', authMethod: 'client_secret_basic', demarches: ['logement'], scopes: [...PARTNER_SCOPES], ...input },
       { type: 'operator', id: 'test' },
     ),
   );

@@ -138,7 +138,7 @@ async function seed(running: RunningApp, aidants: number): Promise<Seeded> {
   const { partner, secret: clientSecret } = await tx.run((m) =>
     app.get(PartnersService).register(
       m,
-      { name: 'Service logement (banc d’essai)', authMethod: 'client_secret_basic', redirectUris: [REDIRECT_URI], demarches: ['logement'] },
+      { name: 'Service logement (banc d’essai)', authMethod: 'client_secret_basic', redirectUris: [REDIRECT_URI], demarches: ['logement'], scopes: SCOPE.split(' ') },
       { type: 'operator', id: 'bench' },
     ),
   );
