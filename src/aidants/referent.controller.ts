@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/config.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
+import { RepeatedFields } from '../web/input-guard.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { invitationLink } from './invitations.service.js';
@@ -45,6 +46,7 @@ export class ReferentController {
   }
 
   @Post('aidants/invitation')
+  @RepeatedFields('roles')
   @UseFilters(rerender)
   async invite(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
@@ -110,6 +112,7 @@ export class ReferentController {
   }
 
   @Post('demarches')
+  @RepeatedFields('demarches')
   @UseFilters(rerender)
   async restrictDemarches(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);

@@ -28,8 +28,9 @@ export class FormPageFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(error);
-    // A CSRF refusal keeps its own page: the form it came from is not trusted.
-    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf';
+    // A CSRF or input refusal keeps its own page: the form it came from is not trusted,
+    // and its values may not be fit to show again.
+    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf' && problem.code !== 'input.refused';
     if (!rerender || wantsJson(req) || res.headersSent) {
       if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'request failed');
       if (!res.headersSent) sendProblem(req, res, problem);
