@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { DatabaseLogger } from './database-logger.js';
 
 /**
  * The one TypeORM definition used by the service, the migration commands and
@@ -18,6 +19,8 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    // Even when logging is turned on, never a statement's parameters in the log.
+    logger: new DatabaseLogger(),
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,
