@@ -182,7 +182,8 @@ describe('fuzz: every registered route answers bad input without a 5xx', () => {
     expect(space.status).toBe(200);
     usager.csrf = csrfOf(space.text);
     clients.push(usager);
-  });
+    // Three sign-ins and a FranceConnect round trip: more than the default minute on a busy machine.
+  }, 180_000);
 
   afterAll(async () => {
     await t?.close();
