@@ -29,11 +29,8 @@ export class FormPageFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(error);
     // A CSRF or input refusal keeps its own page: the form it came from is not trusted,
-    // and its values may not be fit to show again. Nor is a form shown again to someone
-    // not signed in or not allowed (401, 403): its page would not be theirs to see.
-    const rerender =
-      error instanceof DomainError && problem.status < 500 && problem.status !== 401 && problem.status !== 403 &&
-      problem.code !== 'csrf' && problem.code !== 'input.refused';
+    // and its values may not be fit to show again.
+    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf' && problem.code !== 'input.refused';
     if (!rerender || wantsJson(req) || res.headersSent) {
       if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'request failed');
       if (!res.headersSent) sendProblem(req, res, problem);
@@ -49,7 +46,9 @@ export class FormPageFilter implements ExceptionFilter {
       if (modelError instanceof DomainError) {
         sendProblem(req, res, toProblem(modelError));
       } else {
-        this.logger.error({ err: modelError }, 'form page could not be read again');
+        // Expected when the refusal is that nobody (or the wrong person) is signed in; a fault otherwise.
+        const level = problem.status === 401 || problem.status === 403 ? 'debug' : 'error';
+        this.logger[level]({ err: modelError, code: problem.code }, 'form page could not be read again');
         sendProblem(req, res, problem);
       }
       return;
