@@ -152,9 +152,9 @@ describe('aidant sign-in, sessions and CSRF', () => {
   // A value that is not one text (repeated, or a number in JSON) is refused by the input guard
   // before the form is read: see test/security/input-guard.e2e-spec.ts.
   it.each([
-    ['a repeated email field', 'form', { email: ['a@b.fr', 'c@d.fr'] }],
-    ['a number as email', 'json', { email: 42 }],
-  ])('answers %s with the input.refused problem', async (_label, type, fields) => {
+    ['a repeated email field', 'form', ['a@b.fr', 'c@d.fr']],
+    ['a number as email', 'json', 42],
+  ])('answers %s with the input.refused problem', async (_label, type, email) => {
     const agent = browser(t);
     const form = await agent.get('/aidant/connexion');
     const res = await agent
@@ -162,7 +162,7 @@ describe('aidant sign-in, sessions and CSRF', () => {
       .set('Accept', 'application/json')
       .set('X-Forwarded-For', freshIp())
       .type(type)
-      .send({ _csrf: csrfOf(form.text), email: 'aidant@vesoul.test', password: TEST_PASSWORD, totp: '123456', ...fields })
+      .send({ _csrf: csrfOf(form.text), email, password: TEST_PASSWORD, totp: '123456' })
       .expect(400);
     expect(JSON.parse(res.text)).toMatchObject({ type: 'urn:procuration:problem:input.refused' });
   });
