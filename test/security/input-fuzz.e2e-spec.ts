@@ -112,6 +112,7 @@ const mixed = (values: readonly string[], offset: number, encode = true) => (nam
 const PAYLOADS: Payload[] = [
   // Refused by the input guard (the provider face refuses them on its own terms).
   { refused: true, label: 'NUL byte', pairs: raw('a%00b'), json: json('a\u0000b'), param: 'a%00b' },
+  { refused: true, label: 'NUL byte inside a well-formed email', pairs: raw('marie%00%40vesoul.test'), json: json('marie\u0000@vesoul.test'), param: 'marie%00%40vesoul.test' },
   { refused: true, label: 'bytes that are not UTF-8 (invalid, truncated, surrogate, overlong)', pairs: mixed(['%FF%FE', 'abc%C3', '%ED%A0%80', '%C0%AF'], 0, false), json: json('\ud800'), param: '%FF%FE' },
   { refused: true, label: 'escape and other control characters', pairs: raw('a%1B%07%7Fb'), json: json('a\u001bb'), param: 'a%1Bb' },
   { refused: true, label: 'value over the length limit', pairs: (n) => enc('é'.repeat(9000))(few(n)), json: (n) => json('x'.repeat(9000))(few(n)), param: 'x'.repeat(9000) },
@@ -124,6 +125,7 @@ const PAYLOADS: Payload[] = [
     pairs: mixed(ACCEPTED, offset),
     param: encodeURIComponent(ACCEPTED[offset]!),
   })),
+  { label: 'a crafted page cursor (a year alone, dashes for an id)', pairs: enc(Buffer.from(JSON.stringify({ at: '1', id: '-'.repeat(36) })).toString('base64url')), param: 'eyJhdCI6IjEifQ' },
   { label: 'invalid percent-encoding', pairs: raw('%ZZ%'), param: '%ZZ' },
   { label: 'long values under the limit', pairs: (n) => enc('Ω'.repeat(1500))(few(n)), json: (n) => json('y'.repeat(8000))(few(n)), param: 'z'.repeat(4000) },
   { label: 'empty values', pairs: raw(''), json: json(''), param: '%20' },
