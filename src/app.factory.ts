@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { withFranceConnectIssuer, type AppConfig } from '../config/config.js';
 import { AppModule } from './app.module.js';
 import type { Clock } from './clock/clock.js';
@@ -77,6 +78,8 @@ function withEmbeddedPool(config: AppConfig, database: DatabaseHandle): AppConfi
 export interface CreateAppOptions {
   /** Replaces the system clock (tests move time to reach lockout and session ends). */
   clock?: Clock;
+  /** Where log lines go instead of standard output (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -99,7 +102,7 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
     throw error;
   }
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(withEmbeddedPool(config, database), database.url, options.clock), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(withEmbeddedPool(config, database), database.url, options.clock, options.logDestination), {
       bufferLogs: true,
       bodyParser: false,
     });

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../config/config.js';
 import { AidantsModule } from './aidants/aidants.module.js';
 import { Clock, ClockModule } from './clock/clock.js';
@@ -10,6 +11,7 @@ import { JournalModule } from './journal/journal.module.js';
 import { PartnersModule } from './partners/partners.module.js';
 import { ProviderModule } from './provider/provider.module.js';
 import { loggerParams } from './logging.js';
+import { withLogDestination } from './logging-redaction.js';
 import { MailModule } from './mail/mail.module.js';
 import { MandatesModule } from './mandates/mandates.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
@@ -21,12 +23,12 @@ import { WebModule } from './web/web.module.js';
 /** The whole service, built for one configuration and one database URL. */
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, databaseUrl: string, clock?: Clock): DynamicModule {
+  static register(config: AppConfig, databaseUrl: string, clock?: Clock, logDestination?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        LoggerModule.forRoot(withLogDestination(loggerParams(config), logDestination)),
         DatabaseModule.forRoot({
           url: databaseUrl,
           poolSize: config.databasePoolSize,

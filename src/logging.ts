@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
+import { LOG_REDACTION_HOOKS, redactError } from './logging-redaction.js';
 
 /**
  * An incoming X-Request-Id (a proxy's or a partner's correlation id) is kept
@@ -43,8 +44,11 @@ export function loggerParams(config: AppConfig): Params {
       level: config.logLevel,
       genReqId: requestIdOf,
       redact: { paths: REDACTED_PATHS, censor: '[masqué]' },
+      // No values of database errors or parsers in any line (see logging-redaction.ts).
+      hooks: LOG_REDACTION_HOOKS,
       // Query strings can carry OIDC codes and states: log the path only.
       serializers: {
+        err: (error: unknown) => (error instanceof Error ? redactError(error) : error),
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Render, Req, Res, UseFilters, UseGu
 import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
+import { RepeatedFields } from '../web/input-guard.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
 import { ReferentService } from './referent.service.js';
@@ -39,6 +40,7 @@ export class ReferentController {
   }
 
   @Post('aidants/invitation')
+  @RepeatedFields('roles')
   @UseFilters(rerender)
   async invite(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
@@ -99,6 +101,7 @@ export class ReferentController {
   }
 
   @Post('demarches')
+  @RepeatedFields('demarches')
   @UseFilters(rerender)
   async restrictDemarches(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);

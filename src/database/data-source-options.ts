@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { DatabaseLogger } from './database-logger.js';
 
 /**
  * The one TypeORM definition used by the service, the migration commands and
@@ -19,6 +20,8 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    // Even when logging is turned on, never a statement's parameters in the log.
+    logger: new DatabaseLogger(),
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,

@@ -304,17 +304,33 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
+/** What `encodeCursor` writes: `at` as `Date.toISOString()` gives it, `id` a UUID, nothing else. */
+const CURSOR_MAX_LENGTH = 200;
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A cursor comes back from a link, so anyone can craft one: only what
+ * `encodeCursor` could have written is accepted, so that PostgreSQL never
+ * meets a date or an id it would refuse (a 500 otherwise).
+ */
+function isCursor(value: unknown): value is Cursor {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { at, id, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || typeof at !== 'string' || typeof id !== 'string') return false;
+  // A real instant written back identically (no 30 February), not before 1970.
+  const time = Date.parse(at);
+  return CURSOR_AT.test(at) && time >= 0 && new Date(time).toISOString() === at && CURSOR_ID.test(id);
+}
+
 function decodeCursor(text: string): Cursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (
-      typeof cursor.at === 'string' && !Number.isNaN(Date.parse(cursor.at)) &&
-      typeof cursor.id === 'string' && /^[0-9a-f-]{36}$/i.test(cursor.id)
-    ) {
-      return cursor;
+  if (text.length <= CURSOR_MAX_LENGTH && /^[A-Za-z0-9_-]+$/.test(text)) {
+    try {
+      const cursor: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+      if (isCursor(cursor)) return cursor;
+    } catch {
+      // fall through: not JSON
     }
-  } catch {
-    // fall through
   }
   throw new ValidationError({ page: 'Le lien vers la page suivante du journal est invalide.' }, 'invalid journal page cursor');
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
 import { RecentTotpGuard, SignedInAidantGuard } from '../aidants/aidant-session.guard.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
+import { RepeatedFields } from '../web/input-guard.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
 
@@ -48,6 +49,7 @@ export class MandatesController {
   }
 
   @Post('mandats/nouveau')
+  @RepeatedFields('demarches')
   @UseFilters(choicePage(() => MandatesController.wizard))
   async start(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Body, @Res() res: Response) {
     await this.wizard.start(req, actor, body);
@@ -97,6 +99,7 @@ export class MandatesController {
   }
 
   @Post('mandats/:id/renouvellement')
+  @RepeatedFields('demarches')
   @UseFilters(
     new FormPageFilter('mandates/views/renouvellement.njk', async (req) => ({
       ...(await MandatesController.wizard.renewalPage(req.aidantActor!, String(req.params.id))),

@@ -4,6 +4,11 @@ import { PARTNER_AUTH_METHODS, PARTNER_SCOPES, type NewPartner, type PartnerAuth
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
+/** Whether a text has the shape of a client id we register: anything else names no partner (and never reaches SQL). */
+export function isClientIdShape(value: string): boolean {
+  return CLIENT_ID.test(value);
+}
+
 /**
  * A redirect URI as partners register it: absolute, https (http only for
  * loopback development hosts), no fragment; compared later by exact match.

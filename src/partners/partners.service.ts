@@ -6,7 +6,7 @@ import { JournalService } from '../journal/journal.service.js';
 import type { JournalActor } from '../journal/journal.types.js';
 import { decryptSecret, encryptSecret } from '../keys/key-encryption.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
-import { validateNewPartner } from './partner-input.js';
+import { isClientIdShape, validateNewPartner } from './partner-input.js';
 import { PartnerExistsError, PartnerHasNoSecretError, PartnerNotFoundError } from './partners.errors.js';
 import { partnerRows, toPartnerView, type PartnerRow } from './partners.repository.js';
 import type { NewPartner, PartnerCredentials, PartnerView } from './partners.types.js';
@@ -83,6 +83,8 @@ export class PartnersService {
 
   /** An active partner with its secret or keys, for the provider; null when unknown or disabled. */
   async activeCredentials(clientId: string, m: EntityManager = this.dataSource.manager): Promise<PartnerCredentials | null> {
+    // The provider passes the client_id of any request here, as sent.
+    if (!isClientIdShape(clientId)) return null;
     const row = await partnerRows.findByClientId(m, clientId);
     if (!row?.active) return null;
     return {

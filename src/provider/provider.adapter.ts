@@ -115,6 +115,13 @@ interface PayloadRow {
  * deleted by the cleanup job. Consumption is a single UPDATE … WHERE
  * consumed_at IS NULL, so two instances cannot both redeem one code.
  */
+/**
+ * The ids oidc-provider looks up come from requests (codes, tokens, uids)
+ * as sent: ours are printable ASCII (base64url, JWT ids), so anything else
+ * is simply not found, never a statement PostgreSQL refuses (a NUL byte).
+ */
+const LOOKUP_ID = /^[\x21-\x7e]{1,512}$/;
+
 export class PostgresAdapter implements Adapter {
   constructor(
     private readonly model: string,
@@ -138,6 +145,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!LOOKUP_ID.test(id)) return undefined;
     const memo = requestMemo.getStore();
     if (this.model === 'Grant' && memo?.grants.has(id)) {
       const grant = memo.grants.get(id);
@@ -191,6 +199,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!LOOKUP_ID.test(uid)) return undefined;
     const memo = requestMemo.getStore();
     if (this.model === 'Session' && memo?.sessions.has(uid)) {
       const session = memo.sessions.get(uid);

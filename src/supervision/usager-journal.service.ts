@@ -11,6 +11,18 @@ const PAGE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An entry as the usager reads it: a sentence, then who, where, when, which partner and démarche. */
+/**
+ * The usager reads the IP address and user agent of their own requests
+ * only: those of an aidant (or of anyone else) are that person's data and
+ * stay with the structure's référents. The entry's hash covers them, so
+ * such an entry is marked `requestFactsWithheld` in the download.
+ */
+export function withOwnRequestFactsOnly(entry: SealedJournalEntry, usagerId: string): SealedJournalEntry {
+  const own = entry.actor.type === 'usager' && entry.actor.id === usagerId;
+  if (own || (entry.request.ip === null && entry.request.userAgent === null)) return entry;
+  return { ...entry, request: { ...entry.request, ip: null, userAgent: null } };
+}
+
 export interface UsagerEntryView {
   sentence: string;
   at: string;
@@ -56,7 +68,9 @@ export class UsagerJournalService {
       const { names, structures } = await this.namesOf(usager, page.entries);
       for (const entry of page.entries) {
         const view = this.viewOf(entry, names, structures);
-        yield `${first ? '' : ',\n'}${JSON.stringify({ description: view.sentence, aidant: view.aidant, structure: view.structure, partner: view.partner, demarche: view.demarche, entry })}`;
+        const shown = withOwnRequestFactsOnly(entry, usager.id);
+        const withheld = shown !== entry;
+        yield `${first ? '' : ',\n'}${JSON.stringify({ description: view.sentence, aidant: view.aidant, structure: view.structure, partner: view.partner, demarche: view.demarche, ...(withheld ? { requestFactsWithheld: true } : {}), entry: shown })}`;
         first = false;
       }
       after = page.next;

@@ -28,8 +28,9 @@ export class FormPageFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(error);
-    // A CSRF refusal keeps its own page: the form it came from is not trusted.
-    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf';
+    // A CSRF or input refusal keeps its own page: the form it came from is not trusted,
+    // and its values may not be fit to show again.
+    const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf' && problem.code !== 'input.refused';
     if (!rerender || wantsJson(req) || res.headersSent) {
       if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'request failed');
       if (!res.headersSent) sendProblem(req, res, problem);
@@ -40,7 +41,16 @@ export class FormPageFilter implements ExceptionFilter {
     try {
       model = await this.model(req);
     } catch (modelError) {
-      sendProblem(req, res, toProblem(modelError));
+      // The page could not be read again: its own refusal (gone, not allowed) if it has one,
+      // otherwise what was wrong with the form, never a 500 for the person's mistake.
+      if (modelError instanceof DomainError) {
+        sendProblem(req, res, toProblem(modelError));
+      } else {
+        // Expected when the refusal is that nobody (or the wrong person) is signed in; a fault otherwise.
+        const level = problem.status === 401 || problem.status === 403 ? 'debug' : 'error';
+        this.logger[level]({ err: modelError, code: problem.code }, 'form page could not be read again');
+        sendProblem(req, res, problem);
+      }
       return;
     }
     if (model === null) {

@@ -122,7 +122,6 @@ describe('aidant sign-in, sessions and CSRF', () => {
     ['an oversized email', { email: `${'a'.repeat(250)}@x.fr` }, 'email', 'au plus 254'],
     ['an oversized password', { password: 'x'.repeat(1025) }, 'password', 'au plus 1024'],
     ['a code with letters', { totp: '12ab56' }, 'totp', '6 chiffres'],
-    ['a repeated email field', { email: ['a@b.fr', 'c@d.fr'] }, 'email', 'doit être un texte'],
     ['a missing password', { password: '' }, 'password', 'Renseignez votre mot de passe'],
   ])('answers %s with 400 and a message bound to the field', async (_label, fields, field, message) => {
     const agent = browser(t);
@@ -145,9 +144,27 @@ describe('aidant sign-in, sessions and CSRF', () => {
       .post('/aidant/connexion')
       .set('Accept', 'application/json')
       .set('X-Forwarded-For', freshIp())
-      .send({ _csrf: csrfOf(form.text), email: 42, password: TEST_PASSWORD, totp: '123456' })
+      .send({ _csrf: csrfOf(form.text), email: 'pas-une-adresse', password: TEST_PASSWORD, totp: '123456' })
       .expect(400);
-    expect(JSON.parse(res.text).errors.email).toContain('doit être un texte');
+    expect(JSON.parse(res.text).errors.email).toContain('adresse électronique valide');
+  });
+
+  // A value that is not one text (repeated, or a number in JSON) is refused by the input guard
+  // before the form is read: see test/security/input-guard.e2e-spec.ts.
+  it.each([
+    ['a repeated email field', 'form', ['a@b.fr', 'c@d.fr']],
+    ['a number as email', 'json', 42],
+  ])('answers %s with the input.refused problem', async (_label, type, email) => {
+    const agent = browser(t);
+    const form = await agent.get('/aidant/connexion');
+    const res = await agent
+      .post('/aidant/connexion')
+      .set('Accept', 'application/json')
+      .set('X-Forwarded-For', freshIp())
+      .type(type)
+      .send({ _csrf: csrfOf(form.text), email, password: TEST_PASSWORD, totp: '123456' })
+      .expect(400);
+    expect(JSON.parse(res.text)).toMatchObject({ type: 'urn:procuration:problem:input.refused' });
   });
 
   it('locks an account for 15 minutes after 5 failures, says until when, then lets the person in', async () => {

@@ -1,0 +1,39 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import type { Logger } from 'typeorm';
+import { redactError, scrubText } from '../logging-redaction.js';
+
+/**
+ * TypeORM's logger for the service: statements are never logged with their
+ * parameters (TypeORM's own loggers print them, and they are personal data),
+ * failed statements only at debug level with the redacted error (the caller
+ * decides whether a failure is one: a 500 is logged by the exception filter).
+ */
+export class DatabaseLogger implements Logger {
+  private readonly logger = new NestLogger('Database');
+
+  logQuery(): void {
+    // Every statement at debug would flood the log and say nothing a trace would not.
+  }
+
+  logQueryError(error: string | Error): void {
+    this.logger.debug({ err: error instanceof Error ? redactError(error) : scrubText(error) }, 'statement failed');
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn({ durationMs: time, query: scrubText(query).slice(0, 500) }, 'slow statement');
+  }
+
+  logSchemaBuild(): void {
+    // The schema is built by migrations only (synchronize is off).
+  }
+
+  logMigration(message: string): void {
+    this.logger.debug(scrubText(message));
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    const text = scrubText(String(message));
+    if (level === 'warn') this.logger.warn(text);
+    else this.logger.debug(text);
+  }
+}
