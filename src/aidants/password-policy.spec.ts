@@ -18,6 +18,13 @@ describe('password policy', () => {
     expect(isCommonPassword('Procuration-demo-2026')).toBe(false);
   });
 
+  it('refuses passwords made only of the service’s own words, and accepts a phrase that contains one', () => {
+    for (const password of ['Procuration2026!', 'aidants-connect-75', 'FranceConnect 2026', 'MandatProcuration1']) {
+      expect(passwordProblem(password, owner)).toMatch(/mots du service/);
+    }
+    expect(passwordProblem('mon aidant lit des romans policiers', owner)).toBeNull();
+  });
+
   it('does not count the email’s domain as personal', () => {
     const demo = { email: 'aidant@demo.procuration.test', givenName: 'Karim', familyName: 'Benali' };
     expect(passwordProblem('Procuration-demo-2026', demo)).toBeNull();

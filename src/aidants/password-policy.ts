@@ -29,6 +29,9 @@ export function passwordProblem(password: string, owner: PasswordOwner): string 
   if (personal.some((word) => folded.includes(word))) {
     return 'Le mot de passe ne doit contenir ni votre nom, ni votre prénom, ni votre adresse électronique.';
   }
+  if (isContextWords(folded)) {
+    return 'Le mot de passe ne doit pas être fait des mots du service (Procuration, aidant, mandat, FranceConnect…) : choisissez-en un autre, par exemple une phrase de plusieurs mots.';
+  }
   const common = commonProblem(password);
   if (common) return common;
   if (new Set(folded).size < 4) {
@@ -65,6 +68,32 @@ function commonProblem(password: string): string | null {
     return 'Ce mot de passe est un mot de passe courant auquel on a ajouté des chiffres ou des symboles : choisissez-en un autre, par exemple une phrase de plusieurs mots.';
   }
   return null;
+}
+
+/**
+ * Words of this service that an attacker tries first against its accounts
+ * (ASVS 6.1.2): a password whose letters are only these words, with any
+ * digits or symbols around or between them ("Procuration2026!",
+ * "aidants-connect-75"), is refused. A longer phrase that merely contains
+ * one of them is accepted.
+ */
+export const CONTEXT_WORDS: readonly string[] = [
+  'procuration', 'procurations', 'aidant', 'aidants', 'aidante', 'aidantes', 'connect', 'france', 'franceconnect',
+  'mandat', 'mandats', 'usager', 'usagers', 'referent', 'referente', 'structure', 'habilitation', 'demarche',
+  'demarches', 'motdepasse', 'mot', 'de', 'passe', 'bienvenue',
+];
+
+/** Whether the letters of `folded` are nothing but context words, one after another. */
+function isContextWords(folded: string): boolean {
+  const letters = folded.replace(/[^\p{L}]/gu, '');
+  if (letters.length === 0) return false;
+  // reachable[i]: the first i letters split into context words.
+  const reachable = [true, ...Array<boolean>(letters.length).fill(false)];
+  for (let i = 0; i < letters.length; i++) {
+    if (!reachable[i]) continue;
+    for (const word of CONTEXT_WORDS) if (letters.startsWith(word, i)) reachable[i + word.length] = true;
+  }
+  return reachable[letters.length]!;
 }
 
 /** Lower case without accents, so "Élodie" and "elodie" are the same word. */
