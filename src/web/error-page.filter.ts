@@ -81,10 +81,19 @@ export class ErrorPageFilter implements ExceptionFilter {
   private log(error: unknown, problem: Problem): void {
     if (problem.status >= 500) {
       this.logger.error({ err: error, code: problem.code }, 'request failed');
+    } else if (refusedByControl(problem)) {
+      // A security control said no (ASVS 16.3.3): a warning an operator can
+      // alert on, with the code only (the reason may name what was sent).
+      this.logger.warn({ code: problem.code, status: problem.status }, 'request refused by a security control');
     } else {
       this.logger.debug({ code: problem.code, reason: (error as Error)?.message }, 'request refused');
     }
   }
+}
+
+/** Refusals by authentication, authorization, CSRF, input checks or throttles. */
+function refusedByControl(problem: Problem): boolean {
+  return [401, 403, 429].includes(problem.status) || problem.code === 'csrf' || problem.code === 'input.refused';
 }
 
 export function wantsJson(request: Request): boolean {

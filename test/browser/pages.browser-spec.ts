@@ -238,23 +238,6 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     expect(auditor.problems).toEqual([]);
   }, 120_000);
 
-  it('an aidant of another structure accepts a référent’s invitation', async () => {
-    const auditor = new PageAuditor('pages', t.url);
-    const referente = await signedIn(auditor, 'helene@example.fr');
-    await referente.goto(`${t.url}/structure/aidants`);
-    await fill(referente, /^Adresse électronique/, 'lea@example.fr');
-    await fill(referente, 'Prénom', 'Léa');
-    await fill(referente, 'Nom', 'Roux');
-    await press(referente, 'Créer l’invitation');
-    expect(await referente.locator('code').count()).toBe(0);
-    const page = await signedIn(auditor, 'lea@example.fr');
-    await page.goto(`${t.url}${await mailedLink(t, 'lea@example.fr', 'rejoindre')}`);
-    await auditor.audit(page, 'rejoindre-01-invitation');
-    await press(page, 'Accepter');
-    await auditor.audit(page, 'rejoindre-02-acceptee');
-    expect(auditor.problems).toEqual([]);
-  }, 120_000);
-
   it('the usager: FranceConnect, the space, the journal, signing out', async () => {
     const auditor = new PageAuditor('pages', t.url);
     const page = await auditor.open(await newContext(browser));
@@ -322,4 +305,22 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await auditor.audit(other, 'partenaire-11-refus');
     expect(auditor.problems).toEqual([]);
   }, 180_000);
+
+  // Last: Léa then belongs to two structures, which the pages above do not expect.
+  it('an aidant of another structure accepts a référent’s invitation', async () => {
+    const auditor = new PageAuditor('pages', t.url);
+    const referente = await signedIn(auditor, 'helene@example.fr');
+    await referente.goto(`${t.url}/structure/aidants`);
+    await fill(referente, /^Adresse électronique/, 'lea@example.fr');
+    await fill(referente, 'Prénom', 'Léa');
+    await fill(referente, 'Nom', 'Roux');
+    await press(referente, 'Créer l’invitation');
+    expect(await referente.locator('code').count()).toBe(0);
+    const page = await signedIn(auditor, 'lea@example.fr');
+    await page.goto(`${t.url}${await mailedLink(t, 'lea@example.fr', 'rejoindre')}`);
+    await auditor.audit(page, 'rejoindre-01-invitation');
+    await press(page, 'Accepter');
+    await auditor.audit(page, 'rejoindre-02-acceptee');
+    expect(auditor.problems).toEqual([]);
+  }, 120_000);
 });

@@ -118,3 +118,36 @@ describe('logs carry no values of database errors', () => {
     expect(raw).not.toContain('marie.lefebvre');
   });
 });
+
+/**
+ * ASVS 16.3.3: an attempt that a security control refuses (a form without
+ * its CSRF token, malformed input) leaves a warning an operator can alert
+ * on, naming the control's code and nothing that was sent.
+ */
+describe('refusals by a security control are logged as warnings', () => {
+  const logs = new LogCapture();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true', LOG_LEVEL: 'info' }, { logDestination: logs });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a sign-in without its CSRF token, and one with a NUL byte', async () => {
+    let mark = logs.mark;
+    await browser(t).post('/aidant/connexion').type('form').send({ email: 'refus.csrf@vesoul.test', password: 'x' }).expect(403);
+    const csrf = logs.since(mark).find((line) => line.msg === 'request refused by a security control');
+    expect(csrf).toMatchObject({ level: 40, code: 'csrf', status: 403 });
+    expect(logs.raw(mark)).not.toContain('refus.csrf');
+
+    mark = logs.mark;
+    const agent = browser(t);
+    const token = csrfOf((await agent.get('/aidant/connexion').expect(200)).text);
+    await agent.post('/aidant/connexion').type('form').send({ _csrf: token, email: 'nul\u0000@vesoul.test', password: 'x', totp: '123456' }).expect(400);
+    const refused = logs.since(mark).find((line) => line.msg === 'request refused by a security control');
+    expect(refused).toMatchObject({ level: 40, code: 'input.refused', status: 400 });
+  });
+});
