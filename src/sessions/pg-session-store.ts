@@ -56,7 +56,7 @@ export class PgSessionStore extends session.Store {
       const row = rows[0];
       if (!row) return callback(null, null);
       callback(null, row.ended_reason ? ({ cookie: row.data.cookie, endedReason: row.ended_reason } as session.SessionData) : row.data);
-    }, callback);
+    }, (error: unknown) => callback(readFailure(error)));
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
@@ -89,4 +89,15 @@ export class PgSessionStore extends session.Store {
       await this.dataSource.query(`DELETE FROM http_sessions WHERE expires_at <= $1`, [this.clock.now()]);
     }
   }
+}
+
+/**
+ * express-session takes a read error whose `code` is `ENOENT` for "no such
+ * session" (a convention of file stores) and carries on without one, which
+ * signs the person out. The embedded database is reached through a Unix
+ * socket, whose "server gone" error is exactly ENOENT: every read error is
+ * therefore handed on wrapped, with the driver's error as its cause.
+ */
+function readFailure(error: unknown): Error {
+  return new Error('session store read failed', { cause: error });
 }

@@ -112,7 +112,7 @@ describe('embedded data directory: one owner, commands go through it', () => {
   it('lets a command change the data of a running service through it: seen at once, kept after a restart', async () => {
     const service = await startService();
     try {
-      const added = await run(['src/cli/operator.ts', 'partner:add', '--name', 'Essai', '--redirect-uri', 'https://essai.example.fr/retour', '--demarches', 'logement']);
+      const added = await run(['src/cli/operator.ts', 'partner:add', '--name', 'Essai', '--redirect-uri', 'https://essai.example.fr/retour', '--demarches', 'logement', '--scopes', 'openid,given_name,family_name']);
       expect(stderrOf(added.err)).toBe('');
       expect(added.code).toBe(0);
       clientId = /client_id\s*:\s*(\S+)/.exec(added.out)?.[1] ?? '';

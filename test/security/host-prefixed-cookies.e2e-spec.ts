@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock/clock.js';
+import { startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
 import { providerConfiguration } from '../../src/provider/provider.configuration.js';
 import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import { csrfOf, seedAidant, seedStructure, totpAt, TEST_PASSWORD } from '../support/aidants.js';
@@ -35,8 +36,11 @@ function expectHostPrefixRules(line: string) {
 describe('host-prefixed cookies in production', () => {
   const clock = new ManualClock(new Date('2026-11-23T09:00:10Z'));
   let t: TestApp;
+  // Production checks FranceConnect at start: a real (simulated) issuer on loopback.
+  let fc: FcSimulator;
 
   beforeAll(async () => {
+    fc = await startFcSimulator({ port: 0, nodeEnv: 'test', clients: [] });
     const port = await freeLoopbackPort();
     t = await startTestApp(
       {
@@ -45,7 +49,7 @@ describe('host-prefixed cookies in production', () => {
         PUBLIC_URL: `https://127.0.0.1:${port}`,
         TRUST_PROXY: 'true',
         SESSION_SECRET: secret(),
-        FC_ISSUER: 'https://franceconnect.test.invalid/api/v2',
+        FC_ISSUER: fc.issuer,
         FC_CLIENT_SECRET: secret(),
         FC_SUB_KEY: secret(),
         KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -58,7 +62,8 @@ describe('host-prefixed cookies in production', () => {
     await seedAidant(t, { email: 'aidant@vesoul.test', memberships: [{ structureId: structure.id, roles: ['aidant'] }] });
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
+    await fc?.close();
   });
 
   /** A request as the TLS proxy in front of the service forwards it. */
