@@ -20,12 +20,15 @@ function directivesOf(csp: string | undefined): Map<string, string[]> {
  */
 describe('one content security policy', () => {
   let t: TestApp;
+  let clientId: string;
   beforeAll(async () => {
     t = await startProviderTestApp();
-    await registerPartner(t, {
+    ({
+      partner: { clientId },
+    } = await registerPartner(t, {
       redirectUris: ['https://partenaire.example/callback'],
       postLogoutRedirectUris: ['https://partenaire.example/au-revoir'],
-    });
+    }));
   });
   afterAll(async () => {
     await t?.close();
@@ -51,11 +54,15 @@ describe('one content security policy', () => {
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
   });
 
-  it('lets the logout page’s form end at a registered post-logout address, and nowhere else', async () => {
-    const res = await request(t.url).get('/oidc/session/end').expect(200);
+  it('lets the logout page’s form end at the partner’s registered post-logout address, and nowhere else', async () => {
+    const query = new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: 'https://partenaire.example/au-revoir' });
+    const res = await request(t.url).get(`/oidc/session/end?${query}`).expect(200);
     expect(res.text).toContain('<form');
     const formAction = directivesOf(res.headers['content-security-policy']).get('form-action');
     expect(formAction).toEqual(["'self'", 'https://partenaire.example']);
+    // Without a partner's address, the logout ends on Procuration's own page.
+    const alone = await request(t.url).get('/oidc/session/end').expect(200);
+    expect(directivesOf(alone.headers['content-security-policy']).get('form-action')).toEqual(["'self'"]);
   });
 
   it('keeps the form-action of ordinary pages to our origin and FranceConnect', async () => {
