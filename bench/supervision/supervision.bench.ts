@@ -24,19 +24,19 @@ import { Logger } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../../config/config.js';
-import { USE_COUNTS_BACKFILL } from '../../../migrations/1765100000000-journal-use-counts.js';
-import { USAGER_NAME_WORDS_BACKFILL } from '../../../migrations/1765300000001-usager-name-words.js';
-import { createApp, type RunningApp } from '../../app.factory.js';
-import { TransactionRunner } from '../../database/transaction-runner.js';
-import type { AidantActor } from '../../aidants/aidant-actor.js';
-import { KnownAccounts } from '../../seed/accounts.js';
+import { loadConfig } from '../../config/config.js';
+import { USE_COUNTS_BACKFILL } from '../../migrations/1765100000000-journal-use-counts.js';
+import { USAGER_NAME_WORDS_BACKFILL } from '../../migrations/1765300000001-usager-name-words.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import type { AidantActor } from '../../src/aidants/aidant-actor.js';
+import { KnownAccounts } from '../../src/seed/accounts.js';
 import { benchId, generateBenchData, type BenchStructure } from './bench-data.js';
-import { DashboardService } from '../dashboard.service.js';
-import { JournalExportService } from '../journal-export.service.js';
-import { SupervisionJournalService } from '../supervision-journal.service.js';
-import { JournalService } from '../../journal/journal.service.js';
-import { adminQuery } from '../../shared/bench-support.js';
+import { DashboardService } from '../../src/supervision/dashboard.service.js';
+import { JournalExportService } from '../../src/supervision/journal-export.service.js';
+import { SupervisionJournalService } from '../../src/supervision/supervision-journal.service.js';
+import { JournalService } from '../../src/journal/journal.service.js';
+import { adminQuery } from '../../src/shared/admin-query.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -27,19 +27,20 @@ import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
-import { loadConfig } from '../../../config/config.js';
-import { createApp, type RunningApp } from '../../app.factory.js';
-import { TransactionRunner } from '../../database/transaction-runner.js';
-import { MandateOpeningService } from '../../mandates/mandate-opening.service.js';
-import { PartnersService } from '../../partners/partners.service.js';
-import { KnownAccounts } from '../../seed/accounts.js';
+import { loadConfig } from '../../config/config.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { MandateOpeningService } from '../../src/mandates/mandate-opening.service.js';
+import { PartnersService } from '../../src/partners/partners.service.js';
+import { KnownAccounts } from '../../src/seed/accounts.js';
 import { DataSource } from 'typeorm';
-import { UsagersService } from '../../usagers/usagers.service.js';
+import { UsagersService } from '../../src/usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult, type StepTime } from './bench-client.js';
-import { PostgresAdapter } from '../provider.adapter.js';
+import { PostgresAdapter } from '../../src/provider/provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
-import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
-import { freeLoopbackPort } from '../../shared/loopback.js';
+import { adminQuery } from '../../src/shared/admin-query.js';
+import { backendCpu, cpuSecondsSince } from '../support/backend-cpu.js';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
