@@ -37,6 +37,7 @@ import { JournalExportService } from '../../src/supervision/journal-export.servi
 import { SupervisionJournalService } from '../../src/supervision/supervision-journal.service.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { adminQuery } from '../../src/shared/admin-query.js';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -172,16 +173,20 @@ async function main() {
   let running: RunningApp | undefined;
   try {
     const booted = performance.now();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString() });
+    // The service answers only requests addressed to its PUBLIC_URL: a port chosen before start.
+    const port = await freeLoopbackPort();
+    const config = loadConfig({
+      NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString(),
+    });
     running = await createApp(config);
-    await running.app.listen(0, '127.0.0.1');
+    await running.app.listen(port, '127.0.0.1');
     if (!values['recompile-templates']) {
       // Production caches compiled templates; NODE_ENV=test recompiles them on every request.
       const views = running.app.getHttpAdapter().getInstance().get('nunjucksEnv') as { loaders: Array<{ noCache: boolean }> };
       for (const loader of views.loaders) loader.noCache = false;
     }
     out(`application started (migrations included) in ${((performance.now() - booted) / 1000).toFixed(1)} s`);
-    const base = `http://127.0.0.1:${(running.app.getHttpServer().address() as { port: number }).port}`;
+    const base = `http://127.0.0.1:${port}`;
     const known = new KnownAccounts(running.app);
     const structure = await running.app.get(TransactionRunner).run(async (m) =>
       (await known.structure(m, { name: 'Médiathèque de Vesoul', siret: '21700550300016', type: 'mediatheque', address: '1 place de la Mairie' })).structure,
