@@ -1,7 +1,8 @@
 /**
  * Module boundaries (run by `npm run lint`): a domain module meets another
  * only through its exported services, never through its entities or
- * repositories; production code never imports tests; no cycles.
+ * repositories; production code never imports tests or benchmarks (bench/
+ * may import src/, never the reverse); no cycles.
  */
 module.exports = {
   forbidden: [
@@ -29,6 +30,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '\\.spec\\.ts$' },
       to: { path: ['^test/', '\\.spec\\.ts$'] },
+    },
+    {
+      name: 'no-benchmarks-in-production-code',
+      comment: 'The benchmarks (bench/) measure the service; the service, its configuration and migrations never import them.',
+      severity: 'error',
+      from: { path: '^(src|config|migrations)/' },
+      to: { path: '^bench/' },
     },
     {
       name: 'no-circular',

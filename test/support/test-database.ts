@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
-import { adminQuery as admin } from '../../src/shared/bench-support.js';
+import { adminQuery as admin } from '../../src/shared/admin-query.js';
 
 /**
  * A fresh, empty database for one suite: an in-memory PGlite by default, or,

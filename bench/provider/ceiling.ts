@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { interactionPolicy, type Configuration } from 'oidc-provider';
-import { CLAIMS_BY_SCOPE, PROVIDER_SCOPES } from '../provider.claims.js';
-import { LIFETIMES } from '../provider.configuration.js';
+import { CLAIMS_BY_SCOPE, PROVIDER_SCOPES } from '../../src/provider/provider.claims.js';
+import { LIFETIMES } from '../../src/provider/provider.configuration.js';
 
 export interface Ceiling {
   issuer: string;

@@ -27,19 +27,21 @@ import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
-import { loadConfig } from '../../../config/config.js';
-import { createApp, type RunningApp } from '../../app.factory.js';
-import { TransactionRunner } from '../../database/transaction-runner.js';
-import { MandateOpeningService } from '../../mandates/mandate-opening.service.js';
-import { PartnersService } from '../../partners/partners.service.js';
-import { KnownAccounts } from '../../seed/accounts.js';
+import { loadConfig } from '../../config/config.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { simulatorClientFrom, startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
+import { MandateOpeningService } from '../../src/mandates/mandate-opening.service.js';
+import { PartnersService } from '../../src/partners/partners.service.js';
+import { KnownAccounts } from '../../src/seed/accounts.js';
 import { DataSource } from 'typeorm';
-import { UsagersService } from '../../usagers/usagers.service.js';
+import { UsagersService } from '../../src/usagers/usagers.service.js';
 import { newBrowser, signInOnce, type BenchTarget, type Measurement, type MeasurementResult, type StepTime } from './bench-client.js';
-import { PostgresAdapter } from '../provider.adapter.js';
+import { PostgresAdapter } from '../../src/provider/provider.adapter.js';
 import { startCeiling, type Ceiling } from './ceiling.js';
-import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
-import { freeLoopbackPort } from '../../shared/loopback.js';
+import { adminQuery } from '../../src/shared/admin-query.js';
+import { backendCpu, cpuSecondsSince } from '../support/backend-cpu.js';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -69,8 +71,13 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const secret = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
-/** Production mode (templates compiled once, as in service) with throwaway secrets; FranceConnect is never called. */
-function benchConfig(databaseUrl: string, port: number) {
+/**
+ * Production mode (templates compiled once, as in service) with throwaway
+ * secrets. FranceConnect is never called during the measurements, but a
+ * production start checks its discovery document and key set: the
+ * simulator, idle in this process, answers that check.
+ */
+function benchConfig(databaseUrl: string, port: number, franceConnect: { issuer: string; clientId: string; clientSecret: string }) {
   return loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
@@ -79,8 +86,9 @@ function benchConfig(databaseUrl: string, port: number) {
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '20',
     SESSION_SECRET: secret(),
-    FC_ISSUER: 'https://franceconnect.bench.invalid/api/v2',
-    FC_CLIENT_SECRET: secret(),
+    FC_ISSUER: franceConnect.issuer,
+    FC_CLIENT_ID: franceConnect.clientId,
+    FC_CLIENT_SECRET: franceConnect.clientSecret,
     FC_SUB_KEY: secret(),
     KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     TOTP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
@@ -354,9 +362,16 @@ async function main() {
   let running: RunningApp | undefined;
   let ceiling: Ceiling | undefined;
   let ceilingOnPg: Ceiling | undefined;
+  let simulator: FcSimulator | undefined;
   try {
     const port = await freeLoopbackPort();
-    running = await createApp(benchConfig(url.toString(), port));
+    const franceConnect = { clientId: 'procuration-bench', clientSecret: secret() };
+    simulator = await startFcSimulator({
+      port: 0,
+      nodeEnv: 'development',
+      clients: [simulatorClientFrom({ publicUrl: `http://127.0.0.1:${port}`, franceConnect })],
+    });
+    running = await createApp(benchConfig(url.toString(), port, { ...franceConnect, issuer: simulator.issuer }));
     await running.app.listen(port, '127.0.0.1');
     const base = `http://127.0.0.1:${port}`;
     const lanes = Math.max(...LEVELS);
@@ -427,6 +442,7 @@ async function main() {
     await ceiling?.close();
     await ceilingOnPg?.close();
     await running?.close();
+    await simulator?.close();
     if (!values['keep-database']) await adminQuery(values.server!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }

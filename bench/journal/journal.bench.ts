@@ -19,15 +19,16 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { adminQuery, backendCpu, cpuSecondsSince } from '../../shared/bench-support.js';
+import { adminQuery } from '../../src/shared/admin-query.js';
+import { backendCpu, cpuSecondsSince } from '../support/backend-cpu.js';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../../config/config.js';
-import { dataSourceOptions } from '../../database/data-source-options.js';
-import { preparedStatement, runPrepared } from '../../database/prepared-statement.js';
-import { chainHash, GENESIS_HASH } from '../journal.chain.js';
-import { signCheckpoint } from '../journal.checkpoint.js';
-import { createJournal, type JournalParts } from '../journal.factory.js';
-import type { JournalEntry } from '../journal.types.js';
+import { loadConfig } from '../../config/config.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { preparedStatement, runPrepared } from '../../src/database/prepared-statement.js';
+import { chainHash, GENESIS_HASH } from '../../src/journal/journal.chain.js';
+import { signCheckpoint } from '../../src/journal/journal.checkpoint.js';
+import { createJournal, type JournalParts } from '../../src/journal/journal.factory.js';
+import type { JournalEntry } from '../../src/journal/journal.types.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -24,19 +24,20 @@ import { Logger } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../../config/config.js';
-import { USE_COUNTS_BACKFILL } from '../../../migrations/1765100000000-journal-use-counts.js';
-import { USAGER_NAME_WORDS_BACKFILL } from '../../../migrations/1765300000001-usager-name-words.js';
-import { createApp, type RunningApp } from '../../app.factory.js';
-import { TransactionRunner } from '../../database/transaction-runner.js';
-import type { AidantActor } from '../../aidants/aidant-actor.js';
-import { KnownAccounts } from '../../seed/accounts.js';
+import { loadConfig } from '../../config/config.js';
+import { USE_COUNTS_BACKFILL } from '../../migrations/1765100000000-journal-use-counts.js';
+import { USAGER_NAME_WORDS_BACKFILL } from '../../migrations/1765300000001-usager-name-words.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import type { AidantActor } from '../../src/aidants/aidant-actor.js';
+import { KnownAccounts } from '../../src/seed/accounts.js';
 import { benchId, generateBenchData, type BenchStructure } from './bench-data.js';
-import { DashboardService } from '../dashboard.service.js';
-import { JournalExportService } from '../journal-export.service.js';
-import { SupervisionJournalService } from '../supervision-journal.service.js';
-import { JournalService } from '../../journal/journal.service.js';
-import { adminQuery } from '../../shared/bench-support.js';
+import { DashboardService } from '../../src/supervision/dashboard.service.js';
+import { JournalExportService } from '../../src/supervision/journal-export.service.js';
+import { SupervisionJournalService } from '../../src/supervision/supervision-journal.service.js';
+import { JournalService } from '../../src/journal/journal.service.js';
+import { adminQuery } from '../../src/shared/admin-query.js';
+import { freeLoopbackPort } from '../../src/shared/loopback.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -172,16 +173,20 @@ async function main() {
   let running: RunningApp | undefined;
   try {
     const booted = performance.now();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString() });
+    // The service answers only requests addressed to its PUBLIC_URL: a port chosen before start.
+    const port = await freeLoopbackPort();
+    const config = loadConfig({
+      NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, FC_SIMULATOR_PORT: '0', DATABASE_URL: url.toString(),
+    });
     running = await createApp(config);
-    await running.app.listen(0, '127.0.0.1');
+    await running.app.listen(port, '127.0.0.1');
     if (!values['recompile-templates']) {
       // Production caches compiled templates; NODE_ENV=test recompiles them on every request.
       const views = running.app.getHttpAdapter().getInstance().get('nunjucksEnv') as { loaders: Array<{ noCache: boolean }> };
       for (const loader of views.loaders) loader.noCache = false;
     }
     out(`application started (migrations included) in ${((performance.now() - booted) / 1000).toFixed(1)} s`);
-    const base = `http://127.0.0.1:${(running.app.getHttpServer().address() as { port: number }).port}`;
+    const base = `http://127.0.0.1:${port}`;
     const known = new KnownAccounts(running.app);
     const structure = await running.app.get(TransactionRunner).run(async (m) =>
       (await known.structure(m, { name: 'Médiathèque de Vesoul', siret: '21700550300016', type: 'mediatheque', address: '1 place de la Mairie' })).structure,
