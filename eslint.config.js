@@ -26,11 +26,24 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read settings from the injected AppConfig (config/).' },
       ],
+      // `moduleRef.get(X, { strict: false })` reaches a provider of a module
+      // that is not imported, which hides a dependency (often a cycle) from
+      // the module imports and from dependency-cruiser.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Property[key.name='strict'][value.value=false]",
+          message:
+            'No ModuleRef detour: import the module that exports the service, or invert the dependency (see docs/tour.md).',
+        },
+      ],
     },
   },
   {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
+    // CommonJS configuration files load each other with require().
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],

@@ -13,6 +13,7 @@ import { mountProvider } from './provider/provider.mount.js';
 import { startSimulatorIfNeeded, type FcSimulator } from './fc-simulator/fc-simulator.js';
 import { FranceConnectStatusService } from './franceconnect/franceconnect-status.service.js';
 import { configureSessions } from './sessions/sessions.js';
+import { SAME_ORIGIN_CSP_DIRECTIVES } from './web/content-security-policy.js';
 import { csrfLocals } from './web/csrf.js';
 import { noStoreByDefault } from './web/cache-policy.js';
 import { publicHostOnly } from './web/public-host.js';
@@ -46,16 +47,10 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
+        ...SAME_ORIGIN_CSP_DIRECTIVES,
         connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'", ...franceConnect],
-        frameAncestors: ["'none'"],
         upgradeInsecureRequests: https ? [] : null,
       },
     },

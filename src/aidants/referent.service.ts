@@ -1,13 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
 import { DEMARCHES } from '../demarches/demarches.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { MailService } from '../mail/mail.service.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
 import { StructuresService } from '../structures/structures.service.js';
 import type { AidantActor } from './aidant-actor.js';
 import { AidantsService } from './aidants.service.js';
 import { FormInput } from './form-input.js';
-import { InvitationsService } from './invitations.service.js';
+import { invitationLink, InvitationsService } from './invitations.service.js';
+import { membershipInvitationLink } from './membership-invitations.service.js';
 import { ROLES, type Role } from './roles.js';
 import { requireStructureAccess } from './structure-access.js';
 import { TotpDevicesService } from './totp-devices.service.js';
@@ -34,6 +37,7 @@ export class ReferentService {
     private readonly invitations: InvitationsService,
     private readonly devices: TotpDevicesService,
     private readonly mail: MailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async overview(actor: AidantActor, structureId: string) {
@@ -90,9 +94,11 @@ export class ReferentService {
     // The link goes to the person only, by mail; the référent's answer is the
     // same whether or not the email already had an account.
     const { aidant, invitation, membershipInvitation, structureName } = result;
-    if (invitation) await this.mail.invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
+    const { publicUrl } = this.config;
+    if (invitation) await this.mail.invitation(aidant.email, aidant.givenName, invitationLink(publicUrl, invitation.token), invitation.expiresAt);
     if (membershipInvitation) {
-      await this.mail.membershipInvitation(aidant.email, aidant.givenName, structureName, membershipInvitation.token, membershipInvitation.expiresAt);
+      const link = membershipInvitationLink(publicUrl, membershipInvitation.token);
+      await this.mail.membershipInvitation(aidant.email, aidant.givenName, structureName, link, membershipInvitation.expiresAt);
     }
     return { email };
   }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import type { JournalActionDetails } from '../journal/journal.actions.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { MailService } from '../mail/mail.service.js';
@@ -12,16 +13,8 @@ import { dummyPasswordHash, verifyPassword } from './password-hasher.js';
 import { clearFailures, holdLock, reserveAttempt, settleFailure, settleSuccess, throttleKeys } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
 
-export type SignInFailure =
-  | 'unknown_account'
-  | 'not_activated'
-  | 'bad_password'
-  | 'bad_totp'
-  | 'totp_replayed'
-  | 'no_totp_device'
-  | 'locked'
-  | 'not_habilitated'
-  | 'no_active_structure';
+/** Why a sign-in was refused: each one is journaled, so the journal's catalogue holds the list. */
+export type SignInFailure = JournalActionDetails['aidant.sign_in_failed']['reason'];
 
 export interface SignedIn {
   aidant: Aidant;

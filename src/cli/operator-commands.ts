@@ -5,6 +5,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { invitationLink, InvitationsService } from '../aidants/invitations.service.js';
+import { membershipInvitationLink } from '../aidants/membership-invitations.service.js';
 import { ROLES, type HabilitationStatus, type Role } from '../aidants/roles.js';
 import { TotpDevicesService } from '../aidants/totp-devices.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -114,16 +115,18 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         if (result.membershipInvitation) {
           // An existing account joins only once its owner accepts: the link goes to them alone.
           const { aidant, membershipInvitation: offer, structureName } = result;
-          const delivery = await app.get(MailService).membershipInvitation(aidant.email, aidant.givenName, structureName, offer.token, offer.expiresAt);
+          const link = membershipInvitationLink(io.publicUrl, offer.token);
+          const delivery = await app.get(MailService).membershipInvitation(aidant.email, aidant.givenName, structureName, link, offer.expiresAt);
           io.out(`${aidant.email} a déjà un compte : invitation à rejoindre la structure envoyée${DELIVERY_NOTE[delivery]}, en attente de son acceptation.`);
           return 0;
         }
         io.out(`Aidant ajouté : ${result.aidant.email} (${roles.join(', ')}).`);
         if (result.invitation) {
           const { aidant, invitation } = result;
-          const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt);
+          const link = invitationLink(io.publicUrl, invitation.token);
+          const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, link, invitation.expiresAt);
           io.out(`Lien d’invitation${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
-          io.out(invitationLink(io.publicUrl, invitation.token));
+          io.out(link);
         }
         return 0;
       }
@@ -143,9 +146,10 @@ export async function runOperatorCommand(app: INestApplicationContext, argv: str
         const { aidant, invitation } = await run((m) =>
           app.get(InvitationsService).resetPassword(m, parsed.positionals[0] ?? '', actor),
         );
-        const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, invitation.token, invitation.expiresAt, true);
+        const link = invitationLink(io.publicUrl, invitation.token);
+        const delivery = await app.get(MailService).invitation(aidant.email, aidant.givenName, link, invitation.expiresAt, true);
         io.out(`Mot de passe de ${aidant.email} effacé. Nouveau lien${DELIVERY_NOTE[delivery]}, valable jusqu’au ${invitation.expiresAt.toISOString()} :`);
-        io.out(invitationLink(io.publicUrl, invitation.token));
+        io.out(link);
         return 0;
       }
       case 'cards:import': {

@@ -6,6 +6,7 @@ import nunjucks from 'nunjucks';
 import Provider from 'oidc-provider';
 import type { AppConfig } from '../../config/config.js';
 import type { NodeEnv } from '../../config/config.schema.js';
+import { SAME_ORIGIN_CSP_DIRECTIVES } from '../web/content-security-policy.js';
 import { DSFR_DIST, SOURCE_ROOT } from '../web/paths.js';
 import { SIMULATED_IDENTITIES } from './simulator-identities.js';
 import { SimulatorStore } from './simulator-adapter.js';
@@ -166,14 +167,8 @@ function buildApp(provider: Provider, render: Render, acceptPkce: boolean): Expr
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          objectSrc: ["'none'"],
+          ...SAME_ORIGIN_CSP_DIRECTIVES,
           baseUri: ["'self'"],
-          frameAncestors: ["'none'"],
           // No form-action: browsers apply it to the redirect that follows a
           // form post, which here goes to the relying party's redirect_uri.
         },

@@ -1,8 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AppConfig } from '../../config/config.js';
-import { invitationLink } from '../aidants/invitations.service.js';
-import { membershipInvitationLink } from '../aidants/membership-invitations.service.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
+import { Injectable, Logger } from '@nestjs/common';
 import { Mailer, type OutgoingMail } from './mailer.js';
 
 /** `sent` by SMTP, `kept` in the outbox (no SMTP server), or `failed` (logged). */
@@ -21,22 +17,16 @@ function frenchDateTime(at: Date): string {
 /**
  * The mails Procuration sends. Sending never fails the use case (it ran and
  * committed already): a failure
- * is logged without the address.
+ * is logged without the address. Links arrive built by the module that owns
+ * their route (aidants), so mail depends on no domain module.
  */
 @Injectable()
 export class MailService {
   private readonly logger = new Logger('Mail');
 
-  constructor(
-    private readonly mailer: Mailer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly mailer: Mailer) {}
 
-  invitationLink(token: string): string {
-    return invitationLink(this.config.publicUrl, token);
-  }
-
-  async invitation(to: string, givenName: string, token: string, expiresAt: Date, reset = false): Promise<Delivery> {
+  async invitation(to: string, givenName: string, link: string, expiresAt: Date, reset = false): Promise<Delivery> {
     return this.deliver({
       to,
       subject: reset ? 'Procuration : réinitialisation de votre mot de passe' : 'Procuration : activez votre compte aidant',
@@ -47,7 +37,7 @@ export class MailService {
           ? 'Votre mot de passe Procuration a été réinitialisé. Choisissez-en un nouveau et associez votre application d’authentification en suivant ce lien :'
           : 'Vous êtes invité à rejoindre Procuration. Choisissez votre mot de passe et associez votre application d’authentification en suivant ce lien :',
         '',
-        this.invitationLink(token),
+        link,
         '',
         `Ce lien ne sert qu’une fois et expire le ${frenchDateTime(expiresAt)} (heure de Paris).`,
         'Si vous n’êtes pas concerné, ignorez ce message.',
@@ -56,7 +46,7 @@ export class MailService {
   }
 
   /** An existing account is offered a place in a structure: its owner answers while signed in. */
-  async membershipInvitation(to: string, givenName: string, structureName: string, token: string, expiresAt: Date): Promise<Delivery> {
+  async membershipInvitation(to: string, givenName: string, structureName: string, link: string, expiresAt: Date): Promise<Delivery> {
     return this.deliver({
       to,
       subject: 'Procuration : invitation à rejoindre une structure',
@@ -66,7 +56,7 @@ export class MailService {
         `La structure « ${structureName} » vous invite à la rejoindre sur Procuration. Rien ne change sur votre compte tant que vous n’avez pas accepté.`,
         'Connectez-vous avec vos identifiants habituels, puis acceptez ou refusez en suivant ce lien :',
         '',
-        membershipInvitationLink(this.config.publicUrl, token),
+        link,
         '',
         `Ce lien ne sert qu’une fois et expire le ${frenchDateTime(expiresAt)} (heure de Paris).`,
         'Si vous ne connaissez pas cette structure, refusez l’invitation ou ignorez ce message.',

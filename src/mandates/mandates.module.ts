@@ -19,6 +19,7 @@ import { Mandate } from './mandate.entity.js';
 import { MandatesController } from './mandates.controller.js';
 import { MandatesService } from './mandates.service.js';
 import { UsagerMandatesController } from './usager-mandates.controller.js';
+import { UsagerSpaceController } from './usager-space.controller.js';
 
 /** Mandates, autorisations, consent evidence, attestations, revocation and expiry. */
 @Module({
@@ -30,7 +31,7 @@ import { UsagerMandatesController } from './usager-mandates.controller.js';
     UsagersModule,
     FranceConnectModule,
   ],
-  controllers: [MandatesController, AttestationsController, UsagerMandatesController],
+  controllers: [MandatesController, AttestationsController, UsagerSpaceController, UsagerMandatesController],
   providers: [
     MandatesService,
     MandateOpeningService,

@@ -36,6 +36,7 @@ export interface MandateView {
   liveDemarches: string[];
 }
 
+/** A live autorisation (one démarche of a live mandate), as `findLiveAutorisations` reports it. */
 export interface LiveAutorisation {
   autorisationId: string;
   mandateId: string;

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { MandatesService } from '../mandates/mandates.service.js';
+import type { LiveAutorisation } from '../mandates/mandates.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
-import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
+import type { UsagerView } from '../usagers/usagers.types.js';
+import { ProviderDirectory } from './provider.directory.js';
 
 /** The provider's directory over the mandates and usagers modules' exported services. */
 @Injectable()
@@ -22,7 +24,7 @@ export class ProviderDirectoryService extends ProviderDirectory {
     return this.mandates.isAutorisationLive(m, q);
   }
 
-  findUsagers(m: EntityManager, ids: string[]): Promise<UsagerIdentity[]> {
+  findUsagers(m: EntityManager, ids: string[]): Promise<UsagerView[]> {
     return this.usagers.findByIds(m, ids);
   }
 }

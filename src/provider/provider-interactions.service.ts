@@ -6,12 +6,14 @@ import type { AidantActor } from '../aidants/aidant-actor.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
 import { JournalService } from '../journal/journal.service.js';
+import type { LiveAutorisation } from '../mandates/mandates.types.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
+import type { UsagerView } from '../usagers/usagers.types.js';
 import { claimsReleasableWith, grantableScopes, releasedIdentityClaims, requestedClaimNames, requestedRepScope } from './provider.claims.js';
 import { withProviderRequest, withProviderTransaction } from './provider.adapter.js';
-import { ProviderDirectory, type LiveAutorisation, type UsagerIdentity } from './provider.directory.js';
+import { ProviderDirectory } from './provider.directory.js';
 import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
 import { ProviderService } from './provider.service.js';
 import { providerUses } from './provider-uses.repository.js';
@@ -32,7 +34,7 @@ export interface InteractionContext {
 }
 
 export interface Candidate {
-  usager: UsagerIdentity;
+  usager: UsagerView;
   autorisations: LiveAutorisation[];
 }
 

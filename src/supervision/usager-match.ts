@@ -1,15 +1,7 @@
 import { foldName, namesMatch, typedWords } from '../usagers/name-fold.js';
+import type { UsagerIdentity } from '../usagers/usagers.types.js';
 
 export { foldName };
-
-/** The part of a usager's identity a référent searches by. */
-export interface UsagerIdentity {
-  id: string;
-  givenName: string;
-  familyName: string;
-  preferredUsername: string | null;
-  birthdate: string;
-}
 
 /**
  * Does this usager match a search by name (every word typed is the start of

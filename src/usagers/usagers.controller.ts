@@ -1,36 +1,16 @@
 import { Controller, Get, Post, Render, Req, Res, UseGuards } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { MandatePagesService } from '../mandates/mandate-pages.service.js';
 import { SignedInUsagerGuard } from './usager-session.guard.js';
 import { UsagerSessionService } from './usager-session.service.js';
-import type { UsagerView } from './usagers.types.js';
 
-const ENDED_NOTICES = {
-  idle_timeout: 'Votre session a expiré après 30 minutes d’inactivité. Identifiez-vous de nouveau.',
-  absolute_timeout: 'Votre session a atteint sa durée maximale de 12 heures. Identifiez-vous de nouveau.',
-};
-
-/** The usager's space: sign-in with FranceConnect, their mandates and journal, sign-out. */
+/**
+ * The usager's sign-in with FranceConnect and sign-out. The space itself
+ * (`GET /usager`) lists mandates, so the mandates module serves it
+ * (mandates/usager-space.controller.ts): this module knows nothing of mandates.
+ */
 @Controller('usager')
 export class UsagersController {
-  constructor(
-    private readonly sessions: UsagerSessionService,
-    // The mandates module depends on this one: its section is looked up at request time (no module cycle).
-    private readonly modules: ModuleRef,
-  ) {}
-
-  /** Signed in: the usager's space; otherwise the "S'identifier avec FranceConnect" page. */
-  @Get()
-  async home(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const current = await this.sessions.current(req, res);
-    if (!current.usager) {
-      const notice = current.ended ? ENDED_NOTICES[current.ended] : null;
-      return res.render('usagers/views/connexion.njk', { pageTitle: 'Mon espace', notice });
-    }
-    const mandates = await this.modules.get(MandatePagesService, { strict: false }).usagerSection(current.usager.id);
-    res.render('usagers/views/espace.njk', { ...spaceOf(current.usager), mandates, revoked: req.query.revoque === '1' });
-  }
+  constructor(private readonly sessions: UsagerSessionService) {}
 
   /** Starts the FranceConnect round trip (a form post, so it carries the CSRF token). */
   @Post('connexion')
@@ -51,15 +31,4 @@ export class UsagersController {
   signedOut() {
     return { pageTitle: 'Déconnexion' };
   }
-}
-
-/** What the space shows. The mandates module adds `mandates` here (see espace.njk). */
-function spaceOf(usager: UsagerView) {
-  return { pageTitle: 'Mon espace', usager, birthdate: frenchDate(usager.birthdate) };
-}
-
-/** `1962-08-24` → `24/08/1962`. */
-export function frenchDate(isoDate: string): string {
-  const [year, month, day] = isoDate.split('-');
-  return `${day}/${month}/${year}`;
 }
