@@ -47,6 +47,11 @@ describe('aidant sign-in, sessions and CSRF', () => {
     const res = await request(t.url).get('/aidant/connexion').expect(200);
     expect(csrfOf(res.text)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     for (const name of ['email', 'password', 'totp']) expect(res.text).toContain(`name="${name}"`);
+    // Tablets show the digit pad only when the attribute reaches the page unescaped.
+    const totp = /<input[^>]*name="totp"[^>]*>/.exec(res.text)?.[0] ?? '';
+    expect(totp).toContain('inputmode="numeric"');
+    expect(totp).toContain('maxlength="6"');
+    expect(totp).not.toContain('&quot;');
   });
 
   it.each([
