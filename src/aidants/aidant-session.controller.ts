@@ -20,7 +20,14 @@ export function safeNext(value: unknown): string {
 const signInPage = new FormPageFilter('aidants/views/connexion.njk', (req) => ({
   pageTitle: 'Connexion aidant',
   values: { email: typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '' },
+  next: nextOrNull(req.body?.suite),
 }));
+
+/** The page asked for before signing in, when there is one worth going back to. */
+function nextOrNull(value: unknown): string | null {
+  const next = safeNext(value);
+  return next === '/aidant' ? null : next;
+}
 
 @Controller('aidant')
 export class AidantSessionController {
@@ -31,8 +38,8 @@ export class AidantSessionController {
 
   @Get('connexion')
   @Render('aidants/views/connexion.njk')
-  signInForm() {
-    return { pageTitle: 'Connexion aidant', values: {}, errors: {} };
+  signInForm(@Query('suite') next: unknown) {
+    return { pageTitle: 'Connexion aidant', values: {}, errors: {}, next: nextOrNull(next) };
   }
 
   /** Email + password + TOTP through passport; a new session id on success. */
@@ -43,7 +50,10 @@ export class AidantSessionController {
     const signedIn = req.user as SignedIn;
     await regenerateSession(req);
     req.session.aidant = this.auth.newSession(signedIn, requestFactsOf(req));
-    res.redirect(303, req.session.aidant.structureId ? '/aidant' : '/aidant/structure');
+    // Back to the page that asked for a sign-in (a référent's /structure, say), once a structure is chosen.
+    const next = nextOrNull(req.body?.suite);
+    if (req.session.aidant.structureId) return res.redirect(303, next ?? '/aidant');
+    res.redirect(303, next ? `/aidant/structure?suite=${encodeURIComponent(next)}` : '/aidant/structure');
   }
 
   @Post('deconnexion')
@@ -63,10 +73,11 @@ export class AidantSessionController {
   @UseGuards(SignedInAidantGuard)
   @AllowWithoutStructure()
   @Render('aidants/views/structure-choice.njk')
-  async chooseStructure(@Req() req: Request) {
+  async chooseStructure(@Req() req: Request, @Query('suite') next: unknown) {
     const session = req.session.aidant!;
     return {
       pageTitle: 'Choisir votre structure',
+      next: nextOrNull(next),
       memberships: await this.auth.usableMemberships(session.aidantId),
       currentId: session.structureId,
     };
@@ -77,7 +88,7 @@ export class AidantSessionController {
   @AllowWithoutStructure()
   async switchStructure(@Req() req: Request, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     await this.auth.switchStructure(req.session.aidant!, body?.structure, requestFactsOf(req));
-    res.redirect(303, '/aidant');
+    res.redirect(303, safeNext(body?.suite));
   }
 
   @Get('reauthentification')

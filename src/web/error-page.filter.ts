@@ -119,11 +119,22 @@ export function sendProblem(request: Request, response: Response, problem: Probl
     );
     return;
   }
-  response.render('web/views/error.njk', { problem, requestId, pageTitle: problem.title }, (renderError, html) => {
+  const signInLink = signInLinkFor(request, problem);
+  response.render('web/views/error.njk', { problem, requestId, pageTitle: problem.title, signInLink }, (renderError, html) => {
     if (renderError) {
       response.type('text/plain; charset=utf-8').send(`${problem.title}. ${problem.detail} (${requestId})`);
       return;
     }
     response.type('html').send(html);
   });
+}
+
+/**
+ * A page of the aidants' or référents' side asked for without a session:
+ * the 401 page offers the sign-in, which then comes back to that page.
+ */
+function signInLinkFor(request: Request, problem: Problem): string | null {
+  if (problem.status !== 401 || request.method !== 'GET') return null;
+  if (!/^\/(aidant|structure)(\/|$)/.test(request.path) || request.path === '/aidant/connexion') return null;
+  return `/aidant/connexion?suite=${encodeURIComponent(request.originalUrl)}`;
 }
