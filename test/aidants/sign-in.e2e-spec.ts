@@ -52,6 +52,11 @@ describe('aidant sign-in, sessions and CSRF', () => {
     expect(totp).toContain('inputmode="numeric"');
     expect(totp).toContain('maxlength="6"');
     expect(totp).not.toContain('&quot;');
+    // The password is masked, and password managers may fill it (ASVS 6.2.6, 6.2.7).
+    const password = /<input[^>]*name="password"[^>]*>/.exec(res.text)?.[0] ?? '';
+    expect(password).toContain('type="password"');
+    expect(password).toContain('autocomplete="current-password"');
+    expect(res.text).not.toMatch(/autocomplete="off"|onpaste/);
   });
 
   it.each([
