@@ -74,6 +74,7 @@ function oauthErrorOf(value: string | null): string | undefined {
 interface Registered {
   handler: FranceConnectIntentHandler;
   endFranceConnectSession: boolean;
+  retryPath?: string;
 }
 
 /**
@@ -100,7 +101,7 @@ export class FranceConnectFlowService {
 
   registerIntentHandler(intent: FranceConnectIntent, handler: FranceConnectIntentHandler, options: IntentHandlerOptions = {}): void {
     if (this.handlers.has(intent)) throw new Error(`a FranceConnect handler is already registered for ${intent}`);
-    this.handlers.set(intent, { handler, endFranceConnectSession: options.endFranceConnectSession ?? true });
+    this.handlers.set(intent, { handler, endFranceConnectSession: options.endFranceConnectSession ?? true, retryPath: options.retryPath });
   }
 
   get callbackUrl(): string {
@@ -176,7 +177,10 @@ export class FranceConnectFlowService {
         expected: { state: state!, nonce: transaction.nonce, codeVerifier: transaction.codeVerifier ?? undefined },
       });
     } catch (error) {
-      if (error instanceof FranceConnectError) await this.recordCheckFailure(req, transaction, error, oauthError);
+      if (error instanceof FranceConnectError) {
+        await this.recordCheckFailure(req, transaction, error, oauthError);
+        error.retryPath = this.handlers.get(transaction.intent)?.retryPath;
+      }
       throw error;
     }
     await this.transactions.run((m) =>
@@ -285,7 +289,10 @@ export class FranceConnectFlowService {
           reason: oauthError === 'access_denied' ? 'access_denied' : 'provider_error',
           error: oauthErrorOf(oauthError),
         });
-        return { error: oauthError === 'access_denied' ? new FranceConnectAccessDeniedError() : new FranceConnectProviderError(oauthError) };
+        const error = oauthError === 'access_denied' ? new FranceConnectAccessDeniedError() : new FranceConnectProviderError(oauthError);
+        // The round trip of this browser's own transaction can start again where it began.
+        if (owned && outcome.ok) error.retryPath = this.handlers.get(owned.intent)?.retryPath;
+        return { error };
       }
       if (!outcome.ok) {
         await this.journalFailure(m, req, owned?.structureId ?? null, {

@@ -30,6 +30,8 @@ export interface IntentHandlerOptions {
    * The usager's own sign-in keeps it until they sign out of Procuration.
    */
   endFranceConnectSession?: boolean;
+  /** Where the person can start the round trip again after it failed (a local path), offered on the error page. */
+  retryPath?: string;
 }
 
 export interface StartInput {

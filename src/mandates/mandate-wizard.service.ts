@@ -59,7 +59,7 @@ export class MandateWizardService implements OnModuleInit {
       const { idToken: _idToken, ...kept } = identity;
       pending.consent = { identity: kept, consentedAt: this.clock.nowMs() };
       return RECAP_PATH;
-    });
+    }, { retryPath: CONSENT_PATH });
   }
 
   async choiceForm(actor: AidantActor) {

@@ -12,6 +12,8 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
   abstract readonly status: number;
   abstract readonly title: string;
+  /** A local page where the person can try again (offered on the error page), when there is one. */
+  retryPath?: string;
 
   constructor(
     readonly userMessage: string,

@@ -47,6 +47,7 @@ export class UsagerSessionService implements OnModuleInit {
     // The FranceConnect session stays open until the usager signs out of Procuration.
     this.flow.registerIntentHandler('usager_sign_in', ({ req, identity }) => this.completeSignIn(req, identity), {
       endFranceConnectSession: false,
+      retryPath: '/usager',
     });
   }
 

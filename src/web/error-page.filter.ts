@@ -13,6 +13,8 @@ export interface Problem {
   fields?: Readonly<Record<string, string>>;
   /** Seconds before asking again (429), sent as `Retry-After`. */
   retryAfter?: number;
+  /** A local page where the person can try again. */
+  retryPath?: string;
 }
 
 /** French wording for errors raised outside our services (router, body parser, guards). */
@@ -53,6 +55,7 @@ export function toProblem(error: unknown, method = 'GET'): Problem {
       detail: error.userMessage,
       fields,
       ...(typeof retryAfter === 'number' ? { retryAfter } : {}),
+      ...(error.retryPath && /^\/(?![/\\])/.test(error.retryPath) ? { retryPath: error.retryPath } : {}),
     };
   }
   const status = statusOf(error);

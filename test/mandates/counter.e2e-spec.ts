@@ -262,6 +262,9 @@ describe('mandates at the counter', () => {
         const consent = await chooseAtCounter(t, browser, ['famille'], 'mois');
         const failed = await consentAtCounter(browser, consent, scenario);
         expect(failed.status).toBeGreaterThanOrEqual(400);
+        // The page offers to start the consent again, and the wizard resumes there.
+        expect(failed.html).toContain('<a class="fr-btn" href="/aidant/mandats/nouveau/franceconnect">Recommencer</a>');
+        expect((await browser.get(`${t.url}/aidant/mandats/nouveau/franceconnect`)).status).toBe(200);
         const recap = await browser.get(`${t.url}/aidant/mandats/nouveau/recapitulatif`);
         expect(recap.status).toBe(409);
       }

@@ -46,6 +46,8 @@ describe('FranceConnect callback faults (simulator)', () => {
     expect(page.status).toBe(status);
     expect(page.html).toContain(title);
     expect(page.html).toContain('enregistré');
+    // The person can start again from where the round trip began (counter-ready, item 8).
+    expect(page.html).toContain('<a class="fr-btn" href="/usager">Recommencer</a>');
     expect(await countUsagers(t)).toBe(before);
     const failure = await lastFailure();
     expect(failure).toMatchObject({ chain: 'national', details });
