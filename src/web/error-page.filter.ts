@@ -82,15 +82,23 @@ export class ErrorPageFilter implements ExceptionFilter {
   }
 
   private log(error: unknown, problem: Problem): void {
-    if (problem.status >= 500) {
-      this.logger.error({ err: error, code: problem.code }, 'request failed');
-    } else if (refusedByControl(problem)) {
-      // A security control said no (ASVS 16.3.3): a warning an operator can
-      // alert on, with the code only (the reason may name what was sent).
-      this.logger.warn({ code: problem.code, status: problem.status }, 'request refused by a security control');
-    } else {
-      this.logger.debug({ code: problem.code, reason: (error as Error)?.message }, 'request refused');
-    }
+    logProblem(this.logger, error, problem);
+  }
+}
+
+/**
+ * How every filter logs what it answered: failures as errors; refusals by a
+ * security control (ASVS 16.3.3) as warnings an operator can alert on, with
+ * the code only (the reason may name what was sent); other refusals (a form
+ * filled wrongly) at debug level.
+ */
+export function logProblem(logger: Logger, error: unknown, problem: Problem, refusedMessage = 'request refused'): void {
+  if (problem.status >= 500) {
+    logger.error({ err: error, code: problem.code }, 'request failed');
+  } else if (refusedByControl(problem)) {
+    logger.warn({ code: problem.code, status: problem.status }, 'request refused by a security control');
+  } else {
+    logger.debug({ code: problem.code, reason: (error as Error)?.message }, refusedMessage);
   }
 }
 

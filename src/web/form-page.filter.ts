@@ -1,7 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, ValidationError } from '../shared/domain-error.js';
-import { sendProblem, toProblem, wantsJson } from './error-page.filter.js';
+import { logProblem, sendProblem, toProblem, wantsJson } from './error-page.filter.js';
 
 /** The page's data; null when the page itself could not be read (the error page is shown). */
 export type FormModel = (req: Request) => Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
@@ -32,11 +32,11 @@ export class FormPageFilter implements ExceptionFilter {
     // and its values may not be fit to show again.
     const rerender = error instanceof DomainError && problem.status < 500 && problem.code !== 'csrf' && problem.code !== 'input.refused';
     if (!rerender || wantsJson(req) || res.headersSent) {
-      if (problem.status >= 500) this.logger.error({ err: error, code: problem.code }, 'request failed');
+      logProblem(this.logger, error, problem);
       if (!res.headersSent) sendProblem(req, res, problem);
       return;
     }
-    this.logger.debug({ code: problem.code, reason: error.message }, 'form refused');
+    logProblem(this.logger, error, problem, 'form refused');
     let model: Record<string, unknown> | null;
     try {
       model = await this.model(req);
