@@ -35,7 +35,9 @@ export default {
   maxWorkers: 2,
   globalSetup: './test/support/runtime-notice.mjs',
   // End-to-end suites boot PGlite (WebAssembly) and the whole app per suite.
-  testTimeout: 60000,
+  // A suite's beforeAll boots the whole app (and, for some, FranceConnect's check and
+  // child processes): on a loaded 2-core machine that has taken over a minute.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
