@@ -4,14 +4,8 @@ export const PARTNER_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'
 export type PartnerAuthMethod = (typeof PARTNER_AUTH_METHODS)[number];
 export type PartnerSigningAlg = 'ES256' | 'RS256';
 
-/**
- * Scopes a partner may be registered for: `openid` (who acts, for which
- * démarche, under which mandate), `profile` (every identity claim but the
- * email) and one scope per identity claim, FranceConnect style.
- */
-export const PARTNER_SCOPES = [
-  'openid',
-  'profile',
+/** The usager's identity claims, each released by the scope of the same name (FranceConnect style). */
+export const IDENTITY_CLAIMS = [
   'given_name',
   'family_name',
   'preferred_username',
@@ -21,6 +15,13 @@ export const PARTNER_SCOPES = [
   'birthcountry',
   'email',
 ] as const;
+
+/**
+ * Scopes a partner may be registered for: `openid` (who acts, for which
+ * démarche, under which mandate), `profile` (every identity claim but the
+ * email) and one scope per identity claim.
+ */
+export const PARTNER_SCOPES = ['openid', 'profile', ...IDENTITY_CLAIMS] as const;
 export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 
 /** A partner service as other modules see it (never its secret). */

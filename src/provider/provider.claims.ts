@@ -1,22 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { isDemarcheId } from '../demarches/demarches.js';
+import { IDENTITY_CLAIMS, PARTNER_SCOPES } from '../partners/partners.types.js';
 
-/** The usager's identity claims, each released by the scope of the same name (FranceConnect style). */
-export const IDENTITY_CLAIMS = [
-  'given_name',
-  'family_name',
-  'preferred_username',
-  'birthdate',
-  'gender',
-  'birthplace',
-  'birthcountry',
-  'email',
-] as const;
+export { IDENTITY_CLAIMS };
 
 /** Released with `openid`: who acts, for which démarche, under which mandate. */
 export const ACTING_CLAIMS = ['sub', 'act', 'demarche', 'mandate', 'rep_scope', 'acr'] as const;
 
-export const PROVIDER_SCOPES = ['openid', 'profile', ...IDENTITY_CLAIMS.filter((c) => c !== 'email'), 'email'];
+/** Every scope the provider announces: those a partner may be registered for. */
+export const PROVIDER_SCOPES = [...PARTNER_SCOPES];
 
 /** Scope → claims, as oidc-provider's `claims` setting. */
 export const CLAIMS_BY_SCOPE: Record<string, string[]> = {
