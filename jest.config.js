@@ -33,6 +33,9 @@ const common = {
 
 export default {
   maxWorkers: 2,
+  // A passing run prints the summary only; failures are printed in full at the end
+  // (summaryThreshold 0). `--reporters default` brings back per-file lines and console output.
+  reporters: [['summary', { summaryThreshold: 0 }]],
   globalSetup: './test/support/runtime-notice.mjs',
   // End-to-end suites boot PGlite (WebAssembly) and the whole app per suite.
   // A suite's beforeAll boots the whole app (and, for some, FranceConnect's check and
