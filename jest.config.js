@@ -34,7 +34,7 @@ const common = {
 export default {
   maxWorkers: 2,
   // A passing run prints the summary only; failures are printed in full at the end
-  // (summaryThreshold 0). `--reporters default` brings back per-file lines and console output.
+  // (summaryThreshold 0). `--reporters=default` (after the file names) brings back per-file lines and console output.
   reporters: [['summary', { summaryThreshold: 0 }]],
   globalSetup: './test/support/runtime-notice.mjs',
   // End-to-end suites boot PGlite (WebAssembly) and the whole app per suite.
