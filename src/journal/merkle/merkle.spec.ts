@@ -3,6 +3,7 @@
  * definitions (MTH, PATH, SUBPROOF) over the leaves themselves, for every
  * size up to 300 (inclusion) and every pair of sizes up to 80 (consistency).
  */
+import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import {
   EMPTY_ROOT,

@@ -2,6 +2,7 @@
  * The published vectors of transparency-dev/merkle (see testdata/README.md):
  * every happy path verifies, every altered one is refused.
  */
+import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -72,7 +72,7 @@ export function verifyInclusion(claim: InclusionClaim): void {
   requireHashes(proof, 'audit path');
   let fn = index;
   let sn = size - 1;
-  let r = Buffer.from(claim.leafHash);
+  let r: Buffer = Buffer.from(claim.leafHash);
   for (const p of proof) {
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
@@ -124,8 +124,8 @@ export function verifyConsistency(claim: ConsistencyClaim): void {
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  let fr = Buffer.from(path[0]);
-  let sr = Buffer.from(path[0]);
+  let fr: Buffer = Buffer.from(path[0]);
+  let sr: Buffer = Buffer.from(path[0]);
   for (const c of path.slice(1)) {
     if (sn === 0) {
       throw new MerkleProofError('wrong-proof-length', `consistency proof from ${oldSize} to ${newSize} leaves is too long`);
