@@ -39,6 +39,20 @@ module.exports = {
       to: { path: '^bench/' },
     },
     {
+      name: 'witness-stands-alone',
+      comment: 'The witness is a separate service: it uses the pure Merkle and note code and its own settings, nothing of the app.',
+      severity: 'error',
+      from: { path: '^src/witness/' },
+      to: { path: '^(src|config)/', pathNot: ['^src/witness/', '^src/journal/(merkle|notes)/', '^config/(witness-config|config|config\\.schema)\\.ts$'] },
+    },
+    {
+      name: 'merkle-and-notes-are-pure',
+      comment: 'src/journal/merkle and src/journal/notes are pure code (node:crypto): a verifier or a witness can take them alone.',
+      severity: 'error',
+      from: { path: '^src/journal/(merkle|notes)/' },
+      to: { path: '^(src|config)/', pathNot: '^src/journal/(merkle|notes)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
