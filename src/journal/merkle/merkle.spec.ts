@@ -9,6 +9,7 @@ import {
   EMPTY_ROOT,
   InMemoryMerkleTree,
   MerkleProofError,
+  type MerkleNodeStore,
   consistencyProof,
   inclusionProof,
   leafHash,
@@ -155,6 +156,32 @@ describe('Merkle tree against the RFC 9162 definitions', () => {
       random.slice(0, i + 1).forEach((l) => whole.append(l));
       expect(rootAt(growing, i + 1).toString('hex')).toBe(rootAt(whole, i + 1).toString('hex'));
     });
+  });
+});
+
+describe('Merkle proofs from stored subtrees', () => {
+  /** A store of ten million leaves that makes up its node hashes and counts the reads. */
+  class CountingStore implements MerkleNodeStore {
+    reads: number[] = [];
+    size(): number {
+      return 10_000_000;
+    }
+    getNode(level: number, index: number): Buffer {
+      if ((index + 1) * 2 ** level > this.size()) throw new RangeError(`node (${level}, ${index}) is not complete`);
+      this.reads.push(level);
+      return Buffer.alloc(32, (level * 31 + index) % 251);
+    }
+  }
+
+  it.each([
+    ['an inclusion proof', (store: MerkleNodeStore) => inclusionProof(store, 4_321_987, 9_999_999)],
+    ['a consistency proof', (store: MerkleNodeStore) => consistencyProof(store, 6_543_210, 9_999_999)],
+    ['a root', (store: MerkleNodeStore) => [rootAt(store, 9_999_999)]],
+  ])('%s in a tree of ten million leaves reads a few dozen complete nodes, at most two leaves', (_case, make) => {
+    const store = new CountingStore();
+    make(store);
+    expect(store.reads.length).toBeLessThanOrEqual(2 * 24);
+    expect(store.reads.filter((level) => level === 0).length).toBeLessThanOrEqual(2);
   });
 });
 
