@@ -93,6 +93,13 @@ describe('checkpoints signed by a log and cosigned by a witness', () => {
     expect(refusal(() => verifyNote(note, [verifierFromKey(asNoteKey)])).fault).toBe('unknown-key');
   });
 
+  it('refuses a cosignature made for another checkpoint', () => {
+    const other = formatCheckpoint({ origin: 'procuration.example/journal/s1', size: 4, rootHash: Buffer.alloc(32, 8), extensions: [] });
+    const misplaced = signNote(text, [ed25519Signer(log)]) + cosigner.cosign(other, 1_760_000_000);
+    const error = refusal(() => verifyNote(misplaced, [verifierFromKey(logVkey), verifierFromKey(cosigner.verifierKey)]));
+    expect([error.fault, error.message]).toEqual(['bad-signature', `the signature of witness.example/w1 (key ${cosigner.keyId.toString(16).padStart(8, '0')}) does not verify`]);
+  });
+
   it('refuses a cosignature whose time was changed', () => {
     const line = cosigner.cosign(text, 1_760_000_000);
     const bytes = Buffer.from(line.trim().split(' ')[2], 'base64');
