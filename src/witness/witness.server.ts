@@ -52,7 +52,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
     chunks.push(chunk);
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
   } catch {
     throw new WitnessRefusal(400, 'the request is not UTF-8 text');
   }

@@ -44,7 +44,7 @@ const hex8 = (id: number) => id.toString(16).padStart(8, '0');
 function decodeUtf8(input: string | Uint8Array): string {
   if (typeof input !== 'string') {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(input);
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
     } catch {
       throw new NoteError('malformed', 'the note is not valid UTF-8');
     }

@@ -149,6 +149,8 @@ describe('signed notes: refusals name what failed', () => {
   it('refuses bytes that are not UTF-8 and more signatures than it reads', () => {
     const bytes = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(GO_NOTE)]);
     expect(refusal(() => verifyNote(bytes, verifiers)).message).toBe('the note is not valid UTF-8');
+    // A byte-order mark is part of the signed bytes, not something to drop.
+    expect(refusal(() => verifyNote(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GO_NOTE)]), verifiers)).fault).toBe('bad-signature');
     const line = GO_NOTE.slice(GO_TEXT.length + 1);
     expect(refusal(() => parseNote(`${GO_TEXT}\n${line.repeat(101)}`)).message).toBe('the note has more than 100 signatures');
   });
