@@ -9,7 +9,7 @@ import type { JWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { verifyExportLines } from '../../src/journal/journal.export-format.js';
-import { JOURNAL_COMMANDS } from '../../src/journal/cli/journal.commands.js';
+import { JOURNAL_COMMANDS } from '../../src/journal/journal.commands.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import type { JournalEvent } from '../../src/journal/journal.types.js';
 import { monthLabel } from '../../src/supervision/usage-chart.js';
