@@ -22,7 +22,7 @@ import type { AppConfig } from '../../config/config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { openDatabase } from '../database/database-url.js';
 import type { StandaloneCommand, StandaloneIo } from '../shared/operator-command.js';
-import { verifyExportLines } from './journal.export-format.js';
+import { verifyExportLines } from './export/export-format.js';
 import { createJournal, type JournalParts } from './journal.factory.js';
 import type { JournalCheckpoint } from './journal.types.js';
 

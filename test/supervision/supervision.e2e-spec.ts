@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
-import { verifyExportLines } from '../../src/journal/journal.export-format.js';
+import { verifyExportLines } from '../../src/journal/export/export-format.js';
 import { JOURNAL_COMMANDS } from '../../src/journal/journal.commands.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import type { JournalEvent } from '../../src/journal/journal.types.js';
