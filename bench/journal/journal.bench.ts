@@ -25,8 +25,8 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { preparedStatement, runPrepared } from '../../src/database/prepared-statement.js';
-import { chainHash, GENESIS_HASH } from '../../src/journal/journal.chain.js';
-import { signCheckpoint } from '../../src/journal/journal.checkpoint.js';
+import { chainHash, GENESIS_HASH } from '../../src/journal/entries/hash-chain.js';
+import { signCheckpoint } from '../../src/journal/checkpoints/checkpoint-signature.js';
 import { createJournal, type JournalParts } from '../../src/journal/journal.factory.js';
 import type { JournalEntry } from '../../src/journal/journal.types.js';
 

@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import type { AidantActor } from './aidant-actor.js';
 import { AidantsService } from './aidants.service.js';
 import { PasswordChangeLockedError } from './aidants.errors.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from './password-policy.js';
 import { clearFailures, reserveAttempt, settleFailure } from './sign-in-throttles.js';

@@ -8,7 +8,7 @@ import { FormPageFilter } from '../web/form-page.filter.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { AidantAuthService } from './aidant-auth.service.js';
 import { AllowWithoutStructure, SignedInAidantGuard } from './aidant-session.guard.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { LocalAuthGuard } from './local.strategy.js';
 import type { SignedIn } from './sign-in.service.js';
 

@@ -10,7 +10,7 @@ import type { Actor } from '../structures/actor.js';
 import { isUuid, StructuresService, type StructureView } from '../structures/structures.service.js';
 import { Aidant } from './aidant.entity.js';
 import { EmailTakenError, LastReferentError } from './aidants.errors.js';
-import { isEmail } from './form-input.js';
+import { isEmail } from '../web/form-input.js';
 import { Membership } from './membership.entity.js';
 import { ROLES, type HabilitationStatus, type Role } from './roles.js';
 

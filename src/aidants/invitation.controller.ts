@@ -2,7 +2,7 @@ import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/comm
 import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { InvitationPagesService } from './invitation-pages.service.js';
 
 function tokenOf(value: unknown): string {

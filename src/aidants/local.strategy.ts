@@ -3,7 +3,7 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import { requestFactsOf } from '../journal/request-facts.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { SignInService, type SignedIn } from './sign-in.service.js';
 
 /** Reads and checks the three fields of the sign-in form (400 with field messages when malformed). */

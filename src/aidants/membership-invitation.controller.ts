@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { AllowWithoutStructure, SignedInAidantGuard } from './aidant-session.guard.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { MembershipInvitationsService } from './membership-invitations.service.js';
 
 const ANSWERS: Record<string, boolean> = { accepter: true, refuser: false };

@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { StructuresService } from '../structures/structures.service.js';
 import type { AidantActor } from './aidant-actor.js';
 import { AidantsService } from './aidants.service.js';
-import { FormInput } from './form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { invitationLink, InvitationsService } from './invitations.service.js';
 import { membershipInvitationLink } from './membership-invitations.service.js';
 import { ROLES, type Role } from './roles.js';

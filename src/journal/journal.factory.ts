@@ -2,11 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeysService } from '../keys/keys.service.js';
-import { JournalCheckpoints } from './journal.checkpoints.js';
-import { JournalExport } from './journal.export.js';
-import { JournalSealer } from './journal.sealer.js';
+import { JournalCheckpoints } from './checkpoints/checkpoint-signer.js';
+import { JournalExport } from './export/chain-export.js';
+import { JournalSealer } from './sealing/sealer.js';
 import { JournalService } from './journal.service.js';
-import { JournalVerification } from './journal.verification.js';
+import { JournalVerification } from './verification/database-verification.js';
 
 export interface JournalParts {
   journal: JournalService;

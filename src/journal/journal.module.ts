@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { KeysModule } from '../keys/keys.module.js';
-import { JournalCheckpoints } from './journal.checkpoints.js';
-import { JournalExport } from './journal.export.js';
-import { JournalSealer } from './journal.sealer.js';
-import { JournalQueries } from './journal.queries.js';
+import { JournalCheckpoints } from './checkpoints/checkpoint-signer.js';
+import { JournalExport } from './export/chain-export.js';
+import { JournalSealer } from './sealing/sealer.js';
+import { JournalQueries } from './reading/journal-queries.js';
 import { JournalService } from './journal.service.js';
-import { JournalVerification } from './journal.verification.js';
+import { JournalVerification } from './verification/database-verification.js';
 
 /** The append-only, hash-chained journal; global so every module can append. */
 @Global()

@@ -5,8 +5,8 @@ import { preparedStatement, runPrepared } from '../database/prepared-statement.j
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { NotFoundError } from '../shared/domain-error.js';
 import { JOURNAL_ACTION_PATTERN, type JournalAction } from './journal.actions.js';
-import { JournalExport, type LineSink } from './journal.export.js';
-import { JournalSealer } from './journal.sealer.js';
+import { JournalExport, type LineSink } from './export/chain-export.js';
+import { JournalSealer } from './sealing/sealer.js';
 import {
   ACTOR_TYPES,
   NATIONAL_CHAIN,
@@ -16,7 +16,7 @@ import {
   type JournalEvent,
   type RequestFacts,
 } from './journal.types.js';
-import { JournalVerification, type VerificationReport } from './journal.verification.js';
+import { JournalVerification, type VerificationReport } from './verification/database-verification.js';
 import { USER_AGENT_MAX_LENGTH } from './request-facts.js';
 
 const INSERT_PENDING = preparedStatement(

@@ -6,7 +6,7 @@ import { AidantAuthService } from '../aidants/aidant-auth.service.js';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
-import { JournalQueries } from '../journal/journal.queries.js';
+import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { UsagersService } from '../usagers/usagers.service.js';

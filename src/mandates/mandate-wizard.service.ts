@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { QueryFailedError } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
-import { FormInput } from '../aidants/form-input.js';
+import { FormInput } from '../web/form-input.js';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { DEMARCHES, demarcheLabel } from '../demarches/demarches.js';

@@ -5,10 +5,10 @@ import type { AppConfig } from '../../config/config.js';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { requireStructureAccess } from '../aidants/structure-access.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { JournalQueries } from '../journal/journal.queries.js';
+import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { chainOf, JournalService } from '../journal/journal.service.js';
 import type { JournalCheckpoint, RequestFacts } from '../journal/journal.types.js';
-import { ChainVerifier, type ChainBreak } from '../journal/journal.verifier.js';
+import { ChainVerifier, type ChainBreak } from '../journal/verification/chain-verifier.js';
 import { KeysService } from '../keys/keys.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 

@@ -4,7 +4,7 @@ import type { AidantActor } from '../aidants/aidant-actor.js';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { requireStructureAccess } from '../aidants/structure-access.js';
 import { Clock } from '../clock/clock.js';
-import { JournalQueries } from '../journal/journal.queries.js';
+import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { MandatesService } from '../mandates/mandates.service.js';
 import { chainOf } from '../journal/journal.service.js';
 import { demarcheLabelOf, frenchDateTime } from './describe-entry.js';

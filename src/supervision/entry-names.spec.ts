@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EntityManager } from 'typeorm';
-import type { JournalQueries } from '../journal/journal.queries.js';
+import type { JournalQueries } from '../journal/reading/journal-queries.js';
 import type { UsagerIdentity } from '../usagers/usagers.types.js';
 import type { UsagersService } from '../usagers/usagers.service.js';
 import { EntryNamesService } from './entry-names.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
-import { JournalQueries } from '../journal/journal.queries.js';
+import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';

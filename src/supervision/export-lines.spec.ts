@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { sealedEntryOfCopyLine } from '../journal/journal.copy.js';
-import { exportLine } from '../journal/journal.export-format.js';
+import { sealedEntryOfCopyLine } from '../journal/reading/copy-rows.js';
+import { exportLine } from '../journal/export/export-format.js';
 import { entryRecordOfCopyLine } from './export-lines.js';
 
 const HASH = 'ab'.repeat(32);

@@ -1,4 +1,4 @@
-import { copyFields } from '../journal/journal.copy.js';
+import { copyFields } from '../journal/reading/copy-rows.js';
 
 /**
  * The JSON Lines entry record (`exportLine.entry` of the journal's export

@@ -1,5 +1,5 @@
 import { isDemarcheId } from '../demarches/demarches.js';
-import type { JournalFilter } from '../journal/journal.queries.js';
+import type { JournalFilter } from '../journal/reading/journal-queries.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { DESCRIBED_ACTIONS } from './describe-entry.js';
 import { parisOffsetMs } from './paris-time.js';

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { requireStructureAccess } from '../aidants/structure-access.js';
 import { DEMARCHES } from '../demarches/demarches.js';
-import { JournalQueries } from '../journal/journal.queries.js';
+import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { chainOf } from '../journal/journal.service.js';
 import type { SealedJournalEntry } from '../journal/journal.types.js';
 import { NotFoundError, ValidationError } from '../shared/domain-error.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
-import { JournalQueries, MAX_PAGE_SIZE } from '../journal/journal.queries.js';
+import { JournalQueries, MAX_PAGE_SIZE } from '../journal/reading/journal-queries.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { SealedJournalEntry } from '../journal/journal.types.js';
 import { StructuresService } from '../structures/structures.service.js';

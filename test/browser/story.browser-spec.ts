@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock/clock.js';
-import { verifyExportLines } from '../../src/journal/journal.export-format.js';
+import { verifyExportLines } from '../../src/journal/export/export-format.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { runDemoSeed } from '../../src/seed/demo-seed.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

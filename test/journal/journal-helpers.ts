@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
-import { chainHash, GENESIS_HASH } from '../../src/journal/journal.chain.js';
-import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../../src/journal/journal.rows.js';
+import { chainHash, GENESIS_HASH } from '../../src/journal/entries/hash-chain.js';
+import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../../src/journal/entries/entry-rows.js';
 
 /** Appends one `aidant.signed_in` event in its own transaction. */
 export function appendOne(transactions: TransactionRunner, journal: JournalService, structureId: string | null) {

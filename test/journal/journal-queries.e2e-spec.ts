@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { createJournal } from '../../src/journal/journal.factory.js';
-import { JournalQueries, type JournalFilter } from '../../src/journal/journal.queries.js';
+import { JournalQueries, type JournalFilter } from '../../src/journal/reading/journal-queries.js';
 import type { SealedJournalEntry } from '../../src/journal/journal.types.js';
 import { ValidationError } from '../../src/shared/domain-error.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

@@ -5,8 +5,8 @@ import { loadConfig } from '../../config/config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import type { JournalAction } from '../../src/journal/journal.actions.js';
 import { createJournal } from '../../src/journal/journal.factory.js';
-import { sealedEntryOfCopyLine } from '../../src/journal/journal.copy.js';
-import { JournalQueries } from '../../src/journal/journal.queries.js';
+import { sealedEntryOfCopyLine } from '../../src/journal/reading/copy-rows.js';
+import { JournalQueries } from '../../src/journal/reading/journal-queries.js';
 import { USE_COUNTS_BACKFILL } from '../../migrations/1765100000000-journal-use-counts.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

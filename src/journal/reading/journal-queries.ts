@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
-import { ValidationError } from '../shared/domain-error.js';
-import { COPY_COLUMNS, copyLines } from './journal.copy.js';
-import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from './journal.rows.js';
-import type { ActorType, JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
+import { ValidationError } from '../../shared/domain-error.js';
+import { COPY_COLUMNS, copyLines } from './copy-rows.js';
+import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from '../entries/entry-rows.js';
+import type { ActorType, JournalCheckpoint, SealedJournalEntry } from '../journal.types.js';
 
 /** What to look for; every criterion given must hold. */
 export interface JournalFilter {
@@ -101,7 +101,7 @@ export class JournalQueries {
 
   /**
    * `bySeq` read through `COPY (SELECT …) TO STDOUT`: the entries as text
-   * lines in `COPY_COLUMNS` order (journal.copy.ts parses them), without the
+   * lines in `COPY_COLUMNS` order (reading/copy-rows.ts parses them), without the
    * driver's per-row work, for exports of millions of rows. COPY takes no
    * parameters: values are written as literals by the driver's own quoting,
    * numbers are checked integers. Runs inside a transaction of `manager`.

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
-import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
-import { ChainVerifier } from './journal.verifier.js';
+import type { JournalCheckpoint, SealedJournalEntry } from '../journal.types.js';
+import { ChainVerifier } from '../verification/chain-verifier.js';
 
 /**
  * The JSON Lines export of one chain (docs/journal.md): a header, the entries

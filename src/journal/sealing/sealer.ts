@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/config.js';
-import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
-import { chainHash, GENESIS_HASH } from './journal.chain.js';
-import { JournalCheckpoints, type ChainHead } from './journal.checkpoints.js';
-import { ENTRY_COLUMNS, entryOf, type EntryRow } from './journal.rows.js';
-import type { JournalCheckpoint } from './journal.types.js';
+import type { AppConfig } from '../../../config/config.js';
+import { preparedStatement, runPrepared } from '../../database/prepared-statement.js';
+import { APP_CONFIG } from '../../shared/app-config.module.js';
+import { chainHash, GENESIS_HASH } from '../entries/hash-chain.js';
+import { JournalCheckpoints, type ChainHead } from '../checkpoints/checkpoint-signer.js';
+import { ENTRY_COLUMNS, entryOf, type EntryRow } from '../entries/entry-rows.js';
+import type { JournalCheckpoint } from '../journal.types.js';
 
 /** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
 export const SEALER_LOCK = 7_361_042_201;

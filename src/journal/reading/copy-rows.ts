@@ -1,4 +1,4 @@
-import type { SealedJournalEntry } from './journal.types.js';
+import type { SealedJournalEntry } from '../journal.types.js';
 
 /**
  * Reading sealed entries through `COPY (SELECT …) TO STDOUT` (text format) on

@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
-import type { SigningKey } from '../keys/keys.service.js';
+import type { SigningKey } from '../../keys/keys.service.js';
 
 /** JWS `typ` of a journal checkpoint, so no other signed object can pass for one. */
 export const CHECKPOINT_TYP = 'procuration-journal-checkpoint';

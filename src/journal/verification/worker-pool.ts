@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { checkCopyRun, type RunCheck, type RunJob, type RunReply } from './journal.verify-run.js';
+import { checkCopyRun, type RunCheck, type RunJob, type RunReply } from './run-check.js';
 
 /** The worker's script, beside this file once compiled (absent when running from TypeScript sources, as tests do). */
-const WORKER_SCRIPT = new URL('./journal.verify-worker.js', import.meta.url);
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
 
 interface Waiting {
   resolve: (run: RunCheck) => void;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair } from 'jose';
-import { chainHash, GENESIS_HASH } from './journal.chain.js';
-import { signCheckpoint } from './journal.checkpoint.js';
-import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
-import { ChainVerifier } from './journal.verifier.js';
-import { VerifyPool } from './journal.verify-pool.js';
-import { checkCopyRun, linkRun } from './journal.verify-run.js';
+import { chainHash, GENESIS_HASH } from '../entries/hash-chain.js';
+import { signCheckpoint } from '../checkpoints/checkpoint-signature.js';
+import type { JournalCheckpoint, SealedJournalEntry } from '../journal.types.js';
+import { ChainVerifier } from './chain-verifier.js';
+import { VerifyPool } from './worker-pool.js';
+import { checkCopyRun, linkRun } from './run-check.js';
 
 const CHAIN = 'national';
 
@@ -128,8 +128,8 @@ describe('journal verification by runs', () => {
 
   it('checks runs in worker threads, answers each run to its caller, and reports a broken line as an error', async () => {
     // The worker runs the TypeScript sources through the tests' loader (the service runs the compiled file).
-    const loader = new URL('../../test/support/ts-in-worker.mjs', import.meta.url).href;
-    const pool = new VerifyPool(2, new URL('./journal.verify-worker.ts', import.meta.url), ['--import', loader]);
+    const loader = new URL('../../../test/support/ts-in-worker.mjs', import.meta.url).href;
+    const pool = new VerifyPool(2, new URL('./worker.ts', import.meta.url), ['--import', loader]);
     try {
       expect(pool.threads).toBe(2);
       const runs = [entries.slice(0, 3), entries.slice(3, 6), entries.slice(6)];

@@ -1,9 +1,11 @@
 /**
- * Operator commands on the journal (docs/journal.md), run by journal.cli.ts:
- *   node dist/src/journal/cli/journal.cli.js verify [--chain ID]
- *   node dist/src/journal/cli/journal.cli.js export --chain ID [--out FILE]
- *   node dist/src/journal/cli/journal.cli.js verify-file FILE --jwks FILE|URL
- *   node dist/src/journal/cli/journal.cli.js checkpoint [--chain ID]
+ * Operator commands on the journal (docs/journal.md), run without the
+ * application by the operator CLI (`npm run cli -- journal:verify`, or the
+ * `journal:*` npm scripts):
+ *   journal:verify [--chain ID]
+ *   journal:export --chain ID [--out FILE]
+ *   journal:verify-file FILE --jwks FILE|URL
+ *   journal:checkpoint [--chain ID]
  * Exit code 0: done and valid; 1: the journal or file is broken; 2: usage or runtime error.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,28 +15,48 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 
+import { Logger, type LoggerService } from '@nestjs/common';
 import type { JWK } from 'jose';
-import { verifyExportLines } from '../journal.export-format.js';
-import type { KeyPurpose } from '../../keys/keys.service.js';
-import type { JournalCheckpoint } from '../journal.types.js';
-import type { AppConfig } from '../../../config/config.js';
-import { withJournal } from './cli-support.js';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.js';
+import { dataSourceOptions } from '../database/data-source-options.js';
+import { openDatabase } from '../database/database-url.js';
+import type { StandaloneCommand, StandaloneIo } from '../shared/operator-command.js';
+import { verifyExportLines } from './export/export-format.js';
+import { createJournal, type JournalParts } from './journal.factory.js';
+import type { JournalCheckpoint } from './journal.types.js';
 
-/** Where a command writes: stdout carries the result (or the export), stderr the remarks. */
-export interface CommandIo {
-  /** The configuration, read only by commands that open the database. */
-  config: () => AppConfig;
-  stdout: Writable;
-  stderr: Writable;
+/** Command-line tools keep stdout for their output (an export can be piped): logs go to stderr. */
+const stderrLogger: LoggerService = {
+  log: () => undefined,
+  warn: (message: unknown) => process.stderr.write(`warn: ${String(message)}\n`),
+  error: (message: unknown) => process.stderr.write(`error: ${String(message)}\n`),
+};
+
+/** Opens the database like the service does (DATABASE_URL or the embedded one in DATA_DIR) and hands over the journal. */
+export async function withJournal<T>(config: AppConfig, work: (parts: JournalParts) => Promise<T>): Promise<T> {
+  Logger.overrideLogger(stderrLogger);
+  const database = await openDatabase(config, 'command');
+  try {
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
+    try {
+      if (config.migrationsRunAtStart) await dataSource.runMigrations();
+      return await work(createJournal(dataSource, config));
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    await database.close();
+  }
 }
 
-export const USAGE = 'usage: journal.cli.js verify [--chain ID] | export --chain ID [--out FILE] | verify-file FILE --jwks FILE|URL | checkpoint [--chain ID]';
+export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID]';
 
 function describeCheckpoint(c: JournalCheckpoint | null): string {
   return c ? `${c.chain}:${c.seq}@${c.at}` : 'none';
 }
 
-async function verify(args: string[], io: CommandIo): Promise<number> {
+async function verify(args: string[], io: StandaloneIo): Promise<number> {
   const { values } = parseArgs({ args, options: { chain: { type: 'string' } } });
   const report = await withJournal(io.config(), ({ journal }) => journal.verify({ chain: values.chain }));
   if (report.broken) {
@@ -48,7 +70,7 @@ async function verify(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-async function exportChain(args: string[], io: CommandIo): Promise<number> {
+async function exportChain(args: string[], io: StandaloneIo): Promise<number> {
   const { values } = parseArgs({ args, options: { chain: { type: 'string' }, out: { type: 'string' } } });
   if (!values.chain) throw new Error(`--chain is required\n${USAGE}`);
   const chain = values.chain;
@@ -79,7 +101,7 @@ async function readJwks(source: string): Promise<JWK[]> {
   return jwks.keys;
 }
 
-async function verifyFile(args: string[], io: CommandIo): Promise<number> {
+async function verifyFile(args: string[], io: StandaloneIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { jwks: { type: 'string' } } });
   const file = positionals[0];
   if (!file || !values.jwks) throw new Error(`a file and --jwks are required\n${USAGE}`);
@@ -96,7 +118,7 @@ async function verifyFile(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-async function checkpoint(args: string[], io: CommandIo): Promise<number> {
+async function checkpoint(args: string[], io: StandaloneIo): Promise<number> {
   const { values } = parseArgs({ args, options: { chain: { type: 'string' } } });
   const signed = await withJournal(io.config(), ({ journal }) => journal.checkpoint(values.chain ? [values.chain] : undefined));
   for (const c of signed) io.stdout.write(`signed ${describeCheckpoint(c)} kid=${c.kid}\n`);
@@ -104,34 +126,15 @@ async function checkpoint(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-const ROTATABLE: readonly KeyPurpose[] = ['journal', 'attestation'];
-
-/** Rotates a signing key and journals `keys.rotated` in the same transaction. */
-export async function rotateKey(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { purpose: { type: 'string' } } });
-  const purpose = values.purpose as KeyPurpose;
-  if (!ROTATABLE.includes(purpose)) throw new Error(`--purpose must be one of ${ROTATABLE.join(', ')}`);
-  const rotated = await withJournal(io.config(), async ({ keys, journal, transactions }) => {
-    const result = await transactions.run(async (manager) => {
-      const made = await keys.rotate(purpose, manager);
-      await journal.append(manager, {
-        action: 'keys.rotated',
-        structureId: null,
-        actor: { type: 'operator', id: null },
-        details: { purpose, kid: made.kid, retiredKid: made.retiredKid },
-      });
-      return made;
-    });
-    await journal.flush();
-    return result;
-  });
-  io.stdout.write(`rotated ${purpose} key: ${rotated.retiredKid ?? 'none'} -> ${rotated.kid}\n`);
-  return 0;
-}
-
-export const JOURNAL_COMMANDS: Record<string, (args: string[], io: CommandIo) => Promise<number>> = {
+export const JOURNAL_COMMANDS: Record<string, StandaloneCommand> = {
   verify,
   export: exportChain,
   'verify-file': verifyFile,
   checkpoint,
 };
+
+/** The journal commands as the operator CLI's help lists them. */
+export const JOURNAL_HELP = `  journal:verify [--chain <id>]       recalcule chaque empreinte et vérifie chaque point de contrôle signé
+  journal:export --chain <id> [--out <fichier>]  exporte une chaîne (JSON Lines, jusqu’à un point de contrôle signé)
+  journal:verify-file <fichier> --jwks <fichier|URL>  vérifie un export hors ligne, avec les seules clés publiques
+  journal:checkpoint [--chain <id>]   signe maintenant un point de contrôle des têtes de chaîne`;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import canonicalize from 'canonicalize';
-import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm } from './journal.chain.js';
-import type { JournalEntry } from './journal.types.js';
+import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm } from './hash-chain.js';
+import type { JournalEntry } from '../journal.types.js';
 
 const entry: JournalEntry = {
   id: '0b9f4c1e-2f0a-4c47-9d0e-3f6c2b7a1d55',

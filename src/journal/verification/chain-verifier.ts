@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
-import { chainHash, GENESIS_HASH } from './journal.chain.js';
-import { checkpointProblem } from './journal.checkpoint.js';
-import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
+import { chainHash, GENESIS_HASH } from '../entries/hash-chain.js';
+import { checkpointProblem } from '../checkpoints/checkpoint-signature.js';
+import type { JournalCheckpoint, SealedJournalEntry } from '../journal.types.js';
 
 /** The first thing wrong with a chain: where, and what differs. */
 export interface ChainBreak {

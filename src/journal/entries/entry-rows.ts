@@ -1,4 +1,4 @@
-import type { JournalCheckpoint, SealedJournalEntry } from './journal.types.js';
+import type { JournalCheckpoint, SealedJournalEntry } from '../journal.types.js';
 
 /** Columns shared by `journal_pending` and `journal_entries`, in one order. */
 export const ENTRY_COLUMNS = [

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/config.js';
-import { KeysService } from '../keys/keys.service.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
-import { signCheckpoint } from './journal.checkpoint.js';
-import type { JournalCheckpoint } from './journal.types.js';
+import type { AppConfig } from '../../../config/config.js';
+import { KeysService } from '../../keys/keys.service.js';
+import { APP_CONFIG } from '../../shared/app-config.module.js';
+import { signCheckpoint } from './checkpoint-signature.js';
+import type { JournalCheckpoint } from '../journal.types.js';
 
 export interface ChainHead {
   chain: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { copyFields, sealedEntryOfCopyLine, seqOfCopyLine } from './journal.copy.js';
+import { copyFields, sealedEntryOfCopyLine, seqOfCopyLine } from './copy-rows.js';
 
 /** A line as PostgreSQL's COPY text format writes it. */
 const fields = [

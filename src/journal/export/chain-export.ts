@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { exportLine } from './journal.export-format.js';
-import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from './journal.rows.js';
-import { GENESIS_HASH } from './journal.chain.js';
+import { exportLine } from './export-format.js';
+import { checkpointOf, ENTRY_COLUMNS, sealedEntryOf, type CheckpointRow, type SealedRow } from '../entries/entry-rows.js';
+import { GENESIS_HASH } from '../entries/hash-chain.js';
 
 const PAGE = 5000;
 
 /** Where export lines go; resolves when the line may be followed by the next (back-pressure). */
 export type LineSink = (line: string) => Promise<void>;
 
-/** Streams one chain, up to a sealed seq, as JSON Lines (format in journal.export-format.ts). */
+/** Streams one chain, up to a sealed seq, as JSON Lines (format in export/export-format.ts). */
 @Injectable()
 export class JournalExport {
   constructor(private readonly dataSource: DataSource) {}

@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import { checkCopyRun, type RunJob, type RunReply } from './journal.verify-run.js';
+import { checkCopyRun, type RunJob, type RunReply } from './run-check.js';
 
 /**
- * A verification worker thread (journal.verify-pool.ts): checks the runs of
+ * A verification worker thread (verification/worker-pool.ts): checks the runs of
  * COPY lines it is given, one at a time, and answers with what it found.
  */
 parentPort?.on('message', (job: RunJob) => {

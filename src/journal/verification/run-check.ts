@@ -1,6 +1,6 @@
-import { sealedEntryOfCopyLine } from './journal.copy.js';
-import type { JournalCheckpoint } from './journal.types.js';
-import { ChainVerifier, type ChainBreak } from './journal.verifier.js';
+import { sealedEntryOfCopyLine } from '../reading/copy-rows.js';
+import type { JournalCheckpoint } from '../journal.types.js';
+import { ChainVerifier, type ChainBreak } from './chain-verifier.js';
 
 /**
  * What checking a run of consecutive entries found, from the run's own first
@@ -29,10 +29,10 @@ export interface RunJob {
 export type RunReply = { id: number; run: RunCheck } | { id: number; error: string };
 
 /**
- * Checks the COPY text lines of one page of a chain (journal.copy.ts):
+ * Checks the COPY text lines of one page of a chain (reading/copy-rows.ts):
  * parses each line, recomputes its hash, and checks seq and prev_hash
  * continuity inside the run. Pure and self-contained, so it runs the same in
- * a worker thread (journal.verify-worker.ts) and in the caller's thread.
+ * a worker thread (verification/worker.ts) and in the caller's thread.
  */
 export function checkCopyRun(chain: string, bytes: Uint8Array, markSeqs: readonly number[]): RunCheck {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

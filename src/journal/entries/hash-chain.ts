@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { JournalEntry } from './journal.types.js';
+import type { JournalEntry } from '../journal.types.js';
 
 /** `prev_hash` of the first entry of every chain: 32 zero bytes. */
 export const GENESIS_HASH = '0'.repeat(64);

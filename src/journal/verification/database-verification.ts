@@ -3,15 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/config.js';
-import { KeysService } from '../keys/keys.service.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
-import { COPY_COLUMNS, seqOfCopyLine } from './journal.copy.js';
-import { checkpointOf, type CheckpointRow } from './journal.rows.js';
-import type { JournalCheckpoint } from './journal.types.js';
-import { ChainVerifier, type ChainBreak } from './journal.verifier.js';
-import { VerifyPool } from './journal.verify-pool.js';
-import { linkRun, type RunCheck } from './journal.verify-run.js';
+import type { AppConfig } from '../../../config/config.js';
+import { KeysService } from '../../keys/keys.service.js';
+import { APP_CONFIG } from '../../shared/app-config.module.js';
+import { COPY_COLUMNS, seqOfCopyLine } from '../reading/copy-rows.js';
+import { checkpointOf, type CheckpointRow } from '../entries/entry-rows.js';
+import type { JournalCheckpoint } from '../journal.types.js';
+import { ChainVerifier, type ChainBreak } from './chain-verifier.js';
+import { VerifyPool } from './worker-pool.js';
+import { linkRun, type RunCheck } from './run-check.js';
 
 /** Rows per page read through COPY (text lines, about 4 MB). */
 const PAGE = 10000;
@@ -49,7 +49,7 @@ export interface VerificationReport {
  * every checkpoint signature against the service's journal keys.
  *
  * Reading stays in this thread; parsing and hashing a page's entries go to
- * a few worker threads (journal.verify-pool.ts), each page checked from its
+ * a few worker threads (verification/worker-pool.ts), each page checked from its
  * own first `prev_hash`, and the pages are linked back in seq order here, so
  * the first break reported is still the lowest seq. A chain of a single page
  * starts no thread.
@@ -154,7 +154,7 @@ export class JournalVerification {
    * seq (all remaining ones on the last page), read in one short transaction
    * (one consistent snapshot; and the embedded database keeps a connection's
    * statements together only inside a transaction). Entries come through
-   * `COPY (SELECT …) TO STDOUT` as text lines (journal.copy.ts): the driver's
+   * `COPY (SELECT …) TO STDOUT` as text lines (reading/copy-rows.ts): the driver's
    * per-row parsing was half the cost of verifying millions of rows.
    */
   private page(chain: string, after: number): Promise<Page> {
