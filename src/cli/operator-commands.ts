@@ -48,14 +48,24 @@ export const rotateKey: StandaloneCommand = rotateKeyCommand((config, work) =>
   }),
 );
 
+/**
+ * The commands of one family accept every option of the family (an option a
+ * command does not read is ignored), as when each family had one parser.
+ */
+function family(commands: Record<string, OperatorCommand>): Record<string, OperatorCommand> {
+  const options = Object.assign({}, ...Object.values(commands).map((command) => command.options)) as OperatorCommand['options'];
+  return Object.fromEntries(Object.entries(commands).map(([name, command]) => [name, { ...command, options }]));
+}
+
 /** Commands run inside the application (one transaction each, journaled with the operator as actor). */
 export const OPERATOR_COMMANDS: Readonly<Record<string, OperatorCommand>> = {
-  ...STRUCTURE_COMMANDS,
-  ...AIDANT_COMMANDS,
-  ...PARTNER_COMMANDS,
-  'provider:rotate-keys': rotateProviderKeysCommand(({ app, actor }) =>
-    rotationContext(app.get(KeysService), app.get(TransactionRunner), app.get(JournalService), actor),
-  ),
+  ...family({ ...STRUCTURE_COMMANDS, ...AIDANT_COMMANDS }),
+  ...family({
+    ...PARTNER_COMMANDS,
+    'provider:rotate-keys': rotateProviderKeysCommand(({ app, actor }) =>
+      rotationContext(app.get(KeysService), app.get(TransactionRunner), app.get(JournalService), actor),
+    ),
+  }),
 };
 
 /**
