@@ -8,7 +8,7 @@ import { RepeatedFields } from '../web/input-guard.js';
 import { ChoiceFormFilter, RecapFormFilter, RenewalFormFilter, RevocationFormFilter } from './mandate-form.filters.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
-import { loadWizardState, saveWizardState } from './wizard-state.js';
+import { clearWizardState, loadWizardState, saveWizardState } from './wizard-state.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -35,7 +35,7 @@ export class MandatesController {
   @Get('mandats/nouveau')
   @Render('mandates/views/nouveau.njk')
   async choiceForm(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
-    saveWizardState(req.session, { pending: null });
+    clearWizardState(req.session);
     return { ...(await this.wizard.choiceForm(actor)), values: {}, errors: {} };
   }
 
@@ -76,7 +76,7 @@ export class MandatesController {
 
   @Post('mandats/nouveau/abandon')
   abandon(@Req() req: Request, @Res() res: Response) {
-    saveWizardState(req.session, { pending: null });
+    clearWizardState(req.session);
     res.redirect(303, '/aidant');
   }
 

@@ -26,3 +26,8 @@ export function saveWizardState(session: Partial<SessionData>, state: MandateWiz
   if (state.pending) session.pendingMandate = state.pending;
   else delete session.pendingMandate;
 }
+
+/** Abandons the wizard: the next "Nouveau mandat" starts afresh. */
+export function clearWizardState(session: Partial<SessionData>): void {
+  saveWizardState(session, { pending: null });
+}
