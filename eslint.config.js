@@ -40,6 +40,21 @@ export default tseslint.config(
     },
   },
   {
+    // Services take values (actor, form input, request facts, session state)
+    // and return results: the controller owns the HTTP exchange.
+    files: ['src/**/*.service.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'express', message: 'Services take values, not HTTP: the controller reads the request and writes the response.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     // CommonJS configuration files load each other with require().

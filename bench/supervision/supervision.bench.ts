@@ -17,8 +17,6 @@
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
-import { Writable } from 'node:stream';
-import type { Response as ExpressResponse } from 'express';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { Secret, TOTP } from 'otpauth';
@@ -33,6 +31,7 @@ import type { AidantActor } from '../../src/aidants/aidant-actor.js';
 import { KnownAccounts } from '../../src/seed/accounts.js';
 import { benchId, generateBenchData, type BenchStructure } from './bench-data.js';
 import { DashboardService } from '../../src/supervision/dashboard.service.js';
+import type { DownloadSink } from '../../src/supervision/journal-download.js';
 import { JournalExportService } from '../../src/supervision/journal-export.service.js';
 import { SupervisionJournalService } from '../../src/supervision/supervision-journal.service.js';
 import { JournalService } from '../../src/journal/journal.service.js';
@@ -147,14 +146,16 @@ async function httpExport(base: string, cookie: string, format: 'csv' | 'jsonl')
 /** The export service writing into a sink that takes everything at once (no HTTP, no client). */
 async function serviceExport(exporter: JournalExportService, actor: AidantActor, format: 'csv' | 'jsonl'): Promise<number> {
   let bytes = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      done();
+  const sink: DownloadSink = {
+    begin: () => undefined,
+    write: async (chunk) => {
+      bytes += Buffer.byteLength(chunk);
+      return true;
     },
-  });
-  const res = Object.assign(sink, { status: () => res, setHeader: () => res }) as unknown as ExpressResponse;
-  await exporter.export(actor, actor.structureId, { format }, { ip: '127.0.0.1', userAgent: 'bench', requestId: null }, res);
+    end: () => undefined,
+    abort: () => undefined,
+  };
+  await exporter.export(actor, actor.structureId, { format }, { ip: '127.0.0.1', userAgent: 'bench', requestId: null }, sink);
   return bytes;
 }
 

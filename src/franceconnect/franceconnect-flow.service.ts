@@ -1,15 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { JournalActionDetails } from '../journal/journal.actions.js';
 import { JournalService } from '../journal/journal.service.js';
-import type { JournalActor } from '../journal/journal.types.js';
-import { requestFactsOf } from '../journal/request-facts.js';
-import { saveSession } from '../sessions/sessions.js';
+import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
+import type { BrowserSession } from '../sessions/browser-session.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import type { FranceConnectTransaction } from './franceconnect-transaction.entity.js';
 import {
@@ -84,7 +82,9 @@ interface Registered {
  * once, runs every check, hands the verified identity to the intent's
  * handler and, unless the intent says otherwise, sends the browser through
  * FranceConnect's end session before the handler's page. Every outcome is
- * journaled; a failure creates nothing.
+ * journaled; a failure creates nothing. The caller hands over the browser's
+ * session (where the round trip's binding and the logout's return live) and
+ * the request's facts; no HTTP object reaches this service.
  */
 @Injectable()
 export class FranceConnectFlowService {
@@ -113,28 +113,28 @@ export class FranceConnectFlowService {
   }
 
   /** Stores the transaction, journals `franceconnect.consent_started`, returns the URL to send the browser to. */
-  async start(req: Request, input: StartInput): Promise<string> {
+  async start(session: BrowserSession, request: RequestFacts, input: StartInput): Promise<string> {
     if (!this.handlers.has(input.intent)) throw new Error(`no FranceConnect handler registered for ${input.intent}`);
     const structureId = input.structureId ?? null;
-    let request;
+    let authorization;
     try {
-      request = await this.client.buildAuthorizationRequest({ redirectUri: this.callbackUrl });
+      authorization = await this.client.buildAuthorizationRequest({ redirectUri: this.callbackUrl });
     } catch (error) {
       if (error instanceof FranceConnectError) {
         await this.transactions.run((m) =>
-          this.journalFailure(m, req, structureId, { intent: input.intent, transactionId: null, reason: 'unavailable' }),
+          this.journalFailure(m, session, request, structureId, { intent: input.intent, transactionId: null, reason: 'unavailable' }),
         );
       }
       throw error;
     }
-    const binding = this.bindingOf(req, true)!;
+    const binding = this.bindingOf(session, true)!;
     const now = this.clock.now();
     const url = await this.transactions.run(async (m) => {
       await purgeOldTransactions(m, now);
       const row = await insertTransaction(m, {
-        stateHash: sha256Hex(request.state),
-        nonce: request.nonce,
-        codeVerifier: request.codeVerifier ?? null,
+        stateHash: sha256Hex(authorization.state),
+        nonce: authorization.nonce,
+        codeVerifier: authorization.codeVerifier ?? null,
         intent: input.intent,
         sessionBinding: binding,
         structureId,
@@ -145,14 +145,14 @@ export class FranceConnectFlowService {
       await this.journal.append(m, {
         action: 'franceconnect.consent_started',
         structureId,
-        actor: this.actorOf(req, input.intent),
-        subjects: this.subjectsOf(req),
-        request: requestFactsOf(req),
+        actor: this.actorOf(session, input.intent),
+        subjects: this.subjectsOf(session),
+        request,
         details: { intent: input.intent, transactionId: row.id, expiresAt: row.expiresAt.toISOString() },
       });
-      return request.url;
+      return authorization.url;
     });
-    await saveSession(req);
+    await session.save();
     return url;
   }
 
@@ -160,14 +160,14 @@ export class FranceConnectFlowService {
    * The callback: consumes the transaction (bound to this session, once),
    * checks FranceConnect's answer, runs the intent's handler, and returns
    * where to send the browser (FranceConnect's end session, or the
-   * handler's path).
+   * handler's path). `callbackPath` is the path and query the browser came back with.
    */
-  async complete(req: Request): Promise<string> {
-    const currentUrl = new URL(req.originalUrl, `${this.config.publicUrl}/`);
+  async complete(session: BrowserSession, request: RequestFacts, callbackPath: string): Promise<string> {
+    const currentUrl = new URL(callbackPath, `${this.config.publicUrl}/`);
     const params = currentUrl.searchParams;
     const state = params.get('state');
     const oauthError = params.get('error');
-    const consumed = await this.consume(req, state, oauthError);
+    const consumed = await this.consume(session, request, state, oauthError);
     const transaction = consumed.transaction;
 
     let identity: VerifiedIdentity;
@@ -178,7 +178,7 @@ export class FranceConnectFlowService {
       });
     } catch (error) {
       if (error instanceof FranceConnectError) {
-        await this.recordCheckFailure(req, transaction, error, oauthError);
+        await this.recordCheckFailure(session, request, transaction, error, oauthError);
         error.retryPath = this.handlers.get(transaction.intent)?.retryPath;
       }
       throw error;
@@ -187,9 +187,9 @@ export class FranceConnectFlowService {
       this.journal.append(m, {
         action: 'franceconnect.consent_verified',
         structureId: transaction.structureId,
-        actor: this.actorOf(req, transaction.intent),
-        subjects: this.subjectsOf(req),
-        request: requestFactsOf(req),
+        actor: this.actorOf(session, transaction.intent),
+        subjects: this.subjectsOf(session),
+        request,
         details: {
           intent: transaction.intent,
           transactionId: transaction.id,
@@ -204,11 +204,11 @@ export class FranceConnectFlowService {
     let path: string;
     try {
       if (!registered) throw new Error(`no FranceConnect handler registered for ${transaction.intent}`);
-      path = await registered.handler({ req, identity, payload: transaction.payload });
+      path = await registered.handler({ session, request, identity, payload: transaction.payload });
       if (!isLocalPath(path)) throw new Error(`the ${transaction.intent} handler returned a path that is not local`);
     } catch (error) {
       await this.transactions.run((m) =>
-        this.journalFailure(m, req, transaction.structureId, {
+        this.journalFailure(m, session, request, transaction.structureId, {
           intent: transaction.intent,
           transactionId: transaction.id,
           reason: 'intent_failed',
@@ -219,10 +219,10 @@ export class FranceConnectFlowService {
     if (!registered.endFranceConnectSession) {
       // Saved before the redirect is sent: browsers follow it as soon as the
       // headers arrive, before express-session's own save at the end.
-      await saveSession(req);
+      await session.save();
       return path;
     }
-    return this.endSessionUrl(req, { idTokenHint: identity.idToken, returnPath: path });
+    return this.endSessionUrl(session, { idTokenHint: identity.idToken, returnPath: path });
   }
 
   /**
@@ -231,7 +231,7 @@ export class FranceConnectFlowService {
    * remembered in the session. Falls back to `returnPath` itself when
    * FranceConnect cannot be asked (the local session is what matters then).
    */
-  async endSessionUrl(req: Request, input: { idTokenHint: string; returnPath: string }): Promise<string> {
+  async endSessionUrl(session: BrowserSession, input: { idTokenHint: string; returnPath: string }): Promise<string> {
     if (!isLocalPath(input.returnPath)) throw new Error('FranceConnect logout must return to a local path');
     const state = randomBytes(32).toString('base64url');
     try {
@@ -240,25 +240,25 @@ export class FranceConnectFlowService {
         state,
         postLogoutRedirectUri: this.postLogoutUrl,
       });
-      req.session.franceConnectLogout = {
+      session.data.franceConnectLogout = {
         stateHash: sha256Hex(state),
         returnPath: input.returnPath,
         expiresAt: this.clock.nowMs() + LOGOUT_RETURN_MS,
       };
-      await saveSession(req);
+      await session.save();
       return url;
     } catch (error) {
       this.logger.warn({ err: error }, 'FranceConnect end session unavailable: returning without it');
-      await saveSession(req);
+      await session.save();
       return input.returnPath;
     }
   }
 
   /** FranceConnect sent the browser back after logout: the path remembered for that `state`, once; null if none. */
-  finishLogout(req: Request, state: unknown): string | null {
-    const pending = req.session?.franceConnectLogout;
+  finishLogout(session: BrowserSession, state: unknown): string | null {
+    const pending = session.data.franceConnectLogout;
     if (!pending) return null;
-    delete req.session.franceConnectLogout;
+    delete session.data.franceConnectLogout;
     const matches =
       typeof state === 'string' &&
       state.length <= MAX_STATE_LENGTH &&
@@ -268,12 +268,13 @@ export class FranceConnectFlowService {
   }
 
   private async consume(
-    req: Request,
+    session: BrowserSession,
+    request: RequestFacts,
     state: string | null,
     oauthError: string | null,
   ): Promise<{ transaction: FranceConnectTransaction }> {
     const usable = state !== null && state.length > 0 && state.length <= MAX_STATE_LENGTH;
-    const binding = this.bindingOf(req, false);
+    const binding = this.bindingOf(session, false);
     const result = await this.transactions.run(async (m) => {
       const outcome = usable
         ? await consumeTransaction(m, { stateHash: sha256Hex(state), sessionBinding: binding, now: this.clock.now() })
@@ -283,7 +284,7 @@ export class FranceConnectFlowService {
       const owned = outcome.ok || outcome.reason !== 'state_other_session' ? known : null;
       if (oauthError !== null) {
         // FranceConnect's own error comes first: the person cancelled, or FranceConnect refused.
-        await this.journalFailure(m, req, owned?.structureId ?? null, {
+        await this.journalFailure(m, session, request, owned?.structureId ?? null, {
           intent: owned?.intent ?? null,
           transactionId: known?.id ?? null,
           reason: oauthError === 'access_denied' ? 'access_denied' : 'provider_error',
@@ -295,7 +296,7 @@ export class FranceConnectFlowService {
         return { error };
       }
       if (!outcome.ok) {
-        await this.journalFailure(m, req, owned?.structureId ?? null, {
+        await this.journalFailure(m, session, request, owned?.structureId ?? null, {
           intent: owned?.intent ?? null,
           transactionId: known?.id ?? null,
           reason: outcome.reason,
@@ -309,13 +310,14 @@ export class FranceConnectFlowService {
   }
 
   private async recordCheckFailure(
-    req: Request,
+    session: BrowserSession,
+    request: RequestFacts,
     transaction: FranceConnectTransaction,
     error: FranceConnectError,
     oauthError: string | null,
   ): Promise<void> {
     await this.transactions.run((m) =>
-      this.journalFailure(m, req, transaction.structureId, {
+      this.journalFailure(m, session, request, transaction.structureId, {
         intent: transaction.intent,
         transactionId: transaction.id,
         reason: REASON_OF_CODE[error.code] ?? 'token_invalid',
@@ -327,7 +329,8 @@ export class FranceConnectFlowService {
 
   private async journalFailure(
     m: EntityManager,
-    req: Request,
+    session: BrowserSession,
+    request: RequestFacts,
     structureId: string | null,
     details: FailureDetails,
   ): Promise<void> {
@@ -335,33 +338,32 @@ export class FranceConnectFlowService {
     await this.journal.append(m, {
       action: 'franceconnect.failed',
       structureId,
-      actor: this.actorOf(req, details.intent),
-      subjects: this.subjectsOf(req),
-      request: requestFactsOf(req),
+      actor: this.actorOf(session, details.intent),
+      subjects: this.subjectsOf(session),
+      request,
       details,
     });
   }
 
   /** SHA-256 of this session's FranceConnect binding (created on first use when asked). */
-  private bindingOf(req: Request, create: boolean): string | null {
-    if (!req.session) throw new Error('FranceConnect round trips need a session');
-    if (create) req.session.franceConnectBinding ??= randomBytes(32).toString('base64url');
-    const binding = req.session.franceConnectBinding;
+  private bindingOf(session: BrowserSession, create: boolean): string | null {
+    if (create) session.data.franceConnectBinding ??= randomBytes(32).toString('base64url');
+    const binding = session.data.franceConnectBinding;
     return binding ? sha256Hex(binding) : null;
   }
 
   /** Who acts: the signed-in aidant at the counter, the usager, or a person not yet identified. */
-  private actorOf(req: Request, intent: FranceConnectIntent | null): JournalActor {
-    const session = req.session;
-    if (session?.aidant) return { type: 'aidant', id: session.aidant.aidantId };
-    if (session?.usager) return { type: 'usager', id: session.usager.usagerId };
+  private actorOf(session: BrowserSession, intent: FranceConnectIntent | null): JournalActor {
+    const { aidant, usager } = session.data;
+    if (aidant) return { type: 'aidant', id: aidant.aidantId };
+    if (usager) return { type: 'usager', id: usager.usagerId };
     return intent === 'usager_sign_in' ? { type: 'usager', id: null } : { type: 'system', id: null };
   }
 
-  private subjectsOf(req: Request) {
-    const session = req.session;
-    if (session?.aidant) return { aidantId: session.aidant.aidantId };
-    if (session?.usager) return { usagerId: session.usager.usagerId };
+  private subjectsOf(session: BrowserSession) {
+    const { aidant, usager } = session.data;
+    if (aidant) return { aidantId: aidant.aidantId };
+    if (usager) return { usagerId: usager.usagerId };
     return undefined;
   }
 }

@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { RequestFacts } from '../journal/journal.types.js';
+import type { BrowserSession } from '../sessions/browser-session.js';
 import type { VerifiedIdentity } from './franceconnect.client.js';
 
 /**
@@ -18,7 +19,9 @@ export type FranceConnectIntent = (typeof FRANCECONNECT_INTENTS)[number];
  * trip when the intent ends the FranceConnect session).
  */
 export type FranceConnectIntentHandler = (input: {
-  req: Request;
+  /** The browser's session, for the handler to record what the round trip established. */
+  session: BrowserSession;
+  request: RequestFacts;
   identity: VerifiedIdentity;
   payload: Record<string, unknown>;
 }) => Promise<string>;

@@ -1,5 +1,6 @@
 import { Controller, Get, Query, Render, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { VERIFICATION_PATH } from './attestations.service.js';
 import { MandatePagesService } from './mandate-pages.service.js';
@@ -13,6 +14,6 @@ export class AttestationsController {
   @Render('mandates/views/verification.njk')
   @UseFilters(new FormPageFilter('mandates/views/verification.njk', () => ({ pageTitle: 'Vérifier une attestation', result: null })))
   verify(@Req() req: Request, @Query('jws') jws: unknown, @Query('id') id: unknown) {
-    return this.pages.verification(req, { jws, id });
+    return this.pages.verification({ jws, id }, requestFactsOf(req));
   }
 }

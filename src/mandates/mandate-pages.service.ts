@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import type { EntityManager } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
@@ -7,7 +6,7 @@ import { AidantsService } from '../aidants/aidants.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
 import { JournalQueries } from '../journal/reading/journal-queries.js';
-import { requestFactsOf } from '../journal/request-facts.js';
+import type { RequestFacts } from '../journal/journal.types.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName, type UsagerView } from '../usagers/usagers.types.js';
@@ -118,20 +117,20 @@ export class MandatePagesService {
   }
 
   /** Revocation by an aidant or a référent of the mandate's structure. */
-  async revokeAsAidant(req: Request, actor: AidantActor, mandateId: string, body: Record<string, unknown> | undefined) {
+  async revokeAsAidant(actor: AidantActor, mandateId: string, body: Record<string, unknown> | undefined, request: RequestFacts) {
     const reason = readReason(body?.motif);
     const autorisation = body?.autorisation;
     if (autorisation !== undefined && typeof autorisation !== 'string') throw new ValidationError({ autorisation: 'Démarche invalide.' });
     const by: Revoker = { type: actor.canOpenMandates ? 'aidant' : 'referent', aidantId: actor.aidantId, structureId: actor.structureId };
     await this.transactions.run((m) =>
-      this.revocation.revoke(m, { mandateId, autorisationId: autorisation, by, reason, request: requestFactsOf(req) }),
+      this.revocation.revoke(m, { mandateId, autorisationId: autorisation, by, reason, request }),
     );
   }
 
   /** Revocation by the usager from `/usager` (their own mandates only). */
-  async revokeAsUsager(req: Request, usagerId: string, mandateId: string) {
+  async revokeAsUsager(usagerId: string, mandateId: string, request: RequestFacts) {
     await this.transactions.run((m) =>
-      this.revocation.revoke(m, { mandateId, by: { type: 'usager', usagerId }, reason: 'demande_usager', request: requestFactsOf(req) }),
+      this.revocation.revoke(m, { mandateId, by: { type: 'usager', usagerId }, reason: 'demande_usager', request }),
     );
   }
 
@@ -155,7 +154,7 @@ export class MandatePagesService {
    * viewing and printing write nothing. A mandate that has ended is marked
    * as such on every copy, so the paper cannot pass for a live mandate.
    */
-  async attestation(req: Request, actor: AidantActor, mandateId: string, kind: 'mandate' | 'revocation') {
+  async attestation(actor: AidantActor, mandateId: string, kind: 'mandate' | 'revocation', request: RequestFacts) {
     return this.transactions.run(async (m) => {
       const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
       const revokedOnes = mandate.autorisations.filter((a) => a.status === 'revoked');
@@ -167,7 +166,7 @@ export class MandatePagesService {
         kind,
         mandate,
         actor: { type: 'aidant', id: actor.aidantId },
-        request: requestFactsOf(req),
+        request,
       });
       const { claims } = printable;
       const ended =
@@ -201,13 +200,13 @@ export class MandatePagesService {
    * signature (`jws`): rate-limited per address, journaled once per
    * attestation and day. Shows no personal data.
    */
-  async verification(req: Request, query: { jws: unknown; id: unknown }) {
+  async verification(query: { jws: unknown; id: unknown }, request: RequestFacts) {
     const given = (v: unknown) => v !== undefined && v !== '';
     if (!given(query.jws) && !given(query.id)) return { pageTitle: 'Vérifier une attestation', result: null };
     const byId = given(query.id);
     const value = byId ? query.id : query.jws;
     if (typeof value !== 'string') throw new ValidationError({ jws: 'Collez le texte de signature de l’attestation.' });
-    const result = await this.verifications.verify(byId ? { id: value } : { jws: value }, requestFactsOf(req));
+    const result = await this.verifications.verify(byId ? { id: value } : { jws: value }, request);
     return {
       pageTitle: 'Vérifier une attestation',
       result,

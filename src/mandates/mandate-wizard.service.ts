@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Request } from 'express';
 import { QueryFailedError } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
@@ -11,7 +10,8 @@ import { DEMARCHES, demarcheLabel } from '../demarches/demarches.js';
 import { FranceConnectFlowService } from '../franceconnect/franceconnect-flow.service.js';
 import type { VerifiedIdentity } from '../franceconnect/franceconnect.client.js';
 import { JournalService } from '../journal/journal.service.js';
-import { requestFactsOf } from '../journal/request-facts.js';
+import type { RequestFacts } from '../journal/journal.types.js';
+import type { BrowserSession } from '../sessions/browser-session.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
@@ -24,6 +24,7 @@ import { MandatesService } from './mandates.service.js';
 import type { MandateView } from './mandates.types.js';
 import { PENDING_MANDATE_LIFETIME_MS, type PendingMandate } from './pending-mandate.js';
 import { renewableDurations, renewalBounds, wideningMessage, wideningOf, type RenewalBounds } from './renewal.js';
+import { loadWizardState, saveWizardState, type MandateWizardState } from './wizard-state.js';
 
 export const RECAP_PATH = '/aidant/mandats/nouveau/recapitulatif';
 export const CONSENT_PATH = '/aidant/mandats/nouveau/franceconnect';
@@ -32,6 +33,8 @@ export const CONSENT_PATH = '/aidant/mandats/nouveau/franceconnect';
  * The counter's wizard: démarches and duration, the usager's FranceConnect
  * consent, then the recap where the aidant's declaration and a fresh TOTP
  * code confirm everything in one transaction. Renewal skips FranceConnect.
+ * The state between steps is a value (`MandateWizardState`): the controller
+ * loads it from the session and saves what a step returns.
  */
 @Injectable()
 export class MandateWizardService implements OnModuleInit {
@@ -48,8 +51,9 @@ export class MandateWizardService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.flow.registerIntentHandler('mandate_consent', async ({ req, identity, payload }) => {
-      const pending = this.pendingOf(req);
+    this.flow.registerIntentHandler('mandate_consent', async ({ session, identity, payload }) => {
+      const state = loadWizardState(session.data);
+      const pending = this.pendingOf(state);
       if (pending.id !== payload.pendingId || pending.consent) {
         throw new NoPendingMandateError(
           'Ce consentement ne correspond pas au mandat en cours sur ce poste. Recommencez la création du mandat.',
@@ -57,7 +61,7 @@ export class MandateWizardService implements OnModuleInit {
         );
       }
       const { idToken: _idToken, ...kept } = identity;
-      pending.consent = { identity: kept, consentedAt: this.clock.nowMs() };
+      saveWizardState(session.data, { pending: { ...pending, consent: { identity: kept, consentedAt: this.clock.nowMs() } } });
       return RECAP_PATH;
     }, { retryPath: CONSENT_PATH });
   }
@@ -72,8 +76,8 @@ export class MandateWizardService implements OnModuleInit {
     };
   }
 
-  /** Step 1 submitted: keeps the choice in the session (nothing written but the journal's `mandate.started`). */
-  async start(req: Request, actor: AidantActor, body: unknown): Promise<void> {
+  /** Step 1 submitted: the new state holds the choice (nothing written but the journal's `mandate.started`). */
+  async start(actor: AidantActor, body: unknown, request: RequestFacts): Promise<MandateWizardState> {
     requireOpener(actor);
     const structure = await this.transactions.run((m) => this.structures.getById(m, actor.structureId));
     const choice = readChoice(body, structure.allowedDemarches);
@@ -91,15 +95,15 @@ export class MandateWizardService implements OnModuleInit {
         structureId: actor.structureId,
         actor: { type: 'aidant', id: actor.aidantId },
         subjects: { aidantId: actor.aidantId },
-        request: requestFactsOf(req),
+        request,
         details: { demarches: choice.demarches, duration: choice.duration },
       }),
     );
-    req.session.pendingMandate = pending;
+    return { pending };
   }
 
-  consentPage(req: Request, actor: AidantActor) {
-    const pending = this.pendingOf(req, actor);
+  consentPage(state: MandateWizardState, actor: AidantActor) {
+    const pending = this.pendingOf(state, actor);
     return {
       pageTitle: 'Nouveau mandat : identification',
       chosen: pending.demarches.map(demarcheLabel),
@@ -108,14 +112,14 @@ export class MandateWizardService implements OnModuleInit {
   }
 
   /** Step 2: sends the counter's browser to FranceConnect for the usager's consent. */
-  async startConsent(req: Request, actor: AidantActor): Promise<string> {
-    const pending = this.pendingOf(req, actor);
+  async startConsent(state: MandateWizardState, actor: AidantActor, session: BrowserSession, request: RequestFacts): Promise<string> {
+    const pending = this.pendingOf(state, actor);
     if (pending.consent) return RECAP_PATH;
-    return this.flow.start(req, { intent: 'mandate_consent', payload: { pendingId: pending.id }, structureId: actor.structureId });
+    return this.flow.start(session, request, { intent: 'mandate_consent', payload: { pendingId: pending.id }, structureId: actor.structureId });
   }
 
-  recapPage(req: Request, actor: AidantActor) {
-    const pending = this.pendingOf(req, actor);
+  recapPage(state: MandateWizardState, actor: AidantActor) {
+    const pending = this.pendingOf(state, actor);
     const identity = this.consentOf(pending);
     return {
       pageTitle: 'Nouveau mandat : récapitulatif',
@@ -127,12 +131,20 @@ export class MandateWizardService implements OnModuleInit {
     };
   }
 
-  /** Step 3: declaration + fresh TOTP; the usager, the mandate and everything else in one transaction. */
-  async confirm(req: Request, actor: AidantActor, body: unknown): Promise<string> {
-    const pending = this.pendingOf(req, actor);
+  /**
+   * Step 3: declaration + fresh TOTP; the usager, the mandate and everything
+   * else in one transaction. Returns the mandate, when the TOTP code was
+   * accepted, and the state that remembers the mandate was created.
+   */
+  async confirm(
+    state: MandateWizardState,
+    actor: AidantActor,
+    body: unknown,
+    request: RequestFacts,
+  ): Promise<{ mandateId: string; totpAt: number; state: MandateWizardState }> {
+    const pending = this.pendingOf(state, actor);
     const identity = this.consentOf(pending);
     const code = readConfirmation(body);
-    const request = requestFactsOf(req);
     await this.refuseIfSubmitted(pending.id);
     const { mandateId, totpAt } = await this.once(async () => {
       // The fresh code is checked (and its failures journaled and throttled) in
@@ -160,13 +172,7 @@ export class MandateWizardService implements OnModuleInit {
         return { mandateId: mandate.id, totpAt };
       });
     });
-    req.session.pendingMandate = { ...pending, consent: undefined, createdMandateId: mandateId };
-    if (req.session.aidant) req.session.aidant.totpAt = totpAt;
-    return mandateId;
-  }
-
-  abandon(req: Request): void {
-    delete req.session.pendingMandate;
+    return { mandateId, totpAt, state: { pending: { ...pending, consent: undefined, createdMandateId: mandateId } } };
   }
 
   /** The renewal form offers only what the mandate still holds: its démarches (or fewer) for its duration (or shorter). */
@@ -190,15 +196,15 @@ export class MandateWizardService implements OnModuleInit {
    * earlier consent. It keeps or narrows the démarches and keeps or shortens
    * the duration; anything wider is refused before the TOTP code is spent,
    * and checked again under the mandate's lock (a revocation may land between).
+   * Returns the new mandate and when the TOTP code was accepted.
    */
-  async renew(req: Request, actor: AidantActor, mandateId: string, body: unknown): Promise<string> {
+  async renew(actor: AidantActor, mandateId: string, body: unknown, request: RequestFacts): Promise<{ mandateId: string; totpAt: number }> {
     const { mandate, allowed, bounds } = await this.renewable(actor, mandateId);
     const choice = readChoice(body, allowed);
     refuseWidening(bounds, choice);
     const code = readConfirmation(body);
     const submission = (body as Record<string, unknown>)?.soumission;
     const submissionId = typeof submission === 'string' && /^[0-9a-f-]{36}$/.test(submission) ? submission : randomUUID();
-    const request = requestFactsOf(req);
     await this.refuseIfSubmitted(submissionId);
     const renewed = await this.once(async () => {
       const totpAt = await this.auth.confirmFreshTotp(actor, code, request);
@@ -221,8 +227,7 @@ export class MandateWizardService implements OnModuleInit {
         return { mandate: renewedMandate, totpAt };
       });
     });
-    if (req.session.aidant) req.session.aidant.totpAt = renewed.totpAt;
-    return renewed.mandate.id;
+    return { mandateId: renewed.mandate.id, totpAt: renewed.totpAt };
   }
 
   private async renewable(actor: AidantActor, mandateId: string) {
@@ -266,8 +271,8 @@ export class MandateWizardService implements OnModuleInit {
     }
   }
 
-  private pendingOf(req: Request, actor?: AidantActor): PendingMandate {
-    const pending = req.session.pendingMandate;
+  private pendingOf(state: MandateWizardState, actor?: AidantActor): PendingMandate {
+    const pending = state.pending;
     const valid =
       pending &&
       this.clock.nowMs() - pending.startedAt < PENDING_MANDATE_LIFETIME_MS &&

@@ -2,38 +2,29 @@ import { Body, Controller, Get, Param, Post, Query, Render, Req, Res, UseFilters
 import type { Request, Response } from 'express';
 import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
 import { RecentTotpGuard, SignedInAidantGuard } from '../aidants/aidant-session.guard.js';
-import { FormPageFilter } from '../web/form-page.filter.js';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { browserSessionOf } from '../sessions/browser-session.js';
 import { RepeatedFields } from '../web/input-guard.js';
+import { ChoiceFormFilter, RecapFormFilter, RenewalFormFilter, RevocationFormFilter } from './mandate-form.filters.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
+import { clearWizardState, loadWizardState, saveWizardState } from './wizard-state.js';
 
 type Body = Record<string, unknown> | undefined;
-const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
-/** Re-renders step 1 with the choice typed. */
-function choicePage(wizard: () => MandateWizardService) {
-  return new FormPageFilter('mandates/views/nouveau.njk', async (req) => ({
-    ...(await wizard().choiceForm(req.aidantActor!)),
-    values: { demarches: list(req.body?.demarches), duree: req.body?.duree },
-  }));
+/** A TOTP code accepted by a use case refreshes the session's re-authentication time. */
+function noteTotp(req: Request, totpAt: number): void {
+  if (req.session.aidant) req.session.aidant.totpAt = totpAt;
 }
 
 /** The aidant's mandate pages: dashboard, wizard, detail, renewal, revocation, attestations. */
 @Controller('aidant')
 @UseGuards(SignedInAidantGuard)
 export class MandatesController {
-  // Form filters are built at decoration time and only get the request: they
-  // reach the services that rebuild a page model through these references.
-  private static wizard: MandateWizardService;
-  private static pages: MandatePagesService;
-
   constructor(
     private readonly wizard: MandateWizardService,
     private readonly pages: MandatePagesService,
-  ) {
-    MandatesController.wizard = wizard;
-    MandatesController.pages = pages;
-  }
+  ) {}
 
   @Get()
   @Render('mandates/views/tableau-de-bord.njk')
@@ -44,45 +35,48 @@ export class MandatesController {
   @Get('mandats/nouveau')
   @Render('mandates/views/nouveau.njk')
   async choiceForm(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
-    this.wizard.abandon(req);
+    clearWizardState(req.session);
     return { ...(await this.wizard.choiceForm(actor)), values: {}, errors: {} };
   }
 
   @Post('mandats/nouveau')
   @RepeatedFields('demarches')
-  @UseFilters(choicePage(() => MandatesController.wizard))
+  @UseFilters(ChoiceFormFilter)
   async start(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Body, @Res() res: Response) {
-    await this.wizard.start(req, actor, body);
+    saveWizardState(req.session, await this.wizard.start(actor, body, requestFactsOf(req)));
     res.redirect(303, '/aidant/mandats/nouveau/franceconnect');
   }
 
   @Get('mandats/nouveau/franceconnect')
   @Render('mandates/views/franceconnect.njk')
   consentPage(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
-    return this.wizard.consentPage(req, actor);
+    return this.wizard.consentPage(loadWizardState(req.session), actor);
   }
 
   @Post('mandats/nouveau/franceconnect')
   async startConsent(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Res() res: Response) {
-    res.redirect(303, await this.wizard.startConsent(req, actor));
+    const url = await this.wizard.startConsent(loadWizardState(req.session), actor, browserSessionOf(req), requestFactsOf(req));
+    res.redirect(303, url);
   }
 
   @Get('mandats/nouveau/recapitulatif')
   @Render('mandates/views/recapitulatif.njk')
   recap(@CurrentAidant() actor: AidantActor, @Req() req: Request) {
-    return { ...this.wizard.recapPage(req, actor), errors: {} };
+    return { ...this.wizard.recapPage(loadWizardState(req.session), actor), errors: {} };
   }
 
   @Post('mandats/nouveau/recapitulatif')
-  @UseFilters(new FormPageFilter('mandates/views/recapitulatif.njk', (req) => MandatesController.wizard.recapPage(req, req.aidantActor!)))
+  @UseFilters(RecapFormFilter)
   async confirm(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Body() body: Body, @Res() res: Response) {
-    const id = await this.wizard.confirm(req, actor, body);
-    res.redirect(303, `/aidant/mandats/${id}?cree=1`);
+    const created = await this.wizard.confirm(loadWizardState(req.session), actor, body, requestFactsOf(req));
+    saveWizardState(req.session, created.state);
+    noteTotp(req, created.totpAt);
+    res.redirect(303, `/aidant/mandats/${created.mandateId}?cree=1`);
   }
 
   @Post('mandats/nouveau/abandon')
   abandon(@Req() req: Request, @Res() res: Response) {
-    this.wizard.abandon(req);
+    clearWizardState(req.session);
     res.redirect(303, '/aidant');
   }
 
@@ -100,36 +94,30 @@ export class MandatesController {
 
   @Post('mandats/:id/renouvellement')
   @RepeatedFields('demarches')
-  @UseFilters(
-    new FormPageFilter('mandates/views/renouvellement.njk', async (req) => ({
-      ...(await MandatesController.wizard.renewalPage(req.aidantActor!, String(req.params.id))),
-      values: { demarches: list(req.body?.demarches), duree: req.body?.duree },
-    })),
-  )
+  @UseFilters(RenewalFormFilter)
   async renew(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string, @Body() body: Body, @Res() res: Response) {
-    const renewed = await this.wizard.renew(req, actor, id, body);
-    res.redirect(303, `/aidant/mandats/${renewed}?cree=1`);
+    const renewed = await this.wizard.renew(actor, id, body, requestFactsOf(req));
+    noteTotp(req, renewed.totpAt);
+    res.redirect(303, `/aidant/mandats/${renewed.mandateId}?cree=1`);
   }
 
   @Post('mandats/:id/revocation')
   @UseGuards(RecentTotpGuard)
-  @UseFilters(
-    new FormPageFilter('mandates/views/mandat.njk', (req) => MandatesController.pages.detail(req.aidantActor!, String(req.params.id))),
-  )
+  @UseFilters(RevocationFormFilter)
   async revoke(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string, @Body() body: Body, @Res() res: Response) {
-    await this.pages.revokeAsAidant(req, actor, id, body);
+    await this.pages.revokeAsAidant(actor, id, body, requestFactsOf(req));
     res.redirect(303, `/aidant/mandats/${id}?revoque=1`);
   }
 
   @Get('mandats/:id/attestation')
   @Render('mandates/views/attestation.njk')
   attestation(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string) {
-    return this.pages.attestation(req, actor, id, 'mandate');
+    return this.pages.attestation(actor, id, 'mandate', requestFactsOf(req));
   }
 
   @Get('mandats/:id/attestation-revocation')
   @Render('mandates/views/attestation.njk')
   revocationAttestation(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string) {
-    return this.pages.attestation(req, actor, id, 'revocation');
+    return this.pages.attestation(actor, id, 'revocation', requestFactsOf(req));
   }
 }

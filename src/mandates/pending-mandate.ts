@@ -1,12 +1,11 @@
-import 'express-session';
 import type { DemarcheId } from '../demarches/demarches.js';
 import type { VerifiedIdentity } from '../franceconnect/franceconnect.client.js';
 import type { Duration } from './mandate-status.js';
 
 /**
  * The mandate being opened at the counter, kept in the aidant's server-side
- * session between the wizard's steps. Nothing is written to the database
- * before the recap is confirmed: abandoning leaves no record.
+ * session between the wizard's steps (`wizard-state.ts`). Nothing is written
+ * to the database before the recap is confirmed: abandoning leaves no record.
  */
 export interface PendingMandate {
   /** Also the consent's submission id: a second confirmation of the same wizard fails on it. */
@@ -23,12 +22,6 @@ export interface PendingMandate {
    * click) is told so instead of opening a second mandate.
    */
   createdMandateId?: string;
-}
-
-declare module 'express-session' {
-  interface SessionData {
-    pendingMandate?: PendingMandate;
-  }
 }
 
 /** A pending mandate older than this is discarded (the aidant starts again). */

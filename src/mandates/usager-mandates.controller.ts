@@ -1,5 +1,6 @@
 import { Controller, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
 import { CurrentUsager, SignedInUsagerGuard } from '../usagers/usager-session.guard.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
 import { MandatePagesService } from './mandate-pages.service.js';
@@ -12,7 +13,7 @@ export class UsagerMandatesController {
 
   @Post(':id/revocation')
   async revoke(@Req() req: Request, @CurrentUsager() usager: UsagerView, @Param('id') id: string, @Res() res: Response) {
-    await this.pages.revokeAsUsager(req, usager.id, id);
+    await this.pages.revokeAsUsager(usager.id, id, requestFactsOf(req));
     res.redirect(303, '/usager?revoque=1');
   }
 }

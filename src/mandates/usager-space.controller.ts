@@ -1,5 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { currentUsagerOf } from '../usagers/usager-session.guard.js';
 import { UsagerSessionService } from '../usagers/usager-session.service.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
 import { frenchBirthdate } from './dates.js';
@@ -26,7 +27,7 @@ export class UsagerSpaceController {
   /** Signed in: the usager's space; otherwise the "S'identifier avec FranceConnect" page. */
   @Get()
   async home(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const current = await this.sessions.current(req, res);
+    const current = await currentUsagerOf(this.sessions, req, res);
     if (!current.usager) {
       const notice = current.ended ? ENDED_NOTICES[current.ended] : null;
       return res.render('usagers/views/connexion.njk', { pageTitle: 'Mon espace', notice });

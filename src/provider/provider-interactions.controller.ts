@@ -15,9 +15,14 @@ import { sendProblem, toProblem } from '../web/error-page.filter.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { IDENTITY_CLAIM_LABELS } from './provider.claims.js';
 import { INTERACTION_PATH } from './provider.configuration.js';
-import { ProviderInteractionsService } from './provider-interactions.service.js';
+import { ProviderInteractionsService, type InteractionRequest } from './provider-interactions.service.js';
 
 const UID = /^[A-Za-z0-9_-]{10,64}$/;
+
+/** What the provider needs of this request to find its interaction. */
+function interactionOf(req: Request, res: Response): InteractionRequest {
+  return { req, res, path: req.path, uid: String(req.params.uid) };
+}
 
 /** An aidant session that ended mid-interaction: back to the interaction's sign-in step. */
 @Catch()
@@ -62,7 +67,7 @@ export class ProviderInteractionsController {
 
   @Get(':uid')
   async start(@Req() req: Request, @Res() res: Response, @Query('expiree') expired: unknown): Promise<void> {
-    const ctx = await this.interactions.context(req, res);
+    const ctx = await this.interactions.context(interactionOf(req, res));
     if (req.session.aidant) return res.redirect(303, `${INTERACTION_PATH}/${ctx.uid}/usager`);
     res.render('provider/views/connexion.njk', {
       pageTitle: 'Connexion avec Procuration',
@@ -94,7 +99,7 @@ export class ProviderInteractionsController {
   @Get(':uid/usager')
   @UseGuards(SignedInAidantGuard)
   async chooseUsager(@Req() req: Request, @Res() res: Response, @CurrentAidant() actor: AidantActor): Promise<void> {
-    const ctx = await this.interactions.context(req, res);
+    const ctx = await this.interactions.context(interactionOf(req, res));
     if (this.clock.nowMs() - actor.totpAt > TOTP_FRESHNESS_MS) {
       return res.redirect(303, `/aidant/reauthentification?suite=${encodeURIComponent(`${INTERACTION_PATH}/${ctx.uid}/usager`)}`);
     }
@@ -115,7 +120,7 @@ export class ProviderInteractionsController {
   @Get(':uid/demarche')
   @UseGuards(SignedInAidantGuard)
   async chooseDemarche(@Req() req: Request, @Res() res: Response, @CurrentAidant() actor: AidantActor, @Query('usager') usager: unknown) {
-    const ctx = await this.interactions.context(req, res);
+    const ctx = await this.interactions.context(interactionOf(req, res));
     const candidate = await this.interactions.candidate(actor, ctx, usager);
     const demarches = candidate.autorisations.map((a) => ({ id: a.demarche, label: labelOf(a.demarche), expiresAt: a.expiresAt }));
     res.render('provider/views/demarches.njk', { pageTitle: 'Pour quelle démarche ?', partner: ctx.partner, uid: ctx.uid, candidate, demarches });
@@ -130,7 +135,7 @@ export class ProviderInteractionsController {
     @Query('usager') usager: unknown,
     @Query('demarche') demarche: unknown,
   ) {
-    const ctx = await this.interactions.context(req, res);
+    const ctx = await this.interactions.context(interactionOf(req, res));
     const candidate = await this.interactions.candidate(actor, ctx, usager);
     const autorisation = candidate.autorisations.find((a) => a.demarche === demarche);
     if (!autorisation) return res.redirect(303, `${INTERACTION_PATH}/${ctx.uid}/demarche?usager=${encodeURIComponent(candidate.usager.id)}`);
@@ -149,7 +154,7 @@ export class ProviderInteractionsController {
   @Post(':uid/confirmation')
   @UseGuards(SignedInAidantGuard)
   async confirm(@Req() req: Request, @Res() res: Response, @CurrentAidant() actor: AidantActor, @Body() body: Record<string, unknown>) {
-    const url = await this.interactions.confirm(req, res, actor, body?.usager, body?.demarche);
+    const url = await this.interactions.confirm(interactionOf(req, res), actor, { usagerId: body?.usager, demarche: body?.demarche }, requestFactsOf(req));
     this.continueTo(res, url);
   }
 
@@ -157,12 +162,12 @@ export class ProviderInteractionsController {
   @UseGuards(SignedInAidantGuard)
   async abandon(@Req() req: Request, @Res() res: Response, @CurrentAidant() actor: AidantActor, @Body() body: Record<string, unknown>) {
     const reason = body?.motif === 'aucun_usager' ? 'no_live_mandate' : 'aidant_cancelled';
-    this.continueTo(res, await this.interactions.refuse(req, res, actor, reason));
+    this.continueTo(res, await this.interactions.refuse(interactionOf(req, res), actor, reason, requestFactsOf(req)));
   }
 
   @Post(':uid/annulation')
   async cancel(@Req() req: Request, @Res() res: Response) {
-    this.continueTo(res, await this.interactions.refuse(req, res, undefined, 'aidant_cancelled'));
+    this.continueTo(res, await this.interactions.refuse(interactionOf(req, res), undefined, 'aidant_cancelled', requestFactsOf(req)));
   }
 
   /** A page of our own origin that moves on to the provider's resume URL (Refresh, and a link without script). */

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionResults } from 'oidc-provider';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
 import { JournalService } from '../journal/journal.service.js';
+import type { RequestFacts } from '../journal/journal.types.js';
 import type { LiveAutorisation } from '../mandates/mandates.types.js';
-import { requestFactsOf } from '../journal/request-facts.js';
 import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
@@ -19,6 +19,19 @@ import { ProviderService } from './provider.service.js';
 import { providerUses } from './provider-uses.repository.js';
 
 type Interaction = Awaited<ReturnType<Awaited<ReturnType<ProviderService['provider']>>['interactionDetails']>>;
+
+/**
+ * The request of an interaction page as oidc-provider reads it: the library
+ * finds the interaction through its cookie, so it takes Node's own request
+ * and response (its contract, not an HTTP layer of ours), with the path
+ * served and the interaction id of the route.
+ */
+export interface InteractionRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  uid: string;
+}
 
 export interface InteractionContext {
   uid: string;
@@ -54,15 +67,15 @@ export class ProviderInteractionsService {
     private readonly dataSource: DataSource,
   ) {}
 
-  async context(req: Request, res: Response): Promise<InteractionContext> {
+  async context(http: InteractionRequest): Promise<InteractionContext> {
     const provider = await this.providers.provider();
     let details: Interaction;
     try {
-      details = await withProviderRequest(req.path, () => provider.interactionDetails(req, res));
+      details = await withProviderRequest(http.path, () => provider.interactionDetails(http.req, http.res));
     } catch (error) {
       throw new InteractionExpiredError(error);
     }
-    if (details.uid !== req.params.uid) throw new InteractionExpiredError();
+    if (details.uid !== http.uid) throw new InteractionExpiredError();
     // One read, no use case: outside a transaction (every interaction page asks it).
     const partner = await this.partners.findByClientId(this.dataSource.manager, String(details.params.client_id));
     if (!partner?.active) throw new InteractionExpiredError();
@@ -116,8 +129,14 @@ export class ProviderInteractionsService {
    * the grant saved and `autorisation.used` journaled in one transaction;
    * returns the provider's resume URL (same origin).
    */
-  async confirm(req: Request, res: Response, actor: AidantActor, usagerId: unknown, demarche: unknown): Promise<string> {
-    const ctx = await this.context(req, res);
+  async confirm(
+    http: InteractionRequest,
+    actor: AidantActor,
+    choice: { usagerId: unknown; demarche: unknown },
+    request: RequestFacts,
+  ): Promise<string> {
+    const { usagerId, demarche } = choice;
+    const ctx = await this.context(http);
     const provider = await this.providers.provider();
     const grantId = await this.transactions.run(async (m) => {
       if (!isDemarcheId(demarche) || !ctx.partner.demarches.includes(demarche)) {
@@ -153,7 +172,7 @@ export class ProviderInteractionsService {
         actor: { type: 'aidant', id: actor.aidantId },
         subjects: { usagerId: chosen.usager.id, mandateId: autorisation.mandateId, aidantId: actor.aidantId, partnerId: ctx.partner.id },
         demarche,
-        request: requestFactsOf(req),
+        request,
         details: { clientId: ctx.partner.clientId, useId: use.id, repScope: ctx.repScope ?? [] },
       });
       return { saved, useId: use.id };
@@ -180,8 +199,13 @@ export class ProviderInteractionsService {
   }
 
   /** Back to the partner with `access_denied` (journaled when a signed-in aidant gives up or nobody qualifies). */
-  async refuse(req: Request, res: Response, actor: AidantActor | undefined, reason: 'no_live_mandate' | 'aidant_cancelled'): Promise<string> {
-    const ctx = await this.context(req, res);
+  async refuse(
+    http: InteractionRequest,
+    actor: AidantActor | undefined,
+    reason: 'no_live_mandate' | 'aidant_cancelled',
+    request: RequestFacts,
+  ): Promise<string> {
+    const ctx = await this.context(http);
     if (actor) {
       await this.transactions.run((m) =>
         this.journal.append(m, {
@@ -189,7 +213,7 @@ export class ProviderInteractionsService {
           structureId: actor.structureId,
           actor: { type: 'aidant', id: actor.aidantId },
           subjects: { aidantId: actor.aidantId, partnerId: ctx.partner.id },
-          request: requestFactsOf(req),
+          request,
           details: { clientId: ctx.partner.clientId, reason },
         }),
       );

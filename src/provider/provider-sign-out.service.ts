@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable } from '@nestjs/common';
 import { AidantAuthService } from '../aidants/aidant-auth.service.js';
-import { requestFactsOf } from '../journal/request-facts.js';
-import type { AppConfig } from '../../config/config.js';
-import { destroySession, sessionCookie } from '../sessions/sessions.js';
-import { APP_CONFIG } from '../shared/app-config.module.js';
+import type { RequestFacts } from '../journal/journal.types.js';
+import type { AidantSession } from '../sessions/session-data.js';
 import { LogoutExpiredError } from './provider.errors.js';
 import { ProviderService } from './provider.service.js';
 
@@ -19,17 +17,24 @@ export class ProviderSignOutService {
   constructor(
     private readonly providers: ProviderService,
     private readonly auth: AidantAuthService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async signOutToo(req: Request, res: Response, xsrf: unknown): Promise<void> {
-    if (!(await this.providers.logoutPending(req, res, xsrf))) throw new LogoutExpiredError();
-    const aidant = req.session?.aidant;
-    if (!aidant) return;
+  /**
+   * Checks the logout token against the provider's session (oidc-provider
+   * reads its cookie from Node's own request and response), then signs the
+   * aidant out. Returns whether an aidant was signed out: the caller then
+   * ends the browser's session.
+   */
+  async signOutToo(
+    http: { req: IncomingMessage & { secure?: boolean }; res: ServerResponse },
+    aidant: AidantSession | undefined,
+    xsrf: unknown,
+    request: RequestFacts,
+  ): Promise<boolean> {
+    if (!(await this.providers.logoutPending(http.req, http.res, xsrf))) throw new LogoutExpiredError();
+    if (!aidant) return false;
     // Journals the sign-out and ends the aidant's partner sign-ins (AidantSignOutHooks) in one transaction.
-    await this.auth.signOut(aidant, requestFactsOf(req));
-    await destroySession(req);
-    const cookie = sessionCookie(this.config);
-    res.clearCookie(cookie.name, cookie.options);
+    await this.auth.signOut(aidant, request);
+    return true;
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
 import { requireStructureAccess } from '../aidants/structure-access.js';
@@ -16,7 +15,7 @@ import { describeEntry } from './describe-entry.js';
 import { EntryNamesService } from './entry-names.js';
 import { entryRecordOfCopyLine } from './export-lines.js';
 import { searchCriteria } from './journal-search.js';
-import { writeChunk } from './journal-download.js';
+import type { DownloadSink } from './journal-download.js';
 import { SupervisionJournalService } from './supervision-journal.service.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
@@ -35,8 +34,8 @@ const CSV_HEADER = [
 ];
 
 /**
- * Streams the structure's journal (or the entries matching a search) to the
- * client, page by page in seq order with back-pressure, so memory stays flat
+ * Streams the structure's journal (or the entries matching a search) into a
+ * download sink (the controller's response), page by page in seq order with back-pressure, so memory stays flat
  * whatever the size. Pages are read with `COPY … TO STDOUT` (text lines
  * parsed without the driver's per-row work), the next one while the current
  * one is formatted and sent. JSON Lines use the journal's export format; an export
@@ -57,7 +56,7 @@ export class JournalExportService {
     private readonly pages: SupervisionJournalService,
   ) {}
 
-  async export(actor: AidantActor, structureId: string, query: Record<string, unknown>, request: RequestFacts, res: Response): Promise<void> {
+  async export(actor: AidantActor, structureId: string, query: Record<string, unknown>, request: RequestFacts, out: DownloadSink): Promise<void> {
     requireStructureAccess(actor, structureId);
     const format = query.format;
     if (format !== 'jsonl' && format !== 'csv') {
@@ -75,17 +74,17 @@ export class JournalExportService {
       : await this.queries.headSeq(manager, chain);
 
     const day = new Date().toISOString().slice(0, 10);
-    res.status(200);
-    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="journal-${chain}-${day}${whole ? '' : '-extrait'}.${format}"`);
-    res.setHeader('Cache-Control', 'no-store');
+    out.begin({
+      contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      fileName: `journal-${chain}-${day}${whole ? '' : '-extrait'}.${format}`,
+    });
 
     let rows = 0;
     let complete = false;
     let reading: Promise<string[]> | null = null;
     try {
       const [{ now }]: { now: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', now()) AS now`);
-      let open = await writeChunk(res, format === 'csv' ? CSV_BOM + csvRow(CSV_HEADER) : `${exportLine.header(chain, upTo, now.toISOString())}\n`);
+      let open = await out.write(format === 'csv' ? CSV_BOM + csvRow(CSV_HEADER) : `${exportLine.header(chain, upTo, now.toISOString())}\n`);
       const namesOf = this.names.cachedForEntries(manager, structureId, choices.members);
       const read = (after: number) => this.dataSource.transaction((m) => this.queries.bySeqAsCopyLines(m, chain, { after, upTo, limit: PAGE }, search.filter));
       let after = 0;
@@ -112,15 +111,15 @@ export class JournalExportService {
           chunk = page.text;
           lastHash = page.lastHash;
         }
-        open = await writeChunk(res, chunk);
+        open = await out.write(chunk);
         if (open) rows += lines.length;
         after = lastSeq;
       }
-      if (open && format === 'jsonl') open = await writeChunk(res, `${exportLine.end(rows, checkpoints, lastHash)}\n`);
+      if (open && format === 'jsonl') open = await out.write(`${exportLine.end(rows, checkpoints, lastHash)}\n`);
       complete = open;
     } catch (error) {
       this.logger.error({ err: error }, 'journal export failed while streaming');
-      res.destroy();
+      out.abort();
     } finally {
       // A page read ahead for a client that went away: let it finish before the journal entry.
       await reading?.catch(() => undefined);
@@ -129,7 +128,7 @@ export class JournalExportService {
       try {
         await this.record(actor, structureId, request, { chain, format, criteria, rows, complete });
       } finally {
-        if (complete) res.end();
+        if (complete) out.end();
       }
     }
   }

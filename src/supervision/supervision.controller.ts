@@ -7,6 +7,7 @@ import { NotFoundError } from '../shared/domain-error.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { ChainVerificationService } from './chain-verification.service.js';
 import { DashboardService } from './dashboard.service.js';
+import { downloadSinkOf } from './journal-download.js';
 import { JournalExportService } from './journal-export.service.js';
 import { SEARCH_FIELDS } from './journal-search.js';
 import { SupervisionJournalService } from './supervision-journal.service.js';
@@ -60,7 +61,7 @@ export class SupervisionController {
   @UseFilters(rerenderSearch)
   async export(@CurrentAidant() actor: AidantActor, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     res.locals.searchChoices = await this.journal.choices(actor, actor.structureId);
-    await this.exporter.export(actor, actor.structureId, query, requestFactsOf(req), res);
+    await this.exporter.export(actor, actor.structureId, query, requestFactsOf(req), downloadSinkOf(res));
   }
 
   @Get('journal/verification')

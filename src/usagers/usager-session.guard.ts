@@ -1,8 +1,31 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { browserSessionOf } from '../sessions/browser-session.js';
 import { UsagerNotSignedInError } from './usagers.errors.js';
-import { UsagerSessionService } from './usager-session.service.js';
-import type { UsagerView } from './usagers.types.js';
+import { UsagerSessionService, type CurrentUsager as UsagerOfSession } from './usager-session.service.js';
+import { displayName, type UsagerView } from './usagers.types.js';
+
+declare module 'express' {
+  interface Request {
+    /** The signed-in usager, as the guard (or the home page) established it for this request. */
+    usager?: UsagerView;
+  }
+}
+
+/**
+ * The signed-in usager of this request, or why there is none (a timeout
+ * ends the session); a signed-in usager is kept on the request and named
+ * in the page header.
+ */
+export async function currentUsagerOf(sessions: UsagerSessionService, req: Request, res: Response): Promise<UsagerOfSession> {
+  const current = await sessions.current(browserSessionOf(req), requestFactsOf(req));
+  if (current.usager) {
+    req.usager = current.usager;
+    res.locals.signedInUsager = { name: displayName(current.usager) };
+  }
+  return current;
+}
 
 const ENDED_MESSAGES = {
   idle_timeout: 'Votre session a expiré après 30 minutes d’inactivité : identifiez-vous de nouveau avec FranceConnect sur /usager.',
@@ -19,7 +42,7 @@ export class SignedInUsagerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const current = await this.sessions.current(http.getRequest<Request>(), http.getResponse<Response>());
+    const current = await currentUsagerOf(this.sessions, http.getRequest<Request>(), http.getResponse<Response>());
     if (current.usager) return true;
     throw new UsagerNotSignedInError(
       current.ended ? ENDED_MESSAGES[current.ended] : 'Identifiez-vous avec FranceConnect sur /usager pour accéder à cette page.',

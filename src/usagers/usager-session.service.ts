@@ -1,17 +1,16 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { FranceConnectFlowService } from '../franceconnect/franceconnect-flow.service.js';
 import type { VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
 import { IdTokenHintSeal } from '../franceconnect/id-token-hint-seal.js';
 import { JournalService } from '../journal/journal.service.js';
-import { requestFactsOf } from '../journal/request-facts.js';
+import type { RequestFacts } from '../journal/journal.types.js';
+import type { BrowserSession } from '../sessions/browser-session.js';
 import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type UsagerSession } from '../sessions/session-data.js';
-import { regenerateSession } from '../sessions/sessions.js';
 import { UsagerSpaceForbiddenError } from './usagers.errors.js';
 import { UsagersService } from './usagers.service.js';
-import { displayName, type UsagerView } from './usagers.types.js';
+import type { UsagerView } from './usagers.types.js';
 
 export const USAGER_HOME = '/usager';
 export const USAGER_SIGNED_OUT = '/usager/deconnexion';
@@ -19,18 +18,12 @@ export const USAGER_SIGNED_OUT = '/usager/deconnexion';
 export type SessionEnding = 'idle_timeout' | 'absolute_timeout';
 export type CurrentUsager = { usager: UsagerView } | { usager: null; ended: SessionEnding | null };
 
-declare module 'express' {
-  interface Request {
-    /** The signed-in usager, as the guard (or the home page) established it for this request. */
-    usager?: UsagerView;
-  }
-}
-
 /**
  * The usager's own session: sign-in with FranceConnect (intent
  * `usager_sign_in`), idle (30 min) and absolute (12 h) timeouts, sign-out
  * of Procuration and of FranceConnect. A browser holds an aidant session or
- * a usager session, never both.
+ * a usager session, never both. The controllers and the guard hand over the
+ * browser's session and the request's facts.
  */
 @Injectable()
 export class UsagerSessionService implements OnModuleInit {
@@ -45,34 +38,32 @@ export class UsagerSessionService implements OnModuleInit {
 
   onModuleInit(): void {
     // The FranceConnect session stays open until the usager signs out of Procuration.
-    this.flow.registerIntentHandler('usager_sign_in', ({ req, identity }) => this.completeSignIn(req, identity), {
+    this.flow.registerIntentHandler('usager_sign_in', ({ session, request, identity }) => this.completeSignIn(session, request, identity), {
       endFranceConnectSession: false,
       retryPath: '/usager',
     });
   }
 
   /** The FranceConnect authorization URL for this browser (refused while an aidant is signed in here). */
-  async startSignIn(req: Request): Promise<string> {
-    if (req.session?.aidant) throw new UsagerSpaceForbiddenError('usager sign-in started in an aidant session');
-    return this.flow.start(req, { intent: 'usager_sign_in', payload: {}, structureId: null });
+  async startSignIn(session: BrowserSession, request: RequestFacts): Promise<string> {
+    if (session.data.aidant) throw new UsagerSpaceForbiddenError('usager sign-in started in an aidant session');
+    return this.flow.start(session, request, { intent: 'usager_sign_in', payload: {}, structureId: null });
   }
 
-  /** The signed-in usager of this request, or why there is none (a timeout ends the session here). */
-  async current(req: Request, res: Response): Promise<CurrentUsager> {
-    if (req.session?.aidant) throw new UsagerSpaceForbiddenError();
-    const auth = req.session?.usager;
+  /** The signed-in usager of this session, or why there is none (a timeout ends the session here). */
+  async current(session: BrowserSession, request: RequestFacts): Promise<CurrentUsager> {
+    if (session.data.aidant) throw new UsagerSpaceForbiddenError();
+    const auth = session.data.usager;
     if (!auth) return { usager: null, ended: null };
     const now = this.clock.nowMs();
-    if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(req, auth, 'absolute_timeout');
-    if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(req, auth, 'idle_timeout');
+    if (now - auth.signedInAt > ABSOLUTE_TIMEOUT_MS) return this.end(session, request, auth, 'absolute_timeout');
+    if (now - auth.lastSeenAt > IDLE_TIMEOUT_MS) return this.end(session, request, auth, 'idle_timeout');
     const usager = await this.transactions.run((m) => this.usagers.findById(m, auth.usagerId));
     if (!usager) {
-      await regenerateSession(req);
+      await session.regenerate();
       return { usager: null, ended: null };
     }
     auth.lastSeenAt = now;
-    req.usager = usager;
-    res.locals.signedInUsager = { name: displayName(usager) };
     return { usager };
   }
 
@@ -80,30 +71,29 @@ export class UsagerSessionService implements OnModuleInit {
    * Journals the sign-out, ends the Procuration session, and returns where to
    * send the browser: FranceConnect's end session, then the signed-out page.
    */
-  async signOut(req: Request): Promise<string> {
-    const auth = req.session.usager!;
+  async signOut(session: BrowserSession, request: RequestFacts): Promise<string> {
+    const auth = session.data.usager!;
     await this.transactions.run((m) =>
       this.journal.append(m, {
         action: 'usager.signed_out',
         structureId: null,
         actor: { type: 'usager', id: auth.usagerId },
         subjects: { usagerId: auth.usagerId },
-        request: requestFactsOf(req),
+        request,
         details: { reason: 'user' },
       }),
     );
     // The old session row (and the sealed token in it) is deleted here: the
     // token lives on only in this request, for FranceConnect's end session.
-    await regenerateSession(req);
+    await session.regenerate();
     const idTokenHint = auth.sealedIdTokenHint ? this.idTokenSeal.open(auth.sealedIdTokenHint, auth.usagerId) : null;
     if (!idTokenHint) return USAGER_SIGNED_OUT;
-    return this.flow.endSessionUrl(req, { idTokenHint, returnPath: USAGER_SIGNED_OUT });
+    return this.flow.endSessionUrl(session, { idTokenHint, returnPath: USAGER_SIGNED_OUT });
   }
 
   /** The `usager_sign_in` handler: create or update the usager, then a new session for them alone. */
-  private async completeSignIn(req: Request, identity: VerifiedIdentity): Promise<string> {
-    if (req.session.aidant) throw new UsagerSpaceForbiddenError('aidant session at the usager sign-in callback');
-    const request = requestFactsOf(req);
+  private async completeSignIn(session: BrowserSession, request: RequestFacts, identity: VerifiedIdentity): Promise<string> {
+    if (session.data.aidant) throw new UsagerSpaceForbiddenError('aidant session at the usager sign-in callback');
     const usager = await this.transactions.run(async (m) => {
       const view = await this.usagers.upsertFromIdentity(m, identity, {
         actor: { type: 'usager', id: null },
@@ -120,9 +110,9 @@ export class UsagerSessionService implements OnModuleInit {
       });
       return view;
     });
-    await regenerateSession(req);
+    await session.regenerate();
     const now = this.clock.nowMs();
-    req.session.usager = {
+    session.data.usager = {
       usagerId: usager.id,
       signedInAt: now,
       lastSeenAt: now,
@@ -131,19 +121,19 @@ export class UsagerSessionService implements OnModuleInit {
     return USAGER_HOME;
   }
 
-  private async end(req: Request, auth: UsagerSession, reason: SessionEnding): Promise<CurrentUsager> {
+  private async end(session: BrowserSession, request: RequestFacts, auth: UsagerSession, reason: SessionEnding): Promise<CurrentUsager> {
     await this.transactions.run((m) =>
       this.journal.append(m, {
         action: 'usager.signed_out',
         structureId: null,
         actor: { type: 'system', id: null },
         subjects: { usagerId: auth.usagerId },
-        request: requestFactsOf(req),
+        request,
         details: { reason },
       }),
     );
     // A fresh, empty session: the sign-in page that follows carries a CSRF token.
-    await regenerateSession(req);
+    await session.regenerate();
     return { usager: null, ended: reason };
   }
 }

@@ -1,5 +1,7 @@
 import { Controller, Get, Post, Render, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestFactsOf } from '../journal/request-facts.js';
+import { browserSessionOf } from '../sessions/browser-session.js';
 import { SignedInUsagerGuard } from './usager-session.guard.js';
 import { UsagerSessionService } from './usager-session.service.js';
 
@@ -15,7 +17,7 @@ export class UsagersController {
   /** Starts the FranceConnect round trip (a form post, so it carries the CSRF token). */
   @Post('connexion')
   async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.redirect(303, await this.sessions.startSignIn(req));
+    res.redirect(303, await this.sessions.startSignIn(browserSessionOf(req), requestFactsOf(req)));
   }
 
   /** Ends the usager's session, then FranceConnect's (end session), then shows the signed-out page. */
@@ -23,7 +25,7 @@ export class UsagersController {
   @UseGuards(SignedInUsagerGuard)
   async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.locals.signedInUsager = undefined;
-    res.redirect(303, await this.sessions.signOut(req));
+    res.redirect(303, await this.sessions.signOut(browserSessionOf(req), requestFactsOf(req)));
   }
 
   @Get('deconnexion')
