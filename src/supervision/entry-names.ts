@@ -6,6 +6,7 @@ import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import type { UsagerIdentity } from '../usagers/usagers.types.js';
+import { identityDisplay } from '../web/french/index.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
@@ -66,8 +67,13 @@ export class EntryNamesService {
 
   /** Registered partners by id (an id that is not a registered partner keeps the neutral phrase). */
   private async partnerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
+    return this.partnersNamed(manager, entries.map((e) => e.subjects.partnerId));
+  }
+
+  /** Registered partners' names by id, for the ids given (others are absent). */
+  async partnersNamed(manager: EntityManager, partnerIds: ReadonlyArray<string | null>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
-    const ids = new Set(entries.map((e) => e.subjects.partnerId).filter((id): id is string => id !== null && UUID.test(id)));
+    const ids = new Set(partnerIds.filter((id): id is string => id !== null && UUID.test(id)));
     for (const id of ids) {
       const partner = await this.partners.findById(manager, id);
       if (partner) names.set(id, partner.name);
@@ -134,7 +140,10 @@ export class EntryNamesService {
   }
 }
 
-/** "Jean Dupont", with the nom d'usage rather than the birth name when there is one. */
-export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'>): string {
-  return `${u.givenName} ${u.preferredUsername ?? u.familyName}`;
+/**
+ * "Angela Claire Louise DUBOIS (nom d’usage MARTIN)": the usager as on their
+ * identity document, worded to sit inside a journal sentence.
+ */
+export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'> & { gender?: string }): string {
+  return identityDisplay(u).inSentence;
 }

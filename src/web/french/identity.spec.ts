@@ -17,6 +17,7 @@ describe('identity as on the document', () => {
     const id = identityDisplay(angela);
     expect(id.names).toBe('DUBOIS, épouse DUMEUBLE');
     expect(id.fullName).toBe('Angela Claire Louise DUBOIS, épouse DUMEUBLE');
+    expect(id.inSentence).toBe('Angela Claire Louise DUBOIS (épouse DUMEUBLE)');
     expect(id.birth).toBe('née le 24 août 1962 à Vesoul (Haute-Saône)');
     expect(id.line).toBe('Angela Claire Louise DUBOIS, épouse DUMEUBLE, née le 24 août 1962 à Vesoul (Haute-Saône)');
   });
@@ -61,6 +62,8 @@ describe('birthplaces from INSEE codes', () => {
     ['2A004', '99100', 'Ajaccio (Corse-du-Sud)'],
     ['20004', '99100', 'Ajaccio (Corse-du-Sud)'],
     ['75056', '99100', 'Paris'],
+    ['75107', '99100', 'Paris 7e Arrondissement'],
+    ['', '99341', 'Sénégal'],
     ['97411', '99100', 'Saint-Denis (La Réunion)'],
     ['', '99350', 'Maroc'],
     ['', '99100', 'France'],

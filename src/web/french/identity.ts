@@ -27,6 +27,8 @@ export interface IdentityDisplay {
   names: string;
   /** "Angela Claire Louise DUBOIS, épouse DUMEUBLE". */
   fullName: string;
+  /** "Angela Claire Louise DUBOIS (épouse DUMEUBLE)": the full name inside a sentence, where a comma would cut it. */
+  inSentence: string;
   /** "24 août 1962" ('' when unknown). */
   birthdate: string;
   /** "Vesoul (Haute-Saône)", "Espagne", "70999 (code INSEE)" ('' when unknown). */
@@ -45,11 +47,11 @@ const upper = (name: string) => name.trim().toLocaleUpperCase('fr-FR');
  * word agrees with the gender FranceConnect gives ("épouse", "époux"), and
  * is the neutral "nom d’usage" when the gender is unknown.
  */
-function namesOf(input: IdentityInput): string {
+function namesOf(input: IdentityInput): { birthName: string; usage: string } {
   const birthName = upper(input.familyName);
   const usage = input.preferredUsername ? upper(input.preferredUsername) : '';
-  if (!usage || usage === birthName) return birthName;
-  return `${birthName}, ${agree(input.gender, 'épouse', 'époux', 'nom d’usage')} ${usage}`;
+  if (!usage || usage === birthName) return { birthName, usage: '' };
+  return { birthName, usage: `${agree(input.gender, 'épouse', 'époux', 'nom d’usage')} ${usage}` };
 }
 
 function birthOf(input: IdentityInput, birthdate: string): { place: string; phrase: string } {
@@ -65,14 +67,17 @@ function birthOf(input: IdentityInput, birthdate: string): { place: string; phra
 
 export function identityDisplay(input: IdentityInput): IdentityDisplay {
   const givenNames = input.givenName.trim().replace(/\s+/g, ' ');
-  const names = namesOf(input);
+  const { birthName, usage } = namesOf(input);
+  const names = usage ? `${birthName}, ${usage}` : birthName;
   const fullName = givenNames ? `${givenNames} ${names}` : names;
+  const inSentence = `${givenNames ? `${givenNames} ` : ''}${birthName}${usage ? ` (${usage})` : ''}`;
   const birthdate = input.birthdate ? frenchCalendarDate(input.birthdate) : '';
   const birth = birthOf(input, birthdate);
   return {
     givenNames,
     names,
     fullName,
+    inSentence,
     birthdate,
     birthplace: birth.place,
     birth: birth.phrase,

@@ -1,4 +1,5 @@
 import type nunjucks from 'nunjucks';
+import { actionLabel } from './action-labels.js';
 import { frenchCalendarDate, frenchDate, frenchDateTime } from './dates.js';
 import { identityDisplay, type IdentityInput } from './identity.js';
 import { agree, de, plural, pluralWord, type FrenchGender } from './words.js';
@@ -9,7 +10,7 @@ import { agree, de, plural, pluralWord, type FrenchGender } from './words.js';
  * `{{ 'Mandat ' + (name | de) }}`, `{{ n | pluriel('révoqué') }}`,
  * `{{ gender | accord('née', 'né', 'naissance') }}`, `{{ at | date_fr }}`,
  * `{{ at | date_heure_fr }}`, `{{ '1962-08-24' | date_calendaire }}`,
- * `{{ (usager | identite).line }}`.
+ * `{{ (usager | identite).line }}`, `{{ entry.action | action }}`.
  */
 export function registerFrenchFilters(env: nunjucks.Environment): void {
   env.addFilter('de', (word: unknown) => de(String(word ?? '')));
@@ -21,5 +22,6 @@ export function registerFrenchFilters(env: nunjucks.Environment): void {
   env.addFilter('date_fr', (at: Date | string) => frenchDate(at));
   env.addFilter('date_heure_fr', (at: Date | string) => frenchDateTime(at));
   env.addFilter('date_calendaire', (iso: string) => frenchCalendarDate(String(iso ?? '')));
+  env.addFilter('action', (code: unknown) => actionLabel(String(code ?? '')));
   env.addFilter('identite', (input: IdentityInput) => identityDisplay(input));
 }

@@ -38,7 +38,8 @@ function loadCommunes(): Map<string, string> {
   const names = new Map<string, string>();
   const name = (row: CommuneRow) => {
     const departement = row.departement ? departements.get(row.departement) : undefined;
-    return departement && departement !== row.nom ? `${row.nom} (${departement})` : row.nom;
+    // "Paris" and "Paris 7e Arrondissement" name their département already.
+    return departement && !row.nom.startsWith(departement) ? `${row.nom} (${departement})` : row.nom;
   };
   for (const row of rows) if (!names.has(row.code)) names.set(row.code, name(row));
   // Codes a commune had before a merger or a renumbering (Corsica's 20xxx), for people born before the change.
@@ -88,6 +89,7 @@ const COUNTRIES: Record<string, string> = {
   '99217': 'Japon',
   '99223': 'Inde',
   '99350': 'Maroc',
+  '99341': 'Sénégal',
   '99351': 'Tunisie',
   '99352': 'Algérie',
   '99401': 'Canada',
