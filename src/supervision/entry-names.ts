@@ -89,6 +89,9 @@ export class EntryNamesService {
   cachedForEntries(manager: EntityManager, structureId: string, members: readonly MemberName[]) {
     const aidants = new Map(members.map((m) => [m.id, m.name]));
     const usagers = new Map<string, string>();
+    /** Partners are few: each is looked up once for the whole export. */
+    const partners = new Map<string, string>();
+    const partnersAsked = new Set<string>();
     /** Ids already looked up without a name. */
     const unnamed = new Set<string>();
     const known = (id: string | null) => id === null || aidants.has(id) || usagers.has(id) || unnamed.has(id);
@@ -106,7 +109,12 @@ export class EntryNamesService {
           for (const id of [e.subjects.usagerId, e.subjects.aidantId, e.actor.type === 'aidant' ? e.actor.id : null]) if (!known(id)) unnamed.add(id!);
         }
       }
-      return { aidants, usagers };
+      const newPartners = entries.map((e) => e.subjects.partnerId).filter((id): id is string => id !== null && !partnersAsked.has(id));
+      if (newPartners.length > 0) {
+        for (const id of newPartners) partnersAsked.add(id);
+        for (const [id, name] of await this.partnersNamed(manager, newPartners)) partners.set(id, name);
+      }
+      return { aidants, usagers, partners };
     };
   }
 
