@@ -71,7 +71,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['autorisation.revoked', { reason: 'superseded' }, 'Marie Curie a révoqué l’autorisation Logement de Jean Dupont (remplacée par un nouveau mandat)'],
   ['attestation.issued', { kind: 'mandate', kid: 'k' }, 'Marie Curie a émis l’attestation du mandat de Jean Dupont'],
   ['attestation.verified', { kind: 'mandate', kid: 'k', status: 'live' }, 'l’attestation du mandat de Jean Dupont a été vérifiée (mandat en cours)'],
-  ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont (démarche Logement) sur Caisse d’allocations'],
+  ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont sur Caisse d’allocations (démarche Logement)'],
   ['partner.disabled', {}, 'Marie Curie a désactivé le service partenaire Caisse d’allocations'],
   ['partner.secret_rotated', {}, 'Marie Curie a renouvelé le secret du service partenaire Caisse d’allocations'],
   ['partner.userinfo_served', { endpoint: 'userinfo' }, 'Caisse d’allocations a obtenu l’identité de Jean Dupont'],
@@ -105,7 +105,7 @@ describe('describeEntry', () => {
 
   it('never shows a partner’s id when its name is unknown', () => {
     expect(describeEntry(entry('autorisation.used', {}, { demarche: 'logement' }), { ...names, partners: new Map() })).toBe(
-      'Le 12 mars 2027 à 10:14, Marie Curie a agi pour Jean Dupont (démarche Logement) sur un service partenaire',
+      'Le 12 mars 2027 à 10:14, Marie Curie a agi pour Jean Dupont sur un service partenaire (démarche Logement)',
     );
   });
 

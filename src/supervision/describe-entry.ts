@@ -178,7 +178,7 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     `${who} a révoqué l’autorisation ${demarche} ${de(usager)}${d.reason && REVOCATION_REASONS[text(d.reason)] ? ` (${REVOCATION_REASONS[text(d.reason)]})` : ''}`,
   'attestation.issued': ({ who, usager, d }) => `${who} a émis l’attestation ${d.kind === 'revocation' ? 'de révocation du mandat' : 'du mandat'} ${de(usager)}`,
   'attestation.verified': ({ usager, d }) => `l’attestation du mandat ${de(usager)} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
-  'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} (démarche ${demarche}) sur ${partner}`,
+  'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} sur ${partner} (démarche ${demarche})`,
   'partner.registered': ({ who, partner }) => `${who} a enregistré le service partenaire ${partner}`,
   'partner.disabled': ({ who, partner }) => `${who} a désactivé le service partenaire ${partner}`,
   'partner.secret_rotated': ({ who, partner }) => `${who} a renouvelé le secret du service partenaire ${partner}`,

@@ -137,8 +137,8 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(res.text).toContain('<strong>1</strong> expire dans les 30 jours');
     await t.app.get(JournalService).flush();
     const journal = await referente.get('/structure/journal?action=mandate.created').expect(200);
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour Jules Ferry');
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour Louise Michel');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour Jules FERRY');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour Louise MICHEL');
   });
 
   it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {
@@ -146,7 +146,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const all = await pageOrder(t, vesoul);
     const first = await referente.get('/structure/journal').expect(200);
     expect(seqsOf(first.text)).toEqual(all);
-    expect(first.text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur Caisse d’allocations familiales');
+    expect(first.text).toContain('Marie Curie a agi pour un usager sur Caisse d’allocations familiales (démarche Social – Santé)');
     // Actions by their French labels, in the list and in the filter; never a code on the page.
     expect(first.text).toContain('<td>Mandat utilisé sur un service en ligne</td>');
     expect(first.text).toContain('<option value="autorisation.used">Mandat utilisé sur un service en ligne</option>');
@@ -226,7 +226,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const lines = text.trimEnd().split('\r\n');
     expect(lines).toHaveLength(1 + 4);
     expect(text).toContain(`;"'=HYPERLINK(""http://evil.test"")";`);
-    expect(text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur Caisse d’allocations familiales');
+    expect(text).toContain('Marie Curie a agi pour un usager sur Caisse d’allocations familiales (démarche Social – Santé)');
     const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
     expect(recorded!.details).toEqual({ chain: vesoul, format: 'csv', filters: { demarche: 'social' }, rows: 4, complete: true });
   });
@@ -276,7 +276,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(page.entries.map((e) => e.sentence)).toContain(
       page.entries.find((e) => e.partner === 'Caisse d’allocations familiales' && e.aidant === 'Marie Curie')!.sentence,
     );
-    expect(page.entries.every((e) => / a agi pour Jean Dupont \(démarche (Logement|Social – Santé)\) sur (Caisse d’allocations familiales|Impôts en ligne)$/.test(e.sentence))).toBe(true);
+    expect(page.entries.every((e) => / a agi pour Jean Dupont sur (Caisse d’allocations familiales|Impôts en ligne) \(démarche (Logement|Social – Santé)\)$/.test(e.sentence))).toBe(true);
     let json = '';
     for await (const chunk of service.download({ id: USAGER, name: 'Jean Dupont' })) json += chunk;
     const document = JSON.parse(json) as { usager: string; entries: Array<{ entry: { subjects: { usagerId: string } } }> };
@@ -294,7 +294,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     ]);
     const page = await angela.get(`${t.url}/usager/journal`);
     expect(page.status).toBe(200);
-    expect(page.html).toMatch(/Marie Curie a agi pour Angela Claire Louise DUBOIS \(épouse MARTIN\) \(démarche Logement\) sur Caisse d’allocations familiales/);
+    expect(page.html).toMatch(/Marie Curie a agi pour Angela Claire Louise DUBOIS \(épouse MARTIN\) sur Caisse d’allocations familiales \(démarche Logement\)/);
     expect(page.html).toContain('Structure : Médiathèque de Vesoul');
     expect(page.html).not.toContain('Karim Benali');
     const download = await angela.get(`${t.url}/usager/journal/telechargement`);
