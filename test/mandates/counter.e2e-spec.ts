@@ -128,6 +128,17 @@ describe('mandates at the counter', () => {
     expect(search.html).toContain(`/aidant/mandats/${id}`);
     const none = await browser.get(`${t.url}/aidant?nom=personne-inconnue`);
     expect(none.html).not.toContain(`/aidant/mandats/${id}`);
+    // Born abroad: the country, and her birth date as a French reader writes it.
+    expect(page.html).toContain('Lucía GARCÍA FERNÁNDEZ, née le 3 novembre 1985 à l’étranger (Espagne)');
+    expect(dashboard.html).toContain('3 novembre 1985');
+    // The birth date from the date picker (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA); anything else is refused in French.
+    for (const typed of ['1985-11-03', '03/11/1985', '3/11/1985']) {
+      expect((await browser.get(`${t.url}/aidant?naissance=${encodeURIComponent(typed)}`)).html).toContain(`/aidant/mandats/${id}`);
+    }
+    expect((await browser.get(`${t.url}/aidant?naissance=1985-11-04`)).html).not.toContain(`/aidant/mandats/${id}`);
+    const invalid = await browser.get(`${t.url}/aidant?naissance=31%2F02%2F1985`);
+    expect(invalid.html).toContain('Saisissez une date de naissance valide, par exemple 24/08/1962.');
+    expect(invalid.html).not.toContain('AAAA-MM-JJ');
 
     const other = await aidant('gael@example.fr');
     expect((await other.get(`${t.url}/aidant`)).html).not.toContain(id);
