@@ -148,7 +148,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(seqsOf(first.text)).toEqual(all);
     expect(first.text).toContain('Marie Curie a agi pour un usager sur Caisse d’allocations familiales (démarche Social – Santé)');
     // Actions by their French labels, in the list and in the filter; never a code on the page.
-    expect(first.text).toContain('<td>Mandat utilisé sur un service en ligne</td>');
+    expect(first.text).toContain('<td class="fr-cell--multiline">Mandat utilisé sur un service en ligne</td>');
     expect(first.text).toContain('<option value="autorisation.used">Mandat utilisé sur un service en ligne</option>');
     expect(first.text).not.toMatch(/>(autorisation\.used|aidant\.[a-z_]+)</);
     expect(first.text).not.toContain(caf);
@@ -177,7 +177,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const uses = await referente.get(`/structure/journal?aidant=${karim}&action=autorisation.used`).expect(200);
     expect(seqsOf(uses.text)).toHaveLength(6);
     const all = await referente.get(`/structure/journal?aidant=${karim}`).expect(200);
-    const sentences = [...all.text.matchAll(/<td>(Le [^<]+)<\/td>/g)].map((m) => m[1]!);
+    const sentences = [...all.text.matchAll(/<td class="fr-cell--multiline">(Le [^<]+)<\/td>/g)].map((m) => m[1]!);
     expect(sentences.length).toBeGreaterThan(6);
     expect(sentences.every((s) => /^Le .+, Karim Benali /.test(s))).toBe(true);
   });
