@@ -15,6 +15,7 @@ import { hashPassword, verifyPassword } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from './password-policy.js';
 import { clearFailures, reserveAttempt, settleFailure } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
+import { frenchDateTime } from '../web/french/index.js';
 
 type AccountAction = 'aidant.password_changed' | 'aidant.password_change_failed' | 'aidant.sessions_ended' | 'aidant.locked';
 
@@ -26,9 +27,6 @@ const FAILURE_FIELDS: Record<ChangeFailure, [string, string]> = {
   totp_replayed: ['totp', 'Ce code a déjà été utilisé : attendez le code suivant.'],
 };
 
-function parisDateTime(at: Date): string {
-  return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(at);
-}
 
 /**
  * The signed-in aidant's own account: password change (current password +
@@ -116,8 +114,8 @@ export class AccountService {
       current: s.current,
       device: s.device,
       ip: s.ip ?? 'inconnue',
-      signedInAt: parisDateTime(s.signedInAt),
-      lastSeenAt: parisDateTime(s.lastSeenAt),
+      signedInAt: frenchDateTime(s.signedInAt),
+      lastSeenAt: frenchDateTime(s.lastSeenAt),
     }));
   }
 

@@ -14,6 +14,7 @@ import { membershipInvitationLink } from './membership-invitations.service.js';
 import { ROLES, type Role } from './roles.js';
 import { requireStructureAccess } from './structure-access.js';
 import { TotpDevicesService } from './totp-devices.service.js';
+import { frenchDateTime as parisDateTime } from '../web/french/index.js';
 
 const STATUS_LABELS: Record<string, string> = {
   requested: 'Habilitation demandée',
@@ -24,7 +25,7 @@ const STATUS_LABELS: Record<string, string> = {
 
 function frenchDateTime(at: Date | null): string {
   if (!at) return 'jamais';
-  return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(at);
+  return parisDateTime(at);
 }
 
 /** The référent's pages: the aidants of their own structure, and nothing else. */

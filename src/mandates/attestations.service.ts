@@ -28,7 +28,20 @@ export interface AttestationClaims {
   mandate: string;
   structure: { name: string; siret: string };
   aidant: { given_name: string; family_name: string };
-  usager: { given_name: string; family_name: string; birthdate: string };
+  /**
+   * `family_name` is the name the person uses (the nom d'usage when there is
+   * one). Attestations signed since the identity is printed as on the
+   * document also carry the birth name, gender and INSEE birthplace codes.
+   */
+  usager: {
+    given_name: string;
+    family_name: string;
+    birthdate: string;
+    birth_name?: string;
+    gender?: string;
+    birthplace?: string;
+    birthcountry?: string;
+  };
   demarches: string[];
   created_at: string;
   expires_at: string;
@@ -213,7 +226,15 @@ export class AttestationsService {
     const opener = await this.aidants.findById(manager, mandate.openedBy);
     return {
       aidant: { given_name: opener?.givenName ?? '', family_name: opener?.familyName ?? '' },
-      usager: { given_name: usager.givenName, family_name: usager.preferredUsername ?? usager.familyName, birthdate: usager.birthdate },
+      usager: {
+        given_name: usager.givenName,
+        family_name: usager.preferredUsername ?? usager.familyName,
+        birthdate: usager.birthdate,
+        birth_name: usager.familyName,
+        gender: usager.gender,
+        birthplace: usager.birthplace,
+        birthcountry: usager.birthcountry,
+      },
     };
   }
 }

@@ -10,9 +10,9 @@ import type { RequestFacts } from '../journal/journal.types.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName, type UsagerView } from '../usagers/usagers.types.js';
+import { frenchCalendarDate, frenchDate, frenchDateTime, identityDisplay } from '../web/french/index.js';
 import { AttestationVerificationsService } from './attestation-verifications.service.js';
-import { AttestationsService, VERIFICATION_PATH } from './attestations.service.js';
-import { frenchBirthdate, frenchDate, frenchDateTime } from './dates.js';
+import { AttestationsService, VERIFICATION_PATH, type AttestationClaims } from './attestations.service.js';
 import { MandateRevocationService, readReason, REVOCATION_REASONS, type Revoker } from './mandate-revocation.service.js';
 import { STATUS_LABELS } from './mandate-status.js';
 import { MandateNotLiveError } from './mandates.errors.js';
@@ -39,7 +39,9 @@ export class MandatePagesService {
   /** `/aidant`: live mandates (searchable by name and birthdate), those ending within 30 days, the last 12 months' history. */
   async dashboard(actor: AidantActor, query: { nom?: unknown; naissance?: unknown }) {
     const nom = typeof query.nom === 'string' ? query.nom.trim().slice(0, 100) : '';
-    const naissance = typeof query.naissance === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(query.naissance) ? query.naissance : '';
+    const typed = typeof query.naissance === 'string' ? query.naissance.trim().slice(0, 20) : '';
+    const naissance = isoDateOf(typed);
+    const naissanceError = typed && !naissance ? 'Saisissez une date de naissance valide, par exemple 24/08/1962.' : '';
     const data = await this.transactions.run(async (m) => {
       const live = await this.mandates.liveOfStructure(m, actor.structureId);
       const ended = await this.mandates.endedOfStructure(m, actor.structureId);
@@ -58,7 +60,7 @@ export class MandatePagesService {
       return {
         id: v.id,
         usager: u ? displayName(u) : '—',
-        birthdate: u ? frenchBirthdate(u.birthdate) : '',
+        birthdate: u ? frenchCalendarDate(u.birthdate) : '',
         demarches: v.liveDemarches.map(label),
         end: frenchDate(v.status === 'revoked' && v.revokedAt ? v.revokedAt : v.expiresAt),
         status: v.status,
@@ -70,7 +72,7 @@ export class MandatePagesService {
       pageTitle: 'Espace aidant',
       actor,
       multiple: memberships.length > 1,
-      search: { nom, naissance },
+      search: { nom, naissance: naissance || typed, error: naissanceError },
       searching: Boolean(nom || naissance),
       live: data.live.filter(matches).map(row),
       ended: data.ended.map(row),
@@ -92,7 +94,8 @@ export class MandatePagesService {
       return {
         pageTitle: 'Mandat',
         m: { ...mandate, autorisations: mandate.autorisations.map((a) => ({ ...a, statusLabel: STATUS_LABELS[a.status] })) },
-        usager: { name: displayName(usager), birthdate: frenchBirthdate(usager.birthdate) },
+        usager: { name: displayName(usager) },
+        identity: identityDisplay(usager),
         openedBy: opener ? `${opener.givenName} ${opener.familyName}` : '—',
         createdLabel: frenchDateTime(mandate.createdAt),
         endLabel: frenchDateTime(mandate.expiresAt),
@@ -185,7 +188,7 @@ export class MandatePagesService {
         revokedSince:
           kind === 'mandate' && !ended ? revokedOnes.filter((a) => claims.demarches.includes(a.demarche)).map((a) => a.label) : [],
         verificationPath: VERIFICATION_PATH,
-        birthdate: frenchBirthdate(usager.birthdate),
+        identity: identityDisplay(attestedIdentity(claims.usager, usager)),
         labels: claims.demarches.map(label),
         revokedLabels: (claims.revoked_demarches ?? []).map(label),
         createdLabel: frenchDateTime(claims.created_at),
@@ -227,6 +230,34 @@ export class MandatePagesService {
     const ids = [...new Set(views.map((v) => v.usagerId))];
     return new Map((await this.usagers.findByIds(m, ids)).map((u) => [u.id, u]));
   }
+}
+
+/**
+ * The identity printed on an attestation: what was signed into it. Attestations
+ * signed before the claims carried the birth name and birthplace fall back on
+ * the usager's record for the birthplace and gender.
+ */
+function attestedIdentity(signed: AttestationClaims['usager'], usager: UsagerView) {
+  return {
+    givenName: signed.given_name,
+    familyName: signed.birth_name ?? signed.family_name,
+    preferredUsername: signed.birth_name ? signed.family_name : null,
+    birthdate: signed.birthdate,
+    gender: signed.gender ?? usager.gender,
+    birthplace: signed.birthplace ?? usager.birthplace,
+    birthcountry: signed.birthcountry ?? usager.birthcountry,
+  };
+}
+
+/** A birthdate typed as `AAAA-MM-JJ` (what a date picker sends) or `JJ/MM/AAAA` (typed by hand); '' when neither. */
+function isoDateOf(typed: string): string {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typed);
+  const french = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(typed);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : french ? [french[3], french[2], french[1]] : [];
+  if (!y || !m || !d) return '';
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(m) - 1 || date.getUTCDate() !== Number(d)) return '';
+  return date.toISOString().slice(0, 10);
 }
 
 function latestDate(dates: Array<Date | null>): Date | null {

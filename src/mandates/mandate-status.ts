@@ -1,4 +1,6 @@
-/** Mandate durations, from the instant of creation. */
+import { fromParisWallTime, parisWallTime } from '../web/french/index.js';
+
+/** Mandate durations, in calendar days in Europe/Paris from the instant of creation. */
 export const DURATIONS = {
   court: { days: 1, label: '1 jour' },
   mois: { days: 31, label: '1 mois' },
@@ -12,10 +14,17 @@ export function isDuration(value: unknown): value is Duration {
   return typeof value === 'string' && Object.hasOwn(DURATIONS, value);
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-
+/**
+ * The end of a mandate opened at `createdAt`: the same time of day in Paris,
+ * `days` calendar days later (16:10 on 2 December + 182 days is 16:10 on
+ * 2 June, summer time or not). A time that Paris's clocks skip or repeat on
+ * the end day follows `fromParisWallTime` (docs/decisions/0504). The database
+ * computes the same end when it inserts a mandate (`insertMandate`).
+ */
 export function expiryOf(createdAt: Date, duration: Duration): Date {
-  return new Date(createdAt.getTime() + DURATIONS[duration].days * DAY_MS);
+  const start = parisWallTime(createdAt);
+  const day = new Date(Date.UTC(start.year, start.month - 1, start.day + DURATIONS[duration].days));
+  return fromParisWallTime({ ...start, year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate() });
 }
 
 export type MandateStatus = 'live' | 'expired' | 'revoked';

@@ -16,7 +16,7 @@ import { ValidationError } from '../shared/domain-error.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { displayName } from '../usagers/usagers.types.js';
-import { frenchBirthdate, frenchDateTime } from './dates.js';
+import { frenchDateTime, identityDisplay } from '../web/french/index.js';
 import { MandateOpeningService, readChoice, type MandateChoice } from './mandate-opening.service.js';
 import { DURATIONS, expiryOf } from './mandate-status.js';
 import { MandateForbiddenError, MandateNotLiveError, NoPendingMandateError, RenewalWiderError } from './mandates.errors.js';
@@ -123,7 +123,8 @@ export class MandateWizardService implements OnModuleInit {
     const identity = this.consentOf(pending);
     return {
       pageTitle: 'Nouveau mandat : récapitulatif',
-      usager: { name: displayName(identityNames(identity)), birthdate: frenchBirthdate(identity.birthdate) },
+      usager: { name: displayName(identityNames(identity)) },
+      identity: identityDisplay(identity),
       chosen: pending.demarches.map(demarcheLabel),
       argent: pending.demarches.includes('argent'),
       durationLabel: DURATIONS[pending.duration].label,
@@ -182,7 +183,8 @@ export class MandateWizardService implements OnModuleInit {
       pageTitle: 'Renouveler le mandat',
       mandateId: mandate.id,
       submission: randomUUID(),
-      usager: { name: displayName(usager), birthdate: frenchBirthdate(usager.birthdate) },
+      usager: { name: displayName(usager) },
+      identity: identityDisplay(usager),
       createdLabel: frenchDateTime(mandate.createdAt),
       demarches: DEMARCHES.filter((d) => allowed.includes(d.id) && bounds.demarches.includes(d.id)),
       durations: renewableDurations(bounds),

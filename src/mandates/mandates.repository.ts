@@ -177,14 +177,19 @@ export const mandatesRepository = {
     return saved.id;
   },
 
-  /** Inserts the mandate at database time with its end computed by the database from the duration. */
+  /**
+   * Inserts the mandate at database time with its end computed by the
+   * database from the duration: calendar days in Europe/Paris, the same time
+   * of day (`expiryOf` is the same rule, docs/decisions/0504).
+   */
   async insertMandate(
     manager: EntityManager,
     m: { structureId: string; usagerId: string; openedBy: string; consentId: string; renewedFrom: string | null; duration: Duration; days: number },
   ): Promise<Mandate> {
     const [row] = await manager.query(
       `INSERT INTO mandates (structure_id, usager_id, opened_by, consent_id, renewed_from, duration, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), now() + interval '24 hours' * $7::int)
+       VALUES ($1, $2, $3, $4, $5, $6, now(),
+               ((now() AT TIME ZONE 'Europe/Paris') + interval '1 day' * $7::int) AT TIME ZONE 'Europe/Paris')
        RETURNING id`,
       [m.structureId, m.usagerId, m.openedBy, m.consentId, m.renewedFrom, m.duration, m.days],
     );

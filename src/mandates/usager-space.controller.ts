@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { currentUsagerOf } from '../usagers/usager-session.guard.js';
 import { UsagerSessionService } from '../usagers/usager-session.service.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
-import { frenchBirthdate } from './dates.js';
+import { identityDisplay } from '../web/french/index.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 
 const ENDED_NOTICES = {
@@ -38,5 +38,5 @@ export class UsagerSpaceController {
 }
 
 function spaceOf(usager: UsagerView) {
-  return { pageTitle: 'Mon espace', usager, birthdate: frenchBirthdate(usager.birthdate) };
+  return { pageTitle: 'Mon espace', usager, identity: identityDisplay(usager) };
 }

@@ -8,6 +8,7 @@ import { JournalQueries } from '../journal/reading/journal-queries.js';
 import { MandatesService } from '../mandates/mandates.service.js';
 import { chainOf } from '../journal/journal.service.js';
 import { demarcheLabelOf, frenchDateTime } from './describe-entry.js';
+import { EntryNamesService } from './entry-names.js';
 import { monthLabel, usageChartSvg } from './usage-chart.js';
 
 /** Live mandates are counted up to this many ("500 ou plus" beyond). */
@@ -31,6 +32,7 @@ export class DashboardService {
     private readonly queries: JournalQueries,
     private readonly clock: Clock,
     private readonly mandates: MandatesService,
+    private readonly names: EntryNamesService,
   ) {}
 
   async overview(actor: AidantActor, structureId: string) {
@@ -64,6 +66,7 @@ export class DashboardService {
       counts: months.map((m) => counts.find((c) => (c.demarche ?? '') === d && c.month === m)?.count ?? 0),
     }));
     const partners = await this.queries.usePartners(manager, chain, since);
+    const partnerNames = await this.names.partnersNamed(manager, partners.map((p) => p.partnerId));
 
     return {
       pageTitle: 'Tableau de bord de la structure',
@@ -77,7 +80,8 @@ export class DashboardService {
         total: counts.reduce((sum, c) => sum + c.count, 0),
         chart: usageChartSvg({ months, series }, 'Utilisations des mandats par mois et par démarche, sur 12 mois'),
       },
-      partners: partners.map((p) => ({ ...p, lastAt: frenchDateTime(p.lastAt) })),
+      // A partner no longer registered keeps a neutral name: the référent never reads an identifier.
+      partners: partners.map((p) => ({ ...p, name: partnerNames.get(p.partnerId) ?? 'Service partenaire supprimé', lastAt: frenchDateTime(p.lastAt) })),
     };
   }
 

@@ -26,13 +26,13 @@ function entry(action: string, details: Record<string, unknown> = {}, more: Part
 
 /** Every action of the catalogue (and the anticipated ones), with the sentence it gives. */
 const TABLE: Array<[string, Record<string, unknown>, string]> = [
-  ['aidant.signed_in', { method: 'password+totp' }, 'Marie Curie s’est connecté(e)'],
+  ['aidant.signed_in', { method: 'password+totp' }, 'Marie Curie a ouvert une session'],
   ['aidant.totp_reauthentication_failed', { reason: 'totp_replayed' }, 'Marie Curie a saisi un code déjà utilisé pour confirmer une action sensible'],
   ['aidant.totp_reauthentication_failed', { reason: 'locked' }, 'Marie Curie a tenté de confirmer une action sensible pendant un blocage des codes'],
   ['structure.status_changed', { active: false }, 'Marie Curie a fermé la structure'],
   ['aidant.sign_in_failed', { reason: 'bad_totp' }, 'une tentative de connexion de Paul Langevin a été refusée (code à usage unique erroné)'],
-  ['aidant.locked', { scope: 'account', until: '2027-03-12T09:29:00.000Z' }, 'la connexion de Paul Langevin a été bloquée jusqu’au 12/03/2027 à 10:29'],
-  ['aidant.signed_out', { reason: 'idle_timeout' }, 'Marie Curie a été déconnecté(e) après une période d’inactivité'],
+  ['aidant.locked', { scope: 'account', until: '2027-03-12T09:29:00.000Z' }, 'la connexion de Paul Langevin a été bloquée jusqu’au 12 mars 2027 à 10:29'],
+  ['aidant.signed_out', { reason: 'idle_timeout' }, 'la session de Marie Curie a été fermée après une période d’inactivité'],
   ['aidant.structure_switched', { from: null, to: 's1' }, 'Marie Curie a changé de structure courante'],
   ['aidant.totp_reauthenticated', { device: 'card' }, 'Marie Curie a confirmé son identité avec sa carte à code'],
   ['aidant.invited', { roles: ['aidant', 'referent'], newAccount: true, invitationExpiresAt: null }, 'Marie Curie a invité Paul Langevin (rôle aidant et référent)'],
@@ -55,12 +55,12 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['journal.verified', { chain: 's1', ok: true, entries: 12 }, 'Marie Curie a vérifié l’intégrité du journal (12 entrées, intègre)'],
   ['keys.rotated', { purpose: 'journal', kid: 'k', retiredKid: null }, 'Marie Curie a renouvelé une clé de signature du service'],
   ['franceconnect.consent_started', {}, 'Marie Curie a lancé une identification FranceConnect'],
-  ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont s’est identifié(e) avec FranceConnect pour donner son accord à un mandat'],
+  ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont a confirmé son identité avec FranceConnect pour donner son accord à un mandat'],
   ['franceconnect.failed', {}, 'Marie Curie : l’identification FranceConnect a échoué'],
-  ['usager.signed_in', {}, 'Jean Dupont s’est connecté(e) avec FranceConnect'],
-  ['usager.signed_out', {}, 'Jean Dupont s’est déconnecté(e)'],
+  ['usager.signed_in', {}, 'Jean Dupont a ouvert une session avec FranceConnect'],
+  ['usager.signed_out', {}, 'Jean Dupont a fermé sa session'],
   ['usager.identity_updated', { fields: ['email'] }, 'l’identité de Jean Dupont a été mise à jour depuis FranceConnect'],
-  ['usager.created', {}, 'Jean Dupont a été enregistré(e) depuis FranceConnect'],
+  ['usager.created', {}, 'la fiche de Jean Dupont a été créée depuis FranceConnect'],
   ['mandate.started', { demarches: ['logement'], duration: 'mois' }, 'Marie Curie a commencé l’ouverture d’un mandat Logement de 31 jours'],
   ['mandate.created', { demarches: ['logement', 'social'], duration: 'long' }, 'Marie Curie a ouvert un mandat Logement, Social – Santé de 365 jours pour Jean Dupont'],
   ['mandate.renewed', { renewedFrom: 'm0' }, 'Marie Curie a renouvelé le mandat de Jean Dupont'],
@@ -71,7 +71,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['autorisation.revoked', { reason: 'superseded' }, 'Marie Curie a révoqué l’autorisation Logement de Jean Dupont (remplacée par un nouveau mandat)'],
   ['attestation.issued', { kind: 'mandate', kid: 'k' }, 'Marie Curie a émis l’attestation du mandat de Jean Dupont'],
   ['attestation.verified', { kind: 'mandate', kid: 'k', status: 'live' }, 'l’attestation du mandat de Jean Dupont a été vérifiée (mandat en cours)'],
-  ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont (démarche Logement) sur Caisse d’allocations'],
+  ['autorisation.used', {}, 'Marie Curie a agi pour Jean Dupont sur Caisse d’allocations (démarche Logement)'],
   ['partner.disabled', {}, 'Marie Curie a désactivé le service partenaire Caisse d’allocations'],
   ['partner.secret_rotated', {}, 'Marie Curie a renouvelé le secret du service partenaire Caisse d’allocations'],
   ['partner.userinfo_served', { endpoint: 'userinfo' }, 'Caisse d’allocations a obtenu l’identité de Jean Dupont'],
@@ -82,7 +82,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
 
 describe('describeEntry', () => {
   it.each(TABLE)('%s', (action, details, sentence) => {
-    expect(describeEntry(entry(action, details, { demarche: 'logement' }), names)).toBe(`Le 12/03/2027 à 10:14, ${sentence}`);
+    expect(describeEntry(entry(action, details, { demarche: 'logement' }), names)).toBe(`Le 12 mars 2027 à 10:14, ${sentence}`);
   });
 
   it('has a row in this table for every action it describes', () => {
@@ -90,7 +90,7 @@ describe('describeEntry', () => {
   });
 
   it('falls back to a generic sentence for an action it does not know', () => {
-    expect(describeEntry(entry('teleportation.started'), names)).toBe('Le 12/03/2027 à 10:14, Marie Curie : action « teleportation.started »');
+    expect(describeEntry(entry('teleportation.started'), names)).toBe('Le 12 mars 2027 à 10:14, Marie Curie : autre action');
   });
 
   it.each([
@@ -100,22 +100,39 @@ describe('describeEntry', () => {
     [{ type: 'usager', id: USAGER }, 'Jean Dupont'],
     [{ type: 'partner', id: PARTNER }, 'Caisse d’allocations'],
   ])('names the actor %j', (actor, phrase) => {
-    expect(describeEntry(entry('aidant.signed_in', {}, { actor }), names)).toBe(`Le 12/03/2027 à 10:14, ${phrase} s’est connecté(e)`);
+    expect(describeEntry(entry('aidant.signed_in', {}, { actor }), names)).toBe(`Le 12 mars 2027 à 10:14, ${phrase} a ouvert une session`);
   });
 
-  it('names a partner by its id when its name is unknown', () => {
+  it('never shows a partner’s id when its name is unknown', () => {
     expect(describeEntry(entry('autorisation.used', {}, { demarche: 'logement' }), { ...names, partners: new Map() })).toBe(
-      'Le 12/03/2027 à 10:14, Marie Curie a agi pour Jean Dupont (démarche Logement) sur le service partenaire p1',
+      'Le 12 mars 2027 à 10:14, Marie Curie a agi pour Jean Dupont sur un service partenaire (démarche Logement)',
+    );
+  });
+
+  it('elides "de" before a vowel or a mute h', () => {
+    const vowels: EntryNames = { ...names, usagers: new Map([[USAGER, 'Angela DUBOIS']]), aidants: new Map([[AIDANT, 'Marie Curie'], [OTHER, 'Hélène Marchand']]) };
+    expect(describeEntry(entry('mandate.expired', {}), vowels)).toBe('Le 12 mars 2027 à 10:14, le mandat d’Angela DUBOIS est arrivé à échéance');
+    expect(describeEntry(entry('aidant.role_changed', { before: [], after: ['aidant'] }), vowels)).toBe(
+      'Le 12 mars 2027 à 10:14, Marie Curie a changé les rôles d’Hélène Marchand : aucun rôle → aidant',
+    );
+  });
+
+  it('agrees counts with their number', () => {
+    expect(describeEntry(entry('aidant.password_changed', { otherSessionsEnded: 1 }), names)).toBe(
+      'Le 12 mars 2027 à 10:14, Marie Curie a changé son mot de passe (1 session terminée)',
+    );
+    expect(describeEntry(entry('journal.verified', { ok: true, entries: 1 }), names)).toBe(
+      'Le 12 mars 2027 à 10:14, Marie Curie a vérifié l’intégrité du journal (1 entrée, intègre)',
     );
   });
 
   it('says so neutrally when names are missing', () => {
     expect(describeEntry(entry('mandate.created', { demarches: ['logement'], duration: 'court' }))).toBe(
-      'Le 12/03/2027 à 10:14, un aidant a ouvert un mandat Logement d’un jour pour un usager',
+      'Le 12 mars 2027 à 10:14, un aidant a ouvert un mandat Logement d’un jour pour un usager',
     );
   });
 
   it('shows French local time across the daylight saving change', () => {
-    expect(frenchDateTime('2027-07-01T08:05:00.000Z')).toBe('01/07/2027 à 10:05');
+    expect(frenchDateTime('2027-07-01T08:05:00.000Z')).toBe('1er juillet 2027 à 10:05');
   });
 });

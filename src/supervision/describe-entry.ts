@@ -1,7 +1,7 @@
 import { DEMARCHES } from '../demarches/demarches.js';
 import type { JournalAction } from '../journal/journal.actions.js';
 import type { JournalEntry } from '../journal/journal.types.js';
-import { parisDateTime } from './paris-time.js';
+import { actionLabel, de, frenchDateTime as parisDateTime, plural } from '../web/french/index.js';
 
 /** Names to show for the ids an entry carries; an id without a name gets a neutral phrase. */
 export interface EntryNames {
@@ -25,9 +25,9 @@ interface Phrases {
 type Describer = (p: Phrases) => string;
 
 
-/** `12/03/2027 à 10:14`, French local time. */
+/** `12 mars 2027 à 10:14`, Paris time. */
 export function frenchDateTime(at: string | Date): string {
-  return parisDateTime(typeof at === 'string' ? new Date(at) : at);
+  return parisDateTime(at);
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -55,12 +55,13 @@ const SIGN_IN_FAILURES: Record<string, string> = {
   no_active_structure: 'aucune structure active',
 };
 
-const SIGN_OUT_REASONS: Record<string, string> = {
-  user: 's’est déconnecté(e)',
-  expired: 'a été déconnecté(e) (session expirée)',
-  idle_timeout: 'a été déconnecté(e) après une période d’inactivité',
-  absolute_timeout: 'a été déconnecté(e) (durée maximale de session atteinte)',
-  access_withdrawn: 'a été déconnecté(e) (accès retiré)',
+/** How a session ended; worded so that nothing agrees with a gender the journal does not know. */
+const SIGN_OUT_REASONS: Record<string, (who: string) => string> = {
+  user: (who) => `${who} a fermé sa session`,
+  expired: (who) => `la session ${de(who)} a expiré`,
+  idle_timeout: (who) => `la session ${de(who)} a été fermée après une période d’inactivité`,
+  absolute_timeout: (who) => `la session ${de(who)} a atteint sa durée maximale`,
+  access_withdrawn: (who) => `la session ${de(who)} a été fermée (accès retiré)`,
 };
 
 const PASSWORD_CHANGE_FAILURES: Record<string, string> = {
@@ -75,7 +76,7 @@ const SESSIONS_ENDED_REASONS: Record<string, string> = {
   habilitation_changed: 'changement d’habilitation',
 };
 
-const sessions = (n: number): string => `${n} session${n > 1 ? 's' : ''}`;
+const sessions = (n: number): string => plural(n, 'session');
 
 const HABILITATION: Record<string, string> = {
   requested: 'demandée',
@@ -93,12 +94,12 @@ const REVOCATION_REASONS: Record<string, string> = {
 
 const MANDATE_STATUS: Record<string, string> = { live: 'en cours', expired: 'expiré', revoked: 'révoqué' };
 const BY: Record<string, string> = { aidant: 'un aidant', referent: 'un référent', usager: 'l’usager' };
-const byPhrase = (d: Record<string, unknown>) => (BY[text(d.by)] && d.by !== 'aidant' ? ` (à la demande de ${BY[text(d.by)]})` : '');
+const byPhrase = (d: Record<string, unknown>) => (BY[text(d.by)] && d.by !== 'aidant' ? ` (à la demande ${de(BY[text(d.by)]!)})` : '');
 
 /** Days of a mandate from its details, whatever name its module gives the field. */
 function mandateDays(d: Record<string, unknown>): string {
   const days = typeof d.durationDays === 'number' ? d.durationDays : typeof d.days === 'number' ? d.days : null;
-  if (days !== null) return ` de ${days} jour${days > 1 ? 's' : ''}`;
+  if (days !== null) return ` de ${plural(days, 'jour')}`;
   const named: Record<string, string> = { court: ' d’un jour', mois: ' de 31 jours', semestre: ' de 182 jours', long: ' de 365 jours' };
   return named[text(d.duration) || text(d.duree)] ?? '';
 }
@@ -112,14 +113,14 @@ const of = (s: string) => (s ? ` ${s}` : '');
  */
 const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer> = {
   // aidants
-  'aidant.signed_in': ({ who }) => `${who} s’est connecté(e)`,
+  'aidant.signed_in': ({ who }) => `${who} a ouvert une session`,
   'aidant.sign_in_failed': ({ aidant, d }) =>
-    `une tentative de connexion de ${aidant} a été refusée (${SIGN_IN_FAILURES[text(d.reason)] ?? text(d.reason)})`,
+    `une tentative de connexion ${de(aidant)} a été refusée (${SIGN_IN_FAILURES[text(d.reason)] ?? text(d.reason)})`,
   'aidant.locked': ({ aidant, d }) =>
     d.scope === 'password_change'
-      ? `le changement de mot de passe de ${aidant} a été bloqué jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`
-      : `la connexion ${d.scope === 'ip' ? 'depuis cette adresse' : `de ${aidant}`} a été bloquée jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`,
-  'aidant.signed_out': ({ who, d }) => `${who} ${SIGN_OUT_REASONS[text(d.reason)] ?? 's’est déconnecté(e)'}`,
+      ? `le changement de mot de passe ${de(aidant)} a été bloqué jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`
+      : `la connexion ${d.scope === 'ip' ? 'depuis cette adresse' : de(aidant)} a été bloquée jusqu’au ${frenchDateTime(text(d.until) || new Date(0))}`,
+  'aidant.signed_out': ({ who, d }) => (SIGN_OUT_REASONS[text(d.reason)] ?? SIGN_OUT_REASONS.user!)(who),
   'aidant.structure_switched': ({ who }) => `${who} a changé de structure courante`,
   'aidant.totp_reauthenticated': ({ who, d }) => `${who} a confirmé son identité avec ${d.device === 'card' ? 'sa carte' : 'son application'} à code`,
   'aidant.invited': ({ who, aidant, d }) => `${who} a invité ${aidant} (rôle ${roles(d.roles)})`,
@@ -127,18 +128,18 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'aidant.membership_declined': ({ who, d }) => `${who} a refusé de rejoindre la structure (rôle ${roles(d.roles)})`,
   'aidant.activated': ({ who }) => `${who} a activé son compte`,
   'aidant.habilitation_changed': ({ who, aidant, d }) =>
-    `${who} a changé l’habilitation de ${aidant} : ${HABILITATION[text(d.from)] ?? text(d.from)} → ${HABILITATION[text(d.to)] ?? text(d.to)}`,
+    `${who} a changé l’habilitation ${de(aidant)} : ${HABILITATION[text(d.from)] ?? text(d.from)} → ${HABILITATION[text(d.to)] ?? text(d.to)}`,
   'aidant.suspended': ({ who, aidant }) => `${who} a suspendu ${aidant} dans la structure`,
   'aidant.reactivated': ({ who, aidant }) => `${who} a réactivé ${aidant} dans la structure`,
-  'aidant.role_changed': ({ who, aidant, d }) => `${who} a changé les rôles de ${aidant} : ${roles(d.before)} → ${roles(d.after)}`,
+  'aidant.role_changed': ({ who, aidant, d }) => `${who} a changé les rôles ${de(aidant)} : ${roles(d.before)} → ${roles(d.after)}`,
   'aidant.password_changed': ({ who, d }) =>
-    `${who} a changé son mot de passe${typeof d.otherSessionsEnded === 'number' && d.otherSessionsEnded > 0 ? ` (${sessions(d.otherSessionsEnded)} terminée${d.otherSessionsEnded > 1 ? 's' : ''})` : ''}`,
+    `${who} a changé son mot de passe${typeof d.otherSessionsEnded === 'number' && d.otherSessionsEnded > 0 ? ` (${sessions(d.otherSessionsEnded)} ${d.otherSessionsEnded > 1 ? 'terminées' : 'terminée'})` : ''}`,
   'aidant.password_change_failed': ({ who, d }) =>
     `${who} n’a pas pu changer son mot de passe (${PASSWORD_CHANGE_FAILURES[text(d.reason)] ?? text(d.reason)})`,
   'aidant.sessions_ended': ({ who, aidant, d }) =>
     d.reason === 'aidant'
       ? `${who} a terminé ${d.scope === 'one' ? 'une autre de ses sessions' : `ses autres sessions (${typeof d.count === 'number' ? d.count : 0})`}`
-      : `${typeof d.count === 'number' ? sessions(d.count) : 'les sessions'} de ${aidant} ${d.count === 1 ? 'a été terminée' : 'ont été terminées'} (${SESSIONS_ENDED_REASONS[text(d.reason)] ?? text(d.reason)})`,
+      : `${typeof d.count === 'number' ? sessions(d.count) : 'les sessions'} ${de(aidant)} ${d.count === 1 ? 'a été terminée' : 'ont été terminées'} (${SESSIONS_ENDED_REASONS[text(d.reason)] ?? text(d.reason)})`,
   'totp_card.registered': ({ who, aidant, d }) =>
     d.assigned ? `${who} a associé la carte ${text(d.serial)} à ${aidant}` : `${who} a enregistré la carte ${text(d.serial)}`,
   'totp_card.resynchronised': ({ who, d }) => `${who} a resynchronisé la carte ${text(d.serial)}`,
@@ -152,40 +153,40 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'structure.demarches_restricted': ({ who, d }) => `${who} a limité les démarches de la structure à : ${demarchesOf(d.after) || 'aucune'}`,
   // journal
   'journal.exported': ({ who, d }) =>
-    `${who} a exporté le journal (${d.format === 'csv' ? 'CSV' : 'JSON Lines'}${typeof d.rows === 'number' ? `, ${d.rows} ligne${d.rows > 1 ? 's' : ''}` : ''}${d.complete === false ? ', téléchargement interrompu' : ''})`,
+    `${who} a exporté le journal (${d.format === 'csv' ? 'CSV' : 'JSON Lines'}${typeof d.rows === 'number' ? `, ${plural(d.rows, 'ligne')}` : ''}${d.complete === false ? ', téléchargement interrompu' : ''})`,
   'journal.verified': ({ who, d }) =>
-    `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${d.entries} entrées` : ''}${d.ok ? ', intègre' : ', anomalie détectée'})`,
+    `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${plural(d.entries, 'entrée')}, ` : ''}${d.ok ? 'intègre' : 'anomalie détectée'})`,
   // keys
   'keys.rotated': ({ who }) => `${who} a renouvelé une clé de signature du service`,
   // franceconnect, usagers, mandates; then anticipated: provider.
   'franceconnect.consent_started': ({ who }) => `${who} a lancé une identification FranceConnect`,
   'franceconnect.consent_verified': ({ usager, d }) =>
-    `${usager} s’est identifié(e) avec FranceConnect${d.intent === 'mandate_consent' ? ' pour donner son accord à un mandat' : ''}`,
+    `${usager} a confirmé son identité avec FranceConnect${d.intent === 'mandate_consent' ? ' pour donner son accord à un mandat' : ''}`,
   'franceconnect.failed': ({ who }) => `${who} : l’identification FranceConnect a échoué`,
-  'usager.signed_in': ({ usager }) => `${usager} s’est connecté(e) avec FranceConnect`,
-  'usager.signed_out': ({ usager }) => `${usager} s’est déconnecté(e)`,
-  'usager.identity_updated': ({ usager }) => `l’identité de ${usager} a été mise à jour depuis FranceConnect`,
-  'usager.created': ({ usager }) => `${usager} a été enregistré(e) depuis FranceConnect`,
+  'usager.signed_in': ({ usager }) => `${usager} a ouvert une session avec FranceConnect`,
+  'usager.signed_out': ({ usager }) => `${usager} a fermé sa session`,
+  'usager.identity_updated': ({ usager }) => `l’identité ${de(usager)} a été mise à jour depuis FranceConnect`,
+  'usager.created': ({ usager }) => `la fiche ${de(usager)} a été créée depuis FranceConnect`,
   'mandate.started': ({ who, d }) => `${who} a commencé l’ouverture d’un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)}`,
   'mandate.created': ({ who, usager, d }) => `${who} a ouvert un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)} pour ${usager}`,
-  'mandate.renewed': ({ who, usager }) => `${who} a renouvelé le mandat de ${usager}`,
-  'mandate.revoked': ({ who, usager, d }) => `${who} a révoqué le mandat de ${usager}${byPhrase(d)}`,
-  'mandate.expired': ({ usager }) => `le mandat de ${usager} est arrivé à échéance`,
-  'autorisation.created': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été créée`,
-  'autorisation.superseded': ({ usager, demarche }) => `l’autorisation ${demarche} de ${usager} a été remplacée par un nouveau mandat`,
+  'mandate.renewed': ({ who, usager }) => `${who} a renouvelé le mandat ${de(usager)}`,
+  'mandate.revoked': ({ who, usager, d }) => `${who} a révoqué le mandat ${de(usager)}${byPhrase(d)}`,
+  'mandate.expired': ({ usager }) => `le mandat ${de(usager)} est arrivé à échéance`,
+  'autorisation.created': ({ usager, demarche }) => `l’autorisation ${demarche} ${de(usager)} a été créée`,
+  'autorisation.superseded': ({ usager, demarche }) => `l’autorisation ${demarche} ${de(usager)} a été remplacée par un nouveau mandat`,
   'autorisation.revoked': ({ who, usager, demarche, d }) =>
-    `${who} a révoqué l’autorisation ${demarche} de ${usager}${d.reason && REVOCATION_REASONS[text(d.reason)] ? ` (${REVOCATION_REASONS[text(d.reason)]})` : ''}`,
-  'attestation.issued': ({ who, usager, d }) => `${who} a émis l’attestation ${d.kind === 'revocation' ? 'de révocation du mandat' : 'du mandat'} de ${usager}`,
-  'attestation.verified': ({ usager, d }) => `l’attestation du mandat de ${usager} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
-  'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} (démarche ${demarche}) sur ${partner}`,
+    `${who} a révoqué l’autorisation ${demarche} ${de(usager)}${d.reason && REVOCATION_REASONS[text(d.reason)] ? ` (${REVOCATION_REASONS[text(d.reason)]})` : ''}`,
+  'attestation.issued': ({ who, usager, d }) => `${who} a émis l’attestation ${d.kind === 'revocation' ? 'de révocation du mandat' : 'du mandat'} ${de(usager)}`,
+  'attestation.verified': ({ usager, d }) => `l’attestation du mandat ${de(usager)} a été vérifiée (mandat ${MANDATE_STATUS[text(d.status)] ?? text(d.status)})`,
+  'autorisation.used': ({ who, usager, demarche, partner }) => `${who} a agi pour ${usager} sur ${partner} (démarche ${demarche})`,
   'partner.registered': ({ who, partner }) => `${who} a enregistré le service partenaire ${partner}`,
   'partner.disabled': ({ who, partner }) => `${who} a désactivé le service partenaire ${partner}`,
   'partner.secret_rotated': ({ who, partner }) => `${who} a renouvelé le secret du service partenaire ${partner}`,
   'partner.userinfo_served': ({ usager, partner, d }) =>
-    `${partner} a ${d.endpoint === 'introspection' ? 'vérifié un jeton' : 'obtenu l’identité'} de ${usager}`,
+    `${partner} a ${d.endpoint === 'introspection' ? 'vérifié un jeton' : 'obtenu l’identité'} ${de(usager)}`,
   'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
   'partner.sign_in_ended': ({ usager, partner, d }) =>
-    `la connexion de ${partner} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
+    `la connexion ${de(partner)} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
 };
 
 const SIGN_IN_ENDED: Record<string, string> = {
@@ -223,7 +224,7 @@ function actorPhrase(entry: Entry, names: EntryNames): string {
 }
 
 /**
- * The entry as one French sentence: "Le 12/03/2027 à 10:14, Marie Curie a
+ * The entry as one French sentence: "Le 12 mars 2027 à 10:14, Marie Curie a
  * ouvert un mandat Logement de 365 jours pour Jean Dupont". An action this
  * function does not know (a future one) gets a generic sentence naming it.
  */
@@ -233,12 +234,12 @@ export function describeEntry(entry: Entry, names: EntryNames = {}): string {
     who: actorPhrase(entry, names),
     aidant: nameOf(names.aidants, entry.subjects.aidantId, 'un aidant'),
     usager: nameOf(names.usagers, entry.subjects.usagerId, 'un usager'),
-    partner: nameOf(names.partners, entry.subjects.partnerId, entry.subjects.partnerId ? `le service partenaire ${entry.subjects.partnerId}` : 'un service partenaire'),
+    partner: nameOf(names.partners, entry.subjects.partnerId, 'un service partenaire'),
     demarche: demarcheLabelOf(entry.demarche) || 'non précisée',
     d: details,
   };
   const describer = Object.hasOwn(SENTENCES, entry.action) ? SENTENCES[entry.action] : undefined;
-  const sentence = describer ? describer(phrases) : `${phrases.who} : action « ${entry.action} »`;
+  const sentence = describer ? describer(phrases) : `${phrases.who} : ${actionLabel(entry.action).toLowerCase()}`;
   return `Le ${frenchDateTime(entry.at)}, ${sentence}`;
 }
 

@@ -8,7 +8,7 @@ import { matchesUsager } from './usager-match.js';
 
 const manager = {} as EntityManager;
 const person = (id: string, givenName: string, familyName: string, birthdate = '1950-01-01'): UsagerIdentity =>
-  ({ id, givenName, familyName, preferredUsername: null, birthdate });
+  ({ id, givenName, familyName, preferredUsername: null, birthdate, gender: 'female' });
 
 /** Which way a search by name goes, with the usagers and journal modules stood in for. */
 function service(named: UsagerIdentity[], chainUsagers: UsagerIdentity[]) {

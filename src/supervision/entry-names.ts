@@ -6,6 +6,7 @@ import { PartnersService } from '../partners/partners.service.js';
 import type { JournalEntry } from '../journal/journal.types.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import type { UsagerIdentity } from '../usagers/usagers.types.js';
+import { identityDisplay } from '../web/french/index.js';
 import { matchesUsager } from './usager-match.js';
 import type { EntryNames } from './describe-entry.js';
 
@@ -66,8 +67,13 @@ export class EntryNamesService {
 
   /** Registered partners by id (an id that is not a registered partner keeps the neutral phrase). */
   private async partnerNames(manager: EntityManager, entries: readonly Pick<JournalEntry, 'subjects'>[]): Promise<Map<string, string>> {
+    return this.partnersNamed(manager, entries.map((e) => e.subjects.partnerId));
+  }
+
+  /** Registered partners' names by id, for the ids given (others are absent). */
+  async partnersNamed(manager: EntityManager, partnerIds: ReadonlyArray<string | null>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
-    const ids = new Set(entries.map((e) => e.subjects.partnerId).filter((id): id is string => id !== null && UUID.test(id)));
+    const ids = new Set(partnerIds.filter((id): id is string => id !== null && UUID.test(id)));
     for (const id of ids) {
       const partner = await this.partners.findById(manager, id);
       if (partner) names.set(id, partner.name);
@@ -83,6 +89,9 @@ export class EntryNamesService {
   cachedForEntries(manager: EntityManager, structureId: string, members: readonly MemberName[]) {
     const aidants = new Map(members.map((m) => [m.id, m.name]));
     const usagers = new Map<string, string>();
+    /** Partners are few: each is looked up once for the whole export. */
+    const partners = new Map<string, string>();
+    const partnersAsked = new Set<string>();
     /** Ids already looked up without a name. */
     const unnamed = new Set<string>();
     const known = (id: string | null) => id === null || aidants.has(id) || usagers.has(id) || unnamed.has(id);
@@ -100,7 +109,12 @@ export class EntryNamesService {
           for (const id of [e.subjects.usagerId, e.subjects.aidantId, e.actor.type === 'aidant' ? e.actor.id : null]) if (!known(id)) unnamed.add(id!);
         }
       }
-      return { aidants, usagers };
+      const newPartners = entries.map((e) => e.subjects.partnerId).filter((id): id is string => id !== null && !partnersAsked.has(id));
+      if (newPartners.length > 0) {
+        for (const id of newPartners) partnersAsked.add(id);
+        for (const [id, name] of await this.partnersNamed(manager, newPartners)) partners.set(id, name);
+      }
+      return { aidants, usagers, partners };
     };
   }
 
@@ -134,7 +148,10 @@ export class EntryNamesService {
   }
 }
 
-/** "Jean Dupont", with the nom d'usage rather than the birth name when there is one. */
-export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'>): string {
-  return `${u.givenName} ${u.preferredUsername ?? u.familyName}`;
+/**
+ * "Angela Claire Louise DUBOIS (nom d’usage MARTIN)": the usager as on their
+ * identity document, worded to sit inside a journal sentence.
+ */
+export function usagerName(u: Pick<UsagerIdentity, 'givenName' | 'familyName' | 'preferredUsername'> & { gender?: string }): string {
+  return identityDisplay(u).inSentence;
 }

@@ -2,7 +2,7 @@ import { isDemarcheId } from '../demarches/demarches.js';
 import type { JournalFilter } from '../journal/reading/journal-queries.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { DESCRIBED_ACTIONS } from './describe-entry.js';
-import { parisOffsetMs } from './paris-time.js';
+import { parisOffsetMs } from '../web/french/index.js';
 
 /** The search form's fields (query string), as typed. */
 export const SEARCH_FIELDS = ['du', 'au', 'aidant', 'usager', 'naissance', 'action', 'demarche', 'partenaire', 'mandat', 'taille'] as const;

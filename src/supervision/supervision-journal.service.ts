@@ -10,11 +10,15 @@ import { NotFoundError, ValidationError } from '../shared/domain-error.js';
 import { describeEntry, DESCRIBED_ACTIONS, frenchDateTime, type EntryNames } from './describe-entry.js';
 import { EntryNamesService, type MemberName } from './entry-names.js';
 import { parseJournalSearch, searchQuery, type JournalSearch } from './journal-search.js';
+import { actionLabel } from '../web/french/index.js';
+
+const ACTION_CHOICES = DESCRIBED_ACTIONS.map((id) => ({ id, label: actionLabel(id) })).sort((a, b) => a.label.localeCompare(b.label, 'fr'));
 
 /** What the search form offers (choices of its lists). */
 export interface SearchChoices {
   members: MemberName[];
-  actions: readonly string[];
+  /** Every action the journal may hold, by its French label (alphabetical). */
+  actions: ReadonlyArray<{ id: string; label: string }>;
   demarches: typeof DEMARCHES;
 }
 
@@ -30,7 +34,7 @@ export class SupervisionJournalService {
   /** The form's lists, also used to show the form again when a search is refused. */
   async choices(actor: AidantActor, structureId: string): Promise<SearchChoices> {
     requireStructureAccess(actor, structureId);
-    return { members: await this.names.members(this.dataSource.manager, structureId), actions: DESCRIBED_ACTIONS, demarches: DEMARCHES };
+    return { members: await this.names.members(this.dataSource.manager, structureId), actions: ACTION_CHOICES, demarches: DEMARCHES };
   }
 
   /**
@@ -82,6 +86,7 @@ export function rowOf(entry: SealedJournalEntry, names: EntryNames) {
     seq: entry.seq,
     at: frenchDateTime(entry.at),
     action: entry.action,
+    actionLabel: actionLabel(entry.action),
     sentence: describeEntry(entry, names),
     entry,
   };

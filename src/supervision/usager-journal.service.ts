@@ -85,7 +85,7 @@ export class UsagerJournalService {
       at: frenchDateTime(e.at),
       aidant: aidantId ? (names.aidants?.get(aidantId) ?? null) : null,
       structure: structures.get(e.chain) ?? null,
-      partner: e.subjects.partnerId ? (names.partners?.get(e.subjects.partnerId) ?? e.subjects.partnerId) : null,
+      partner: e.subjects.partnerId ? (names.partners?.get(e.subjects.partnerId) ?? 'un service partenaire') : null,
       demarche: e.demarche ? demarcheLabelOf(e.demarche) : null,
       action: e.action,
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { foldName, matchesUsager } from './usager-match.js';
 
-const angela = { id: 'u', givenName: 'Angela Claire Louise', familyName: 'DUBOIS', preferredUsername: 'Martin-Lefèvre', birthdate: '1962-08-24' };
+const angela = { id: 'u', givenName: 'Angela Claire Louise', familyName: 'DUBOIS', preferredUsername: 'Martin-Lefèvre', birthdate: '1962-08-24', gender: 'female' as const };
 
 describe('matchesUsager', () => {
   it.each<[string, string | null, boolean]>([

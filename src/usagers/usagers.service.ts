@@ -3,7 +3,7 @@ import { In, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
 import { hashFcSub } from '../franceconnect/fc-sub.js';
-import type { VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
+import type { Gender, VerifiedIdentity } from '../franceconnect/franceconnect.types.js';
 import { JournalService } from '../journal/journal.service.js';
 import type { JournalActor, RequestFacts } from '../journal/journal.types.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
@@ -123,7 +123,7 @@ export class UsagersService {
     const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
     if (valid.length === 0) return [];
     const rows: IdentityRow[] = await manager.query(
-      `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
+      `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, gender
          FROM usagers WHERE id = ANY($1::uuid[]) AND ($2::date IS NULL OR birthdate = $2::date)`,
       [valid, birthdate],
     );
@@ -149,7 +149,7 @@ export class UsagersService {
     let candidates: UsagerIdentity[];
     if (birthdate !== null) {
       const rows: IdentityRow[] = await manager.query(
-        `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate
+        `SELECT id, given_name, family_name, preferred_username, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, gender
            FROM usagers WHERE birthdate = $1::date LIMIT $2`,
         [birthdate, limit + 1],
       );
@@ -180,10 +180,11 @@ interface IdentityRow {
   family_name: string;
   preferred_username: string | null;
   birthdate: string;
+  gender: Gender;
 }
 
 function identityOf(r: IdentityRow): UsagerIdentity {
-  return { id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate };
+  return { id: r.id, givenName: r.given_name, familyName: r.family_name, preferredUsername: r.preferred_username, birthdate: r.birthdate, gender: r.gender };
 }
 
 function storedValues(usager: Usager) {

@@ -19,8 +19,8 @@ export interface UsagerView {
   email: string | null;
 }
 
-/** What other modules need to name a usager or find one by name. */
-export type UsagerIdentity = Pick<UsagerView, 'id' | 'givenName' | 'familyName' | 'preferredUsername' | 'birthdate'>;
+/** What other modules need to name a usager (as on the document: the gender chooses "épouse" or "époux") or find one by name. */
+export type UsagerIdentity = Pick<UsagerView, 'id' | 'givenName' | 'familyName' | 'preferredUsername' | 'birthdate' | 'gender'>;
 
 /** The identity fields FranceConnect may report differently from one sign-in to the next. */
 export const IDENTITY_FIELDS = [

@@ -1,6 +1,7 @@
 import express from 'express';
 import nunjucks from 'nunjucks';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { registerFrenchFilters } from './french/nunjucks-french.js';
 import { DSFR_DIST, PUBLIC_ASSETS, SOURCE_ROOT } from './paths.js';
 
 /** Where the public static assets are served (they set their own cache lifetime). */
@@ -17,6 +18,7 @@ export function configureWebShell(app: NestExpressApplication, production: boole
     throwOnUndefined: false,
     noCache: !production,
   });
+  registerFrenchFilters(env);
   env.express(app.getHttpAdapter().getInstance());
   app.setViewEngine('njk');
 

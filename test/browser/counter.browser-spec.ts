@@ -217,7 +217,7 @@ describe('the counter pages: keyboard, no JavaScript, small screens, print', () 
     expect(await shown()).toEqual({ header: true, footer: true, breadcrumb: true, instructions: true, copy: true, qr: true, signatures: true });
     await page.emulateMedia({ media: 'print' });
     expect(await shown()).toEqual({ header: false, footer: false, breadcrumb: false, instructions: false, copy: true, qr: true, signatures: true });
-    await expect(page.locator('.attestation-copy').first().innerText()).resolves.toContain('Alice Durand');
+    await expect(page.locator('.attestation-copy').first().innerText()).resolves.toContain('Alice DURAND, née le 15 juin 1980 à Paris 7e Arrondissement');
     // The PDF the browser prints: one sheet per copy.
     mkdirSync(join(ARTIFACTS_DIR, 'counter'), { recursive: true });
     const pdf = await page.pdf({ path: join(ARTIFACTS_DIR, 'counter', 'attestation.pdf'), format: 'A4' });

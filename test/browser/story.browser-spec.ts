@@ -177,7 +177,7 @@ describe('the whole story in Chromium', () => {
     expect(space).toMatch(/Social/);
     await story.record(home, 'usager-espace');
     await clickAndWait(home, home.getByRole('link', { name: 'Consulter mon journal' }));
-    expect(await visibleText(home)).toContain('Karim Benali a agi pour Angela Claire Louise MARTIN (démarche Logement) sur Démarche de démonstration — Logement');
+    expect(await visibleText(home)).toContain('Karim Benali a agi pour Angela Claire Louise DUBOIS (épouse MARTIN) sur Démarche de démonstration — Logement (démarche Logement)');
     await story.record(home, 'usager-journal');
     await home.goto(`${app}/usager`);
     await clickAndWait(home, home.getByRole('button', { name: 'Révoquer' }));
@@ -196,10 +196,10 @@ describe('the whole story in Chromium', () => {
     await office.goto(`${app}/structure/journal`);
     const journal = await visibleText(office);
     for (const fact of [
-      'Karim Benali a ouvert un mandat Social – Santé, Logement de 365 jours pour Angela Claire Louise MARTIN',
-      'Karim Benali a agi pour Angela Claire Louise MARTIN (démarche Logement) sur Démarche de démonstration — Logement',
-      'Démarche de démonstration — Logement a obtenu l’identité de Angela Claire Louise MARTIN',
-      'Angela Claire Louise MARTIN a révoqué le mandat de Angela Claire Louise MARTIN',
+      'Karim Benali a ouvert un mandat Social – Santé, Logement de 365 jours pour Angela Claire Louise DUBOIS (épouse MARTIN)',
+      'Karim Benali a agi pour Angela Claire Louise DUBOIS (épouse MARTIN) sur Démarche de démonstration — Logement (démarche Logement)',
+      'Démarche de démonstration — Logement a obtenu l’identité d’Angela Claire Louise DUBOIS (épouse MARTIN)',
+      'Angela Claire Louise DUBOIS (épouse MARTIN) a révoqué le mandat d’Angela Claire Louise DUBOIS (épouse MARTIN)',
     ]) {
       expect(journal).toContain(fact);
     }

@@ -3,6 +3,7 @@ import { compactVerify, createRemoteJWKSet } from 'jose';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { MandateExpiryJob } from '../../src/mandates/mandate-expiry.job.js';
+import { expiryOf, type Duration } from '../../src/mandates/mandate-status.js';
 import { TestBrowser, type Page } from '../franceconnect/support/browser.js';
 import { journalOf, seedAidant, seedStructure, totpAt } from '../support/aidants.js';
 import {
@@ -70,22 +71,29 @@ describe('mandates at the counter', () => {
     expect(consent.html).toContain('Étape 2 sur 3');
     const recap = await consentAtCounter(browser, consent, 'angela');
     expect(recap.html).toContain('Étape 3 sur 3');
-    expect(recap.html).toContain('Angela');
+    // The identity as on her identity card: birth name, usage name, every given name, birth date and place.
+    const identity = 'Angela Claire Louise DUBOIS, épouse MARTIN, née le 24 août 1962 à Paris 7e Arrondissement';
+    expect(recap.html).toContain(identity);
+    expect(recap.html).not.toMatch(/née ou né|né\(e\)|1962-08-24/);
     expect(recap.html).toContain('surendettement');
     const mandates = await countRows(t, 'mandates');
     const page = await confirmAtCounter(t, browser, clock, recap);
     expect(path(page)).toMatch(/^\/aidant\/mandats\/[0-9a-f-]{36}$/);
     expect(page.html).toContain('Le mandat a été créé');
+    expect(page.html).toContain('Mandat d’Angela Claire Louise MARTIN');
+    expect(page.html).toContain(identity);
     expect(await countRows(t, 'mandates')).toBe(mandates + 1);
     const id = mandateIdOf(page);
     const [row] = await t.app.get(DataSource).query(
-      `SELECT EXTRACT(EPOCH FROM m.expires_at - m.created_at)::int AS seconds, c.fc_acr, c.id_token_hash, c.declared_at, c.fc_auth_time
+      `SELECT m.created_at, m.expires_at, c.fc_acr, c.id_token_hash, c.declared_at, c.fc_auth_time
          FROM mandates m JOIN mandate_consents c ON c.id = m.consent_id WHERE m.id = $1`,
       [id],
     );
     expect(row).toMatchObject({ fc_acr: 'eidas1' });
     expect(row.id_token_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(row.seconds).toBe(days * 24 * 3600);
+    // Calendar days in Paris, the same time of day (within an hour of days × 24 hours across a clock change).
+    expect(new Date(row.expires_at).toISOString()).toBe(expiryOf(new Date(row.created_at), duree as Duration).toISOString());
+    expect(Math.abs(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime() - days * 86_400_000)).toBeLessThanOrEqual(3_600_000);
 
     // The attestation: two copies, a QR code in SVG, a JWS that verifies with the published keys.
     const printable = await browser.get(`${t.url}/aidant/mandats/${id}/attestation`);
@@ -93,6 +101,7 @@ describe('mandates at the counter', () => {
     expect(printable.html.match(/class="attestation-copy"/g)).toHaveLength(2);
     expect(printable.html).toContain('<svg');
     expect(printable.html).toContain('/static/attestation-print.css');
+    expect(printable.html.split(identity)).toHaveLength(3);
     const jws = /Signature électronique : ([A-Za-z0-9_.-]+)/.exec(printable.html)![1]!;
     const { payload } = await compactVerify(jws, createRemoteJWKSet(new URL(`${t.url}/.well-known/procuration/jwks.json`)));
     expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ mandate: id, demarches: ['logement', 'argent'] });
@@ -119,6 +128,17 @@ describe('mandates at the counter', () => {
     expect(search.html).toContain(`/aidant/mandats/${id}`);
     const none = await browser.get(`${t.url}/aidant?nom=personne-inconnue`);
     expect(none.html).not.toContain(`/aidant/mandats/${id}`);
+    // Born abroad: the country, and her birth date as a French reader writes it.
+    expect(page.html).toContain('Lucía GARCÍA FERNÁNDEZ, née le 3 novembre 1985 à l’étranger (Espagne)');
+    expect(dashboard.html).toContain('3 novembre 1985');
+    // The birth date from the date picker (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA); anything else is refused in French.
+    for (const typed of ['1985-11-03', '03/11/1985', '3/11/1985']) {
+      expect((await browser.get(`${t.url}/aidant?naissance=${encodeURIComponent(typed)}`)).html).toContain(`/aidant/mandats/${id}`);
+    }
+    expect((await browser.get(`${t.url}/aidant?naissance=1985-11-04`)).html).not.toContain(`/aidant/mandats/${id}`);
+    const invalid = await browser.get(`${t.url}/aidant?naissance=31%2F02%2F1985`);
+    expect(invalid.html).toContain('Saisissez une date de naissance valide, par exemple 24/08/1962.');
+    expect(invalid.html).not.toContain('AAAA-MM-JJ');
 
     const other = await aidant('gael@example.fr');
     expect((await other.get(`${t.url}/aidant`)).html).not.toContain(id);

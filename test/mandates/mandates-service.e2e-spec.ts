@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { expiryOf } from '../../src/mandates/mandate-status.js';
 import { MandatesService } from '../../src/mandates/mandates.service.js';
+import { parisWallTime } from '../../src/web/french/index.js';
 import { journalOf, seedAidant, seedStructure } from '../support/aidants.js';
 import { backdateMandate, openMandate, seedUsager } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -34,7 +36,9 @@ describe('mandates: service contract and database rules', () => {
     const usagerId = await seedUsager(t);
     const mandate = await openMandate(t, { aidantId, structureId, usagerId, demarches: ['logement', 'argent'], duration: 'semestre' });
     expect(mandate.status).toBe('live');
-    expect(mandate.expiresAt.getTime() - mandate.createdAt.getTime()).toBe(182 * 24 * 3600 * 1000);
+    // The database's end is the rule's: 182 calendar days in Paris, the same time of day (across a clock change from December).
+    expect(mandate.expiresAt.toISOString()).toBe(expiryOf(mandate.createdAt, 'semestre').toISOString());
+    expect(parisWallTime(mandate.expiresAt).hour).toBe(parisWallTime(mandate.createdAt).hour);
     const live = await tx((m) => service.findLiveAutorisations(m, { structureId }));
     expect(live.filter((a) => a.usagerId === usagerId).map((a) => a.demarche).sort()).toEqual(['argent', 'logement']);
     expect(await tx((m) => service.findLiveAutorisations(m, { structureId, demarches: ['logement'], usagerId }))).toHaveLength(1);

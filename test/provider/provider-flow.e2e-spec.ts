@@ -114,7 +114,10 @@ describe('provider face: a partner signs an aidant in for a usager (openid-clien
 
   it('delivers the usager’s identity and the proof of who acts, in a verified ID token and userinfo', async () => {
     const s = await signInFor(clientA, REDIRECT_A, alice, 'logement');
-    expect(s.usagers.text).toContain('Alice Marie Durand');
+    // The usager as on her identity card, to check against it: birth name, usage name, birth date and place.
+    expect(s.usagers.text).toContain('Alice Marie DURAND, épouse MARTIN');
+    expect(s.usagers.text).toContain('née le 15 juin 1980 à Paris');
+    expect(s.usagers.text).not.toMatch(/né\(e\)|1980-06-15/);
     expect(s.usagers.text).not.toContain('Bruno'); // his mandate covers no démarche this partner serves
     expect(s.demarches.text).toContain('Logement');
     expect(s.demarches.text).toContain('Social – Santé');

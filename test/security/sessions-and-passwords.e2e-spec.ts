@@ -174,7 +174,8 @@ describe('sessions and passwords', () => {
       ].sort(),
     );
     expect(rows[0]!.current).toBe(true);
-    expect(page.text).toMatch(/\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+    // Last use as a French reader writes it, in Paris time ("3 décembre 2026 à 17:15").
+    expect(page.text).toMatch(/\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}/);
     // The session ids themselves never appear: only their handles.
     expect(page.text).not.toContain(decodeURIComponent(await cookieOf(phone)).slice(2).split('.')[0]!);
 

@@ -19,6 +19,7 @@ import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.j
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendHistory, chainRows, pageOrder, tamper } from './support.js';
 import { openMandate, seedUsager } from '../support/mandates.js';
+import { registerPartner } from '../support/provider.js';
 import { signInAsUsager, usagerBrowser } from '../support/usagers.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 
@@ -30,6 +31,9 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
   const clock = new ManualClock(new Date());
   let t: TestApp;
   let vesoul: string;
+  /** Two registered partners: pages name them, never by their ids. */
+  let caf: string;
+  let impots: string;
   let gray: string;
   let marie: string;
   let karim: string;
@@ -74,6 +78,8 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     t = await startTestApp({ TRUST_PROXY: 'true', LOG_LEVEL: 'error' }, { clock });
     vesoul = (await seedStructure(t, 'Médiathèque de Vesoul', '21700550300016')).id;
     gray = (await seedStructure(t, 'France Services de Gray', '21700294000013')).id;
+    caf = (await registerPartner(t, { name: 'Caisse d’allocations familiales', redirectUris: ['https://caf.test/cb'] })).partner.id;
+    impots = (await registerPartner(t, { name: 'Impôts en ligne', redirectUris: ['https://impots.test/cb'] })).partner.id;
     await seedAidant(t, { email: 'referente@vesoul.test', givenName: 'Hélène', familyName: 'Boucher', memberships: [{ structureId: vesoul, roles: ['referent'] }] });
     marie = await seedAidant(t, { email: 'marie@vesoul.test', givenName: 'Marie', familyName: 'Curie', memberships: [{ structureId: vesoul, roles: ['aidant'] }] });
     karim = await seedAidant(t, { email: 'karim@vesoul.test', givenName: 'Karim', familyName: 'Benali', memberships: [{ structureId: vesoul, roles: ['aidant'] }] });
@@ -82,7 +88,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
       action: 'autorisation.used' as JournalAction,
       structureId: vesoul,
       actor: { type: 'aidant', id: i % 2 === 0 ? marie : karim },
-      subjects: { usagerId: USAGER, mandateId: MANDATE, aidantId: i % 2 === 0 ? marie : karim, partnerId: i % 3 === 0 ? 'caf-demo' : 'impots-demo' },
+      subjects: { usagerId: USAGER, mandateId: MANDATE, aidantId: i % 2 === 0 ? marie : karim, partnerId: i % 3 === 0 ? caf : impots },
       demarche: i % 3 === 0 ? 'social' : 'logement',
       request: { ip: i === 0 ? '=HYPERLINK("http://evil.test")' : '192.0.2.7', userAgent: 'jest', requestId: `req-${i}` },
       details: {} as never,
@@ -114,8 +120,9 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(res.text).toContain('12 utilisations sur les 12 derniers mois');
     expect(res.text).toContain('<svg');
     expect(res.text).toContain(`<title>Logement, ${monthLabel(new Date().toISOString().slice(0, 7))} : 8</title>`);
-    expect(res.text).toContain('caf-demo');
-    expect(res.text).toContain('impots-demo');
+    expect(res.text).toContain('<td>Caisse d’allocations familiales</td><td>4</td>');
+    expect(res.text).toContain('<td>Impôts en ligne</td><td>8</td>');
+    expect(res.text).not.toContain(caf);
     const svg = /<svg[\s\S]*<\/svg>/.exec(res.text)![0];
     expect(svg).not.toMatch(/style|<script|on[a-z]+=/i);
   });
@@ -127,11 +134,11 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     await openMandate(t, { aidantId: marie, structureId: vesoul, usagerId: louise, demarches: ['famille', 'loisirs'], duration: 'court' });
     const res = await referente.get('/structure').expect(200);
     expect(res.text).toContain('<li id="mandates-live"><strong>2</strong> en cours</li>');
-    expect(res.text).toContain('<strong>1</strong> expirent dans les 30 jours');
+    expect(res.text).toContain('<strong>1</strong> expire dans les 30 jours');
     await t.app.get(JournalService).flush();
     const journal = await referente.get('/structure/journal?action=mandate.created').expect(200);
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour Jules Ferry');
-    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour Louise Michel');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille de 365 jours pour Jules FERRY');
+    expect(journal.text).toContain('Marie Curie a ouvert un mandat Famille, Loisirs d’un jour pour Louise MICHEL');
   });
 
   it('lists the structure’s entries newest first, in French, with stable keyset pages', async () => {
@@ -139,7 +146,12 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const all = await pageOrder(t, vesoul);
     const first = await referente.get('/structure/journal').expect(200);
     expect(seqsOf(first.text)).toEqual(all);
-    expect(first.text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur le service partenaire caf-demo');
+    expect(first.text).toContain('Marie Curie a agi pour un usager sur Caisse d’allocations familiales (démarche Social – Santé)');
+    // Actions by their French labels, in the list and in the filter; never a code on the page.
+    expect(first.text).toContain('<td class="fr-cell--multiline">Mandat utilisé sur un service en ligne</td>');
+    expect(first.text).toContain('<option value="autorisation.used">Mandat utilisé sur un service en ligne</option>');
+    expect(first.text).not.toMatch(/>(autorisation\.used|aidant\.[a-z_]+)</);
+    expect(first.text).not.toContain(caf);
     // Pages of 5; entries appended meanwhile do not shift later pages.
     const page1 = await referente.get('/structure/journal?taille=5').expect(200);
     await appendHistory(t, [{ action: 'aidant.reactivated', structureId: vesoul, actor: { type: 'operator', id: null }, subjects: { aidantId: karim }, details: {} }]);
@@ -148,16 +160,16 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(rest.every((p) => p.length <= 5)).toBe(true);
   });
 
-  it.each<[string, string, (seqs: number[], rows: Array<{ seq: string; action: string }>) => void]>([
+  it.each<[string, string | (() => string), (seqs: number[], rows: Array<{ seq: string; action: string }>) => void]>([
     ['action', 'action=aidant.reactivated', (seqs) => expect(seqs).toHaveLength(1)],
     ['démarche', 'demarche=social', (seqs) => expect(seqs).toHaveLength(4)],
-    ['partner', 'partenaire=caf-demo', (seqs) => expect(seqs).toHaveLength(4)],
+    ['partner', () => `partenaire=${caf}`, (seqs) => expect(seqs).toHaveLength(4)],
     ['mandate', `mandat=${MANDATE}`, (seqs) => expect(seqs).toHaveLength(12)],
     ['usager id', `usager=${USAGER}`, (seqs) => expect(seqs).toHaveLength(12)],
     ['period in the future', 'du=2999-01-01', (seqs) => expect(seqs).toEqual([])],
-    ['démarche and partner', 'demarche=logement&partenaire=caf-demo', (seqs) => expect(seqs).toEqual([])],
+    ['démarche and partner', () => `demarche=logement&partenaire=${caf}`, (seqs) => expect(seqs).toEqual([])],
   ])('filters by %s', async (_name, query, check) => {
-    const res = await referente.get(`/structure/journal?${query}`).expect(200);
+    const res = await referente.get(`/structure/journal?${typeof query === 'function' ? query() : query}`).expect(200);
     check(seqsOf(res.text), await chainRows(t, vesoul));
   });
 
@@ -165,7 +177,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const uses = await referente.get(`/structure/journal?aidant=${karim}&action=autorisation.used`).expect(200);
     expect(seqsOf(uses.text)).toHaveLength(6);
     const all = await referente.get(`/structure/journal?aidant=${karim}`).expect(200);
-    const sentences = [...all.text.matchAll(/<td>(Le [^<]+)<\/td>/g)].map((m) => m[1]!);
+    const sentences = [...all.text.matchAll(/<td class="fr-cell--multiline">(Le [^<]+)<\/td>/g)].map((m) => m[1]!);
     expect(sentences.length).toBeGreaterThan(6);
     expect(sentences.every((s) => /^Le .+, Karim Benali /.test(s))).toBe(true);
   });
@@ -198,7 +210,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
 
   it('keeps each structure to its own journal', async () => {
     const res = await thomasAgent.get('/structure/journal').expect(200);
-    expect(res.text).not.toContain('caf-demo');
+    expect(res.text).not.toContain('Caisse d’allocations familiales');
     expect(seqsOf(res.text).length).toBeGreaterThan(0);
   });
 
@@ -214,7 +226,7 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const lines = text.trimEnd().split('\r\n');
     expect(lines).toHaveLength(1 + 4);
     expect(text).toContain(`;"'=HYPERLINK(""http://evil.test"")";`);
-    expect(text).toContain('Marie Curie a agi pour un usager (démarche Social – Santé) sur le service partenaire caf-demo');
+    expect(text).toContain('Marie Curie a agi pour un usager sur Caisse d’allocations familiales (démarche Social – Santé)');
     const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
     expect(recorded!.details).toEqual({ chain: vesoul, format: 'csv', filters: { demarche: 'social' }, rows: 4, complete: true });
   });
@@ -243,9 +255,9 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     const [recorded] = (await chainRows(t, vesoul)).filter((r) => r.action === 'journal.exported');
     expect(recorded!.details).toEqual({ chain: vesoul, format: 'jsonl', rows: report.entries, complete: true });
     // A filtered export is an extract: the offline check says entries are missing.
-    const extract = await referente.get('/structure/journal/export?format=jsonl&partenaire=caf-demo').expect(200);
+    const extract = await referente.get(`/structure/journal/export?format=jsonl&partenaire=${caf}`).expect(200);
     const records = extract.text.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; partnerId?: string; subjects?: { partnerId: string } });
-    expect(records.filter((r) => r.type === 'entry').every((r) => r.subjects!.partnerId === 'caf-demo')).toBe(true);
+    expect(records.filter((r) => r.type === 'entry').every((r) => r.subjects!.partnerId === caf)).toBe(true);
     async function* extractLines() {
       yield* extract.text.trimEnd().split('\n');
     }
@@ -262,9 +274,9 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     expect(page.entries).toHaveLength(12);
     expect(page.entries[0]).toMatchObject({ aidant: expect.stringMatching(/Marie Curie|Karim Benali/), structure: 'Médiathèque de Vesoul', action: 'autorisation.used' });
     expect(page.entries.map((e) => e.sentence)).toContain(
-      page.entries.find((e) => e.partner === 'caf-demo' && e.aidant === 'Marie Curie')!.sentence,
+      page.entries.find((e) => e.partner === 'Caisse d’allocations familiales' && e.aidant === 'Marie Curie')!.sentence,
     );
-    expect(page.entries.every((e) => / a agi pour Jean Dupont \(démarche (Logement|Social – Santé)\) sur le service partenaire /.test(e.sentence))).toBe(true);
+    expect(page.entries.every((e) => / a agi pour Jean Dupont sur (Caisse d’allocations familiales|Impôts en ligne) \(démarche (Logement|Social – Santé)\)$/.test(e.sentence))).toBe(true);
     let json = '';
     for await (const chunk of service.download({ id: USAGER, name: 'Jean Dupont' })) json += chunk;
     const document = JSON.parse(json) as { usager: string; entries: Array<{ entry: { subjects: { usagerId: string } } }> };
@@ -278,11 +290,11 @@ describe('supervision: dashboard, journal search, exports, verification', () => 
     await signInAsUsager(t, angela, 'angela');
     const [{ id: angelaId }]: { id: string }[] = await t.app.get(DataSource).query(`SELECT id FROM usagers WHERE family_name = 'DUBOIS'`);
     await appendHistory(t, [
-      { action: 'autorisation.used' as JournalAction, structureId: vesoul, actor: { type: 'aidant', id: marie }, subjects: { usagerId: angelaId, aidantId: marie, partnerId: 'caf-demo' }, demarche: 'logement', details: {} as never },
+      { action: 'autorisation.used' as JournalAction, structureId: vesoul, actor: { type: 'aidant', id: marie }, subjects: { usagerId: angelaId, aidantId: marie, partnerId: caf }, demarche: 'logement', details: {} as never },
     ]);
     const page = await angela.get(`${t.url}/usager/journal`);
     expect(page.status).toBe(200);
-    expect(page.html).toMatch(/Marie Curie a agi pour Angela [^(]+\(démarche Logement\) sur le service partenaire caf-demo/);
+    expect(page.html).toMatch(/Marie Curie a agi pour Angela Claire Louise DUBOIS \(épouse MARTIN\) sur Caisse d’allocations familiales \(démarche Logement\)/);
     expect(page.html).toContain('Structure : Médiathèque de Vesoul');
     expect(page.html).not.toContain('Karim Benali');
     const download = await angela.get(`${t.url}/usager/journal/telechargement`);

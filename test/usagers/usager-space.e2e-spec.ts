@@ -1,3 +1,4 @@
+import { birthplaceName, frenchCalendarDate } from '../../src/web/french/index.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
@@ -48,6 +49,11 @@ describe('usager space (/usager) with FranceConnect', () => {
     expect(page.html).toContain('href="/usager/journal"');
     expect(page.html).toContain(escapeHtml(person.claims.given_name!));
     expect(page.html).toContain(escapeHtml(person.claims.family_name!));
+    // Birth date and place as a French reader writes them, never the ISO date or a bare INSEE code.
+    expect(page.html).toContain(`Date de naissance : ${frenchCalendarDate(person.claims.birthdate!)}`);
+    expect(page.html).not.toContain(person.claims.birthdate!);
+    const place = birthplaceName(person.claims.birthplace ?? '', person.claims.birthcountry ?? '');
+    if (place) expect(page.html).toContain(`Lieu de naissance : ${escapeHtml(place)}`);
     expect(await countUsagers(t)).toBe(before + 1);
 
     // A second sign-in finds the same person (keyed by the hash of the pairwise sub).
