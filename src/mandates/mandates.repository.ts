@@ -3,12 +3,13 @@ import { Autorisation, type ClosingReason } from './autorisation.entity.js';
 import { MandateConsent } from './mandate-consent.entity.js';
 import { Mandate, type RevokerType } from './mandate.entity.js';
 import type { Duration } from './mandate-status.js';
+import { endedMandateSql, liveAutorisationSql, liveMandateSql, openAutorisationSql } from './live-autorisation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-/** "Live" in SQL: open autorisation of a mandate that is neither revoked nor past its end (database time). */
-const LIVE = `a.revoked_at IS NULL AND m.revoked_at IS NULL AND m.expires_at > now()`;
+/** The autorisation `a` of the mandate `m` is live (the module's one definition, database time). */
+const LIVE = liveAutorisationSql('a', 'm');
 
 export interface LiveAutorisationRow {
   autorisationId: string;
@@ -101,7 +102,7 @@ export const mandatesRepository = {
     const qb = manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere('m.revoked_at IS NULL AND m.expires_at > now()')
+      .andWhere(liveMandateSql('m'))
       .orderBy('m.expires_at', 'ASC')
       .limit(500);
     if (usagerIds) qb.andWhere('m.usager_id = ANY(:usagerIds)', { usagerIds });
@@ -113,7 +114,7 @@ export const mandatesRepository = {
     return manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere(`(m.revoked_at IS NOT NULL OR m.expires_at <= now())`)
+      .andWhere(endedMandateSql('m'))
       .andWhere(`LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at) > now() - interval '365 days'`)
       .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
       .limit(200)
@@ -127,9 +128,9 @@ export const mandatesRepository = {
   ): Promise<OpenAutorisationRow[]> {
     const rows: Array<{ id: string; mandate_id: string; demarche: string; expires_at: Date; live: boolean }> =
       await manager.query(
-        `SELECT a.id, a.mandate_id, a.demarche, m.expires_at, (m.revoked_at IS NULL AND m.expires_at > now()) AS live
+        `SELECT a.id, a.mandate_id, a.demarche, m.expires_at, (${liveMandateSql('m')}) AS live
            FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-          WHERE a.structure_id = $1 AND a.usager_id = $2 AND a.demarche = ANY($3) AND a.revoked_at IS NULL
+          WHERE a.structure_id = $1 AND a.usager_id = $2 AND a.demarche = ANY($3) AND ${openAutorisationSql('a')}
           ORDER BY a.id FOR UPDATE OF a`,
         [q.structureId, q.usagerId, q.demarches],
       );
@@ -153,8 +154,8 @@ export const mandatesRepository = {
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
     const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE mandates m SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4
-        WHERE m.id = ANY($1) AND m.revoked_at IS NULL AND m.expires_at > now()
-          AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND a.revoked_at IS NULL)
+        WHERE m.id = ANY($1) AND ${liveMandateSql('m')}
+          AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND ${openAutorisationSql('a')})
         RETURNING m.id`,
       [mandateIds, by.type, by.id, by.reason],
     );
@@ -227,9 +228,9 @@ export const mandatesRepository = {
     if (!isUuid(structureId)) return { live: 0, expiringSoon: 0 };
     const [row]: { live: number; expiring: number }[] = await manager.query(
       `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM mandates m
-                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now() LIMIT $2) AS capped) AS live,
+                WHERE m.structure_id = $1 AND ${liveMandateSql('m')} LIMIT $2) AS capped) AS live,
               (SELECT count(*)::int FROM mandates m
-                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now()
+                WHERE m.structure_id = $1 AND ${liveMandateSql('m')}
                   AND m.expires_at <= now() + interval '24 hours' * $3::int) AS expiring`,
       [structureId, q.cap, q.days],
     );
@@ -240,7 +241,7 @@ export const mandatesRepository = {
     return manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere(`m.revoked_at IS NULL AND m.expires_at > now() AND m.expires_at <= now() + interval '24 hours' * :days`, { days })
+      .andWhere(`${liveMandateSql('m')} AND m.expires_at <= now() + interval '24 hours' * :days`, { days })
       .orderBy('m.expires_at', 'ASC')
       .getMany();
   },
