@@ -39,17 +39,17 @@ export const mandatesRepository = {
     q: { structureId: string; demarches?: string[]; usagerId?: string },
   ): Promise<LiveAutorisationRow[]> {
     if (!isUuid(q.structureId) || (q.usagerId !== undefined && !isUuid(q.usagerId))) return [];
-    const params: unknown[] = [q.structureId];
-    let where = `a.structure_id = $1 AND ${LIVE}`;
-    if (q.demarches) where += ` AND a.demarche = ANY($${params.push(q.demarches)})`;
-    if (q.usagerId) where += ` AND a.usager_id = $${params.push(q.usagerId)}`;
-    const rows: Array<{ id: string; mandate_id: string; usager_id: string; demarche: string; expires_at: Date }> =
-      await manager.query(
-        `SELECT a.id, a.mandate_id, a.usager_id, a.demarche, m.expires_at
-           FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-          WHERE ${where} ORDER BY m.expires_at, a.demarche`,
-        params,
-      );
+    const qb = manager
+      .createQueryBuilder(Autorisation, 'a')
+      .innerJoin(Mandate, 'm', 'm.id = a.mandate_id')
+      .select(['a.id AS id', 'a.mandate_id AS mandate_id', 'a.usager_id AS usager_id', 'a.demarche AS demarche', 'm.expires_at AS expires_at'])
+      .where('a.structure_id = :structureId', { structureId: q.structureId })
+      .andWhere(LIVE)
+      .orderBy('m.expires_at')
+      .addOrderBy('a.demarche');
+    if (q.demarches) qb.andWhere('a.demarche = ANY(:demarches)', { demarches: q.demarches });
+    if (q.usagerId) qb.andWhere('a.usager_id = :usagerId', { usagerId: q.usagerId });
+    const rows = await qb.getRawMany<{ id: string; mandate_id: string; usager_id: string; demarche: string; expires_at: Date }>();
     return rows.map((r) => ({
       autorisationId: r.id,
       mandateId: r.mandate_id,
@@ -59,14 +59,14 @@ export const mandatesRepository = {
     }));
   },
 
-  async isAutorisationLive(manager: EntityManager, mandateId: string, demarche: string): Promise<boolean> {
-    if (!isUuid(mandateId)) return false;
-    const rows = await manager.query(
-      `SELECT 1 FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-        WHERE a.mandate_id = $1 AND a.demarche = $2 AND ${LIVE}`,
-      [mandateId, demarche],
-    );
-    return rows.length > 0;
+  isAutorisationLive(manager: EntityManager, mandateId: string, demarche: string): Promise<boolean> {
+    if (!isUuid(mandateId)) return Promise.resolve(false);
+    return manager
+      .createQueryBuilder(Autorisation, 'a')
+      .innerJoin(Mandate, 'm', 'm.id = a.mandate_id')
+      .where('a.mandate_id = :mandateId AND a.demarche = :demarche', { mandateId, demarche })
+      .andWhere(LIVE)
+      .getExists();
   },
 
   findMandate(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Mandate | null> {
@@ -74,8 +74,8 @@ export const mandatesRepository = {
     return manager.findOne(Mandate, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined });
   },
 
-  async isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
-    return (await manager.query(`SELECT 1 FROM mandate_consents WHERE submission_id = $1`, [submissionId])).length > 0;
+  isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
+    return manager.existsBy(MandateConsent, { submissionId });
   },
 
   findConsent(manager: EntityManager, id: string): Promise<MandateConsent | null> {
@@ -135,6 +135,11 @@ export const mandatesRepository = {
         [q.structureId, q.usagerId, q.demarches],
       );
     return rows.map((r) => ({ id: r.id, mandateId: r.mandate_id, demarche: r.demarche, expiresAt: new Date(r.expires_at), live: r.live }));
+  },
+
+  /** Links a superseded autorisation to the one that replaced it (it was closed before the new one existed). */
+  async recordSupersession(manager: EntityManager, supersededId: string, supersededBy: string): Promise<void> {
+    await manager.update(Autorisation, { id: supersededId }, { supersededBy });
   },
 
   async closeAutorisation(manager: EntityManager, id: string, reason: ClosingReason, supersededBy: string | null = null) {
