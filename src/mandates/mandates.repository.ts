@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import { Autorisation, type ClosingReason } from './autorisation.entity.js';
 import { MandateConsent } from './mandate-consent.entity.js';
 import { Mandate, type RevokerType } from './mandate.entity.js';
@@ -7,6 +7,9 @@ import { endedMandateSql, liveAutorisationSql, liveMandateSql, openAutorisationS
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** A column written with the database's time (the transaction's `now()`), never the process's clock. */
+const DATABASE_NOW = () => 'now()';
 
 /** The autorisation `a` of the mandate `m` is live (the module's one definition, database time). */
 const LIVE = liveAutorisationSql('a', 'm');
@@ -143,10 +146,7 @@ export const mandatesRepository = {
   },
 
   async closeAutorisation(manager: EntityManager, id: string, reason: ClosingReason, supersededBy: string | null = null) {
-    await manager.query(
-      `UPDATE autorisations SET revoked_at = now(), revocation_reason = $2, superseded_by = $3 WHERE id = $1 AND revoked_at IS NULL`,
-      [id, reason, supersededBy],
-    );
+    await manager.update(Autorisation, { id, revokedAt: IsNull() }, { revokedAt: DATABASE_NOW, revocationReason: reason, supersededBy });
   },
 
   /** Mandates with no open autorisation left get closed too (all superseded or revoked one by one). */
@@ -168,14 +168,8 @@ export const mandatesRepository = {
   },
 
   async revokeMandate(manager: EntityManager, id: string, by: { type: RevokerType; id: string | null; reason: string }) {
-    await manager.query(
-      `UPDATE autorisations SET revoked_at = now(), revocation_reason = 'mandate_revoked' WHERE mandate_id = $1 AND revoked_at IS NULL`,
-      [id],
-    );
-    await manager.query(
-      `UPDATE mandates SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4 WHERE id = $1`,
-      [id, by.type, by.id, by.reason],
-    );
+    await manager.update(Autorisation, { mandateId: id, revokedAt: IsNull() }, { revokedAt: DATABASE_NOW, revocationReason: 'mandate_revoked' });
+    await manager.update(Mandate, { id }, { revokedAt: DATABASE_NOW, revokedByType: by.type, revokedById: by.id, revocationReason: by.reason });
   },
 
   async insertConsent(manager: EntityManager, consent: Omit<MandateConsent, 'id'>): Promise<string> {
@@ -198,11 +192,8 @@ export const mandatesRepository = {
   },
 
   async insertAutorisation(manager: EntityManager, a: { mandateId: string; structureId: string; usagerId: string; demarche: string }) {
-    const [row] = await manager.query(
-      `INSERT INTO autorisations (mandate_id, structure_id, usager_id, demarche, created_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`,
-      [a.mandateId, a.structureId, a.usagerId, a.demarche],
-    );
-    return row.id as string;
+    const { identifiers } = await manager.insert(Autorisation, { ...a, createdAt: DATABASE_NOW });
+    return identifiers[0]!.id as string;
   },
 
   /**
