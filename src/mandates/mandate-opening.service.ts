@@ -122,7 +122,7 @@ export class MandateOpeningService {
       });
       await this.journal.append(manager, { ...base, action: 'autorisation.created', subjects, demarche, details: { autorisationId } });
       for (const old of previous.filter((p) => p.demarche === demarche)) {
-        await manager.query(`UPDATE autorisations SET superseded_by = $2 WHERE id = $1`, [old.id, autorisationId]);
+        await repo.recordSupersession(manager, old.id, autorisationId);
         await this.journal.append(manager, {
           ...base,
           action: 'autorisation.superseded',

@@ -1,14 +1,18 @@
-import type { EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import { Autorisation, type ClosingReason } from './autorisation.entity.js';
 import { MandateConsent } from './mandate-consent.entity.js';
 import { Mandate, type RevokerType } from './mandate.entity.js';
 import type { Duration } from './mandate-status.js';
+import { endedMandateSql, liveAutorisationSql, liveMandateSql, openAutorisationSql } from './live-autorisation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-/** "Live" in SQL: open autorisation of a mandate that is neither revoked nor past its end (database time). */
-const LIVE = `a.revoked_at IS NULL AND m.revoked_at IS NULL AND m.expires_at > now()`;
+/** A column written with the database's time (the transaction's `now()`), never the process's clock. */
+const DATABASE_NOW = () => 'now()';
+
+/** The autorisation `a` of the mandate `m` is live (the module's one definition, database time). */
+const LIVE = liveAutorisationSql('a', 'm');
 
 export interface LiveAutorisationRow {
   autorisationId: string;
@@ -38,17 +42,17 @@ export const mandatesRepository = {
     q: { structureId: string; demarches?: string[]; usagerId?: string },
   ): Promise<LiveAutorisationRow[]> {
     if (!isUuid(q.structureId) || (q.usagerId !== undefined && !isUuid(q.usagerId))) return [];
-    const params: unknown[] = [q.structureId];
-    let where = `a.structure_id = $1 AND ${LIVE}`;
-    if (q.demarches) where += ` AND a.demarche = ANY($${params.push(q.demarches)})`;
-    if (q.usagerId) where += ` AND a.usager_id = $${params.push(q.usagerId)}`;
-    const rows: Array<{ id: string; mandate_id: string; usager_id: string; demarche: string; expires_at: Date }> =
-      await manager.query(
-        `SELECT a.id, a.mandate_id, a.usager_id, a.demarche, m.expires_at
-           FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-          WHERE ${where} ORDER BY m.expires_at, a.demarche`,
-        params,
-      );
+    const qb = manager
+      .createQueryBuilder(Autorisation, 'a')
+      .innerJoin(Mandate, 'm', 'm.id = a.mandate_id')
+      .select(['a.id AS id', 'a.mandate_id AS mandate_id', 'a.usager_id AS usager_id', 'a.demarche AS demarche', 'm.expires_at AS expires_at'])
+      .where('a.structure_id = :structureId', { structureId: q.structureId })
+      .andWhere(LIVE)
+      .orderBy('m.expires_at')
+      .addOrderBy('a.demarche');
+    if (q.demarches) qb.andWhere('a.demarche = ANY(:demarches)', { demarches: q.demarches });
+    if (q.usagerId) qb.andWhere('a.usager_id = :usagerId', { usagerId: q.usagerId });
+    const rows = await qb.getRawMany<{ id: string; mandate_id: string; usager_id: string; demarche: string; expires_at: Date }>();
     return rows.map((r) => ({
       autorisationId: r.id,
       mandateId: r.mandate_id,
@@ -58,14 +62,14 @@ export const mandatesRepository = {
     }));
   },
 
-  async isAutorisationLive(manager: EntityManager, mandateId: string, demarche: string): Promise<boolean> {
-    if (!isUuid(mandateId)) return false;
-    const rows = await manager.query(
-      `SELECT 1 FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-        WHERE a.mandate_id = $1 AND a.demarche = $2 AND ${LIVE}`,
-      [mandateId, demarche],
-    );
-    return rows.length > 0;
+  isAutorisationLive(manager: EntityManager, mandateId: string, demarche: string): Promise<boolean> {
+    if (!isUuid(mandateId)) return Promise.resolve(false);
+    return manager
+      .createQueryBuilder(Autorisation, 'a')
+      .innerJoin(Mandate, 'm', 'm.id = a.mandate_id')
+      .where('a.mandate_id = :mandateId AND a.demarche = :demarche', { mandateId, demarche })
+      .andWhere(LIVE)
+      .getExists();
   },
 
   findMandate(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Mandate | null> {
@@ -73,8 +77,8 @@ export const mandatesRepository = {
     return manager.findOne(Mandate, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined });
   },
 
-  async isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
-    return (await manager.query(`SELECT 1 FROM mandate_consents WHERE submission_id = $1`, [submissionId])).length > 0;
+  isSubmitted(manager: EntityManager, submissionId: string): Promise<boolean> {
+    return manager.existsBy(MandateConsent, { submissionId });
   },
 
   findConsent(manager: EntityManager, id: string): Promise<MandateConsent | null> {
@@ -101,7 +105,7 @@ export const mandatesRepository = {
     const qb = manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere('m.revoked_at IS NULL AND m.expires_at > now()')
+      .andWhere(liveMandateSql('m'))
       .orderBy('m.expires_at', 'ASC')
       .limit(500);
     if (usagerIds) qb.andWhere('m.usager_id = ANY(:usagerIds)', { usagerIds });
@@ -113,7 +117,7 @@ export const mandatesRepository = {
     return manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere(`(m.revoked_at IS NOT NULL OR m.expires_at <= now())`)
+      .andWhere(endedMandateSql('m'))
       .andWhere(`LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at) > now() - interval '365 days'`)
       .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
       .limit(200)
@@ -127,20 +131,22 @@ export const mandatesRepository = {
   ): Promise<OpenAutorisationRow[]> {
     const rows: Array<{ id: string; mandate_id: string; demarche: string; expires_at: Date; live: boolean }> =
       await manager.query(
-        `SELECT a.id, a.mandate_id, a.demarche, m.expires_at, (m.revoked_at IS NULL AND m.expires_at > now()) AS live
+        `SELECT a.id, a.mandate_id, a.demarche, m.expires_at, (${liveMandateSql('m')}) AS live
            FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
-          WHERE a.structure_id = $1 AND a.usager_id = $2 AND a.demarche = ANY($3) AND a.revoked_at IS NULL
+          WHERE a.structure_id = $1 AND a.usager_id = $2 AND a.demarche = ANY($3) AND ${openAutorisationSql('a')}
           ORDER BY a.id FOR UPDATE OF a`,
         [q.structureId, q.usagerId, q.demarches],
       );
     return rows.map((r) => ({ id: r.id, mandateId: r.mandate_id, demarche: r.demarche, expiresAt: new Date(r.expires_at), live: r.live }));
   },
 
+  /** Links a superseded autorisation to the one that replaced it (it was closed before the new one existed). */
+  async recordSupersession(manager: EntityManager, supersededId: string, supersededBy: string): Promise<void> {
+    await manager.update(Autorisation, { id: supersededId }, { supersededBy });
+  },
+
   async closeAutorisation(manager: EntityManager, id: string, reason: ClosingReason, supersededBy: string | null = null) {
-    await manager.query(
-      `UPDATE autorisations SET revoked_at = now(), revocation_reason = $2, superseded_by = $3 WHERE id = $1 AND revoked_at IS NULL`,
-      [id, reason, supersededBy],
-    );
+    await manager.update(Autorisation, { id, revokedAt: IsNull() }, { revokedAt: DATABASE_NOW, revocationReason: reason, supersededBy });
   },
 
   /** Mandates with no open autorisation left get closed too (all superseded or revoked one by one). */
@@ -153,8 +159,8 @@ export const mandatesRepository = {
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
     const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE mandates m SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4
-        WHERE m.id = ANY($1) AND m.revoked_at IS NULL AND m.expires_at > now()
-          AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND a.revoked_at IS NULL)
+        WHERE m.id = ANY($1) AND ${liveMandateSql('m')}
+          AND NOT EXISTS (SELECT 1 FROM autorisations a WHERE a.mandate_id = m.id AND ${openAutorisationSql('a')})
         RETURNING m.id`,
       [mandateIds, by.type, by.id, by.reason],
     );
@@ -162,14 +168,8 @@ export const mandatesRepository = {
   },
 
   async revokeMandate(manager: EntityManager, id: string, by: { type: RevokerType; id: string | null; reason: string }) {
-    await manager.query(
-      `UPDATE autorisations SET revoked_at = now(), revocation_reason = 'mandate_revoked' WHERE mandate_id = $1 AND revoked_at IS NULL`,
-      [id],
-    );
-    await manager.query(
-      `UPDATE mandates SET revoked_at = now(), revoked_by_type = $2, revoked_by_id = $3, revocation_reason = $4 WHERE id = $1`,
-      [id, by.type, by.id, by.reason],
-    );
+    await manager.update(Autorisation, { mandateId: id, revokedAt: IsNull() }, { revokedAt: DATABASE_NOW, revocationReason: 'mandate_revoked' });
+    await manager.update(Mandate, { id }, { revokedAt: DATABASE_NOW, revokedByType: by.type, revokedById: by.id, revocationReason: by.reason });
   },
 
   async insertConsent(manager: EntityManager, consent: Omit<MandateConsent, 'id'>): Promise<string> {
@@ -197,11 +197,8 @@ export const mandatesRepository = {
   },
 
   async insertAutorisation(manager: EntityManager, a: { mandateId: string; structureId: string; usagerId: string; demarche: string }) {
-    const [row] = await manager.query(
-      `INSERT INTO autorisations (mandate_id, structure_id, usager_id, demarche, created_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`,
-      [a.mandateId, a.structureId, a.usagerId, a.demarche],
-    );
-    return row.id as string;
+    const { identifiers } = await manager.insert(Autorisation, { ...a, createdAt: DATABASE_NOW });
+    return identifiers[0]!.id as string;
   },
 
   /**
@@ -232,9 +229,9 @@ export const mandatesRepository = {
     if (!isUuid(structureId)) return { live: 0, expiringSoon: 0 };
     const [row]: { live: number; expiring: number }[] = await manager.query(
       `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM mandates m
-                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now() LIMIT $2) AS capped) AS live,
+                WHERE m.structure_id = $1 AND ${liveMandateSql('m')} LIMIT $2) AS capped) AS live,
               (SELECT count(*)::int FROM mandates m
-                WHERE m.structure_id = $1 AND m.revoked_at IS NULL AND m.expires_at > now()
+                WHERE m.structure_id = $1 AND ${liveMandateSql('m')}
                   AND m.expires_at <= now() + interval '24 hours' * $3::int) AS expiring`,
       [structureId, q.cap, q.days],
     );
@@ -245,7 +242,7 @@ export const mandatesRepository = {
     return manager
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
-      .andWhere(`m.revoked_at IS NULL AND m.expires_at > now() AND m.expires_at <= now() + interval '24 hours' * :days`, { days })
+      .andWhere(`${liveMandateSql('m')} AND m.expires_at <= now() + interval '24 hours' * :days`, { days })
       .orderBy('m.expires_at', 'ASC')
       .getMany();
   },

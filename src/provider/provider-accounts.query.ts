@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { liveAutorisationSql } from '../mandates/live-autorisation.js';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import { toUse, type ProviderUse, type UseRow } from './provider-uses.repository.js';
 
@@ -52,7 +53,7 @@ export function accountSnapshotSql(useId: string): string {
                WHERE NOT EXISTS (
                  SELECT 1 FROM autorisations a JOIN mandates m ON m.id = a.mandate_id
                   WHERE a.mandate_id = pu.mandate_id AND a.demarche = wanted.demarche
-                    AND a.revoked_at IS NULL AND m.revoked_at IS NULL AND m.expires_at > now())
+                    AND ${liveAutorisationSql('a', 'm')})
             ) AS live,
             p.active AS partner_active,
             u.given_name AS u_given_name, u.family_name AS u_family_name, u.preferred_username AS u_preferred_username,
@@ -74,9 +75,8 @@ const ACCOUNT_SNAPSHOT = preparedStatement('provider_account_snapshot', accountS
  * The provider's read model over the tables of the modules it acts for
  * (mandates, usagers, aidants, structures, partners): one round trip per
  * userinfo or token call instead of one per module. "Live" is the mandates
- * module's definition (an open autorisation of a mandate neither revoked nor
- * past its end, database time); the e2e tests of revocation and expiry hold
- * both to it.
+ * module's one definition (`liveAutorisationSql`, database time), which
+ * test/provider/live-autorisation.e2e-spec.ts holds every query to.
  */
 export async function readAccountSnapshot(m: EntityManager, useId: string): Promise<AccountSnapshot | null> {
   if (!/^[0-9a-f-]{36}$/i.test(useId)) return null;

@@ -12,7 +12,8 @@ import { PartnersService } from '../partners/partners.service.js';
 import type { PartnerView } from '../partners/partners.types.js';
 import type { UsagerView } from '../usagers/usagers.types.js';
 import { claimsReleasableWith, grantableScopes, releasedIdentityClaims, requestedClaimNames, requestedRepScope } from './provider.claims.js';
-import { withProviderRequest, withProviderTransaction } from './provider.adapter.js';
+import { withProviderTransaction } from './provider.adapter.js';
+import { ProviderRequestMemo } from './provider-request-memo.js';
 import { ProviderDirectory } from './provider.directory.js';
 import { ChoiceNotAllowedError, InteractionExpiredError } from './provider.errors.js';
 import { ProviderService } from './provider.service.js';
@@ -71,7 +72,7 @@ export class ProviderInteractionsService {
     const provider = await this.providers.provider();
     let details: Interaction;
     try {
-      details = await withProviderRequest(http.path, () => provider.interactionDetails(http.req, http.res));
+      details = await ProviderRequestMemo.run(http.path, () => provider.interactionDetails(http.req, http.res));
     } catch (error) {
       throw new InteractionExpiredError(error);
     }

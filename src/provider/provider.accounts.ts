@@ -6,7 +6,7 @@ import { JournalService } from '../journal/journal.service.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { pairwiseSub } from './provider.claims.js';
 import { readAccountSnapshot, type AccountSnapshot } from './provider-accounts.query.js';
-import { accountReadWithToken } from './provider.adapter.js';
+import { ProviderRequestMemo } from './provider-request-memo.js';
 import { journalFieldsOfUse, providerUses, type ProviderUse } from './provider-uses.repository.js';
 
 /** Routes where a token is presented: the autorisation must still be live at that very moment. */
@@ -86,7 +86,7 @@ export class ProviderAccounts {
 
   private async snapshot(id: string): Promise<AccountSnapshot | null> {
     // Read with the token or code of this very request when there is one (same statement), else now.
-    const snapshot = accountReadWithToken(id) ?? (await readAccountSnapshot(this.dataSource.manager, id));
+    const snapshot = ProviderRequestMemo.current()?.account(id) ?? (await readAccountSnapshot(this.dataSource.manager, id));
     if (snapshot) this.remember(snapshot.use);
     return snapshot;
   }

@@ -3,47 +3,20 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { DataSource, EntityManager } from 'typeorm';
 import { preparedStatement, runPrepared } from '../database/prepared-statement.js';
 import type { PartnersService } from '../partners/partners.service.js';
-import { accountSnapshotSql, snapshotOf, type AccountSnapshot, type SnapshotRow } from './provider-accounts.query.js';
+import { accountSnapshotSql, snapshotOf, type SnapshotRow } from './provider-accounts.query.js';
 import { clientMetadataOf } from './provider.clients.js';
+import { ProviderRequestMemo } from './provider-request-memo.js';
 
 /**
  * When a use case runs oidc-provider's storage inside its own transaction
  * (issuing a grant together with its journal entry), the adapter writes
- * through that transaction's manager.
+ * through that transaction's manager, for the duration of `work` only.
+ * (What a request has already read is another matter: ProviderRequestMemo.)
  */
 const ambient = new AsyncLocalStorage<EntityManager>();
 
 export function withProviderTransaction<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
   return ambient.run(manager, work);
-}
-
-/**
- * What one HTTP request to the provider face has already read. An access
- * token or a code is read together with what oidc-provider asks for right
- * after, in the same request (one statement): its grant, the provider
- * session it is bound to, and its sign-in (ProviderAccounts' snapshot, with
- * liveness and claims). They are handed to the later lookups of the same
- * request (likewise an interaction and the provider session it names); a
- * userinfo call may use a partner's client metadata read within the last
- * minute (see PartnerClientAdapter).
- */
-interface RequestMemo {
-  path: string;
-  grants: Map<string, AdapterPayload>;
-  /** Sessions by uid, read with the interaction or the token that names them. */
-  sessions: Map<string, AdapterPayload>;
-  /** Sign-ins by use id, read with the token or code that names them. */
-  accounts: Map<string, AccountSnapshot>;
-}
-const requestMemo = new AsyncLocalStorage<RequestMemo>();
-
-export function withProviderRequest<T>(path: string, work: () => T): T {
-  return requestMemo.run({ path, grants: new Map(), sessions: new Map(), accounts: new Map() }, work);
-}
-
-/** The sign-in read with this request's token or code, if any (it is as fresh as the request). */
-export function accountReadWithToken(useId: string): AccountSnapshot | undefined {
-  return requestMemo.getStore()?.accounts.get(useId);
 }
 
 /** The strict form of a uuid: a token's accountId is cast only when it has it. */
@@ -146,12 +119,10 @@ export class PostgresAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!LOOKUP_ID.test(id)) return undefined;
-    const memo = requestMemo.getStore();
-    if (this.model === 'Grant' && memo?.grants.has(id)) {
-      const grant = memo.grants.get(id);
-      memo.grants.delete(id);
-      return grant;
-    }
+    // Read earlier in this request (ProviderRequestMemo), or read now with what the request will ask for next.
+    const memo = ProviderRequestMemo.current();
+    const kept = this.model === 'Grant' ? memo?.takeGrant(id) : undefined;
+    if (kept) return kept;
     if (memo && WITH_GRANT.has(this.model)) return this.withGrant(id, memo);
     if (memo && this.model === 'Interaction') return this.withSession(id, memo);
     return this.one(SQL.findById, id);
@@ -161,20 +132,20 @@ export class PostgresAdapter implements Adapter {
    * An interaction and the provider session it names (oidc-provider checks
    * that session right after reading the interaction) in one statement.
    */
-  private async withSession(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
+  private async withSession(id: string, memo: ProviderRequestMemo): Promise<AdapterPayload | undefined> {
     const { rows } = await runPrepared<
       PayloadRow & { session_uid: string | null; session_payload: AdapterPayload | null; session_consumed_at: Date | null }
     >(this.db, SQL.withSession, [this.model, id]);
     const row = rows[0];
     if (!row) return undefined;
     if (row.session_uid !== null && row.session_payload !== null) {
-      memo.sessions.set(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
+      memo.keepSession(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
     }
     return withConsumed(row);
   }
 
   /** The row with its live grant, bound session and sign-in in one statement; they wait in the request's memo. */
-  private async withGrant(id: string, memo: RequestMemo): Promise<AdapterPayload | undefined> {
+  private async withGrant(id: string, memo: ProviderRequestMemo): Promise<AdapterPayload | undefined> {
     const { rows } = await runPrepared<
       PayloadRow & {
         grant_id: string | null;
@@ -189,23 +160,19 @@ export class PostgresAdapter implements Adapter {
     const row = rows[0];
     if (!row) return undefined;
     if (row.grant_id !== null && row.grant_payload !== null) {
-      memo.grants.set(row.grant_id, withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }));
+      memo.keepGrant(row.grant_id, withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }));
     }
     if (row.session_uid !== null && row.session_payload !== null) {
-      memo.sessions.set(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
+      memo.keepSession(row.session_uid, withConsumed({ payload: row.session_payload, consumed_at: row.session_consumed_at }));
     }
-    if (row.account !== null) memo.accounts.set(row.account.id, snapshotOf(row.account));
+    if (row.account !== null) memo.keepAccount(snapshotOf(row.account));
     return withConsumed(row);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (!LOOKUP_ID.test(uid)) return undefined;
-    const memo = requestMemo.getStore();
-    if (this.model === 'Session' && memo?.sessions.has(uid)) {
-      const session = memo.sessions.get(uid);
-      memo.sessions.delete(uid);
-      return session;
-    }
+    const kept = this.model === 'Session' ? ProviderRequestMemo.current()?.takeSession(uid) : undefined;
+    if (kept) return kept;
     return this.one(SQL.findByUid, uid);
   }
 
@@ -223,20 +190,16 @@ export class PostgresAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    requestMemo.getStore()?.grants.delete(grantId);
+    ProviderRequestMemo.current()?.forgetGrant(grantId);
     // Every model of the grant (codes, tokens, the grant itself): a replayed code revokes all it issued.
     await runPrepared(this.db, SQL.revokeByGrantId, [grantId]);
   }
 
   /** A row this request writes or deletes is no longer served from its memo. */
   private forget(id: string, uid?: string): void {
-    const memo = requestMemo.getStore();
-    if (!memo) return;
-    if (this.model === 'Grant') memo.grants.delete(id);
-    if (this.model === 'Session') {
-      if (uid) memo.sessions.delete(uid);
-      else memo.sessions.clear();
-    }
+    const memo = ProviderRequestMemo.current();
+    if (this.model === 'Grant') memo?.forgetGrant(id);
+    if (this.model === 'Session') memo?.forgetSession(uid);
   }
 
   private async one(statement: typeof SQL.findById, key: string): Promise<AdapterPayload | undefined> {
@@ -275,7 +238,7 @@ export class PartnerClientAdapter implements Adapter {
    * tokens are still refused at once (ProviderAccounts.findAccount).
    */
   async find(clientId: string): Promise<AdapterPayload | undefined> {
-    const userinfo = requestMemo.getStore()?.path === this.userinfoPath;
+    const userinfo = ProviderRequestMemo.current()?.path === this.userinfoPath;
     if (userinfo) {
       const cached = this.forUserinfo.get(clientId);
       if (cached && Date.now() - cached.readAt < USERINFO_CLIENT_TTL_MS) return cached.metadata;

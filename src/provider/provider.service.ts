@@ -11,7 +11,8 @@ import { secureCookies } from '../sessions/sessions.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { ProviderAccounts } from './provider.accounts.js';
 import { journalFieldsOfUse } from './provider-uses.repository.js';
-import { PartnerClientAdapter, PostgresAdapter, withProviderRequest } from './provider.adapter.js';
+import { PartnerClientAdapter, PostgresAdapter } from './provider.adapter.js';
+import { ProviderRequestMemo } from './provider-request-memo.js';
 import { otherAuthMethod } from './provider.client-auth.js';
 import { ProviderLogouts } from './provider-logouts.service.js';
 import { freshSessionOnResume, showLogoutPage, signInBeingLoggedOut } from './provider.sessions.js';
@@ -75,7 +76,7 @@ export class ProviderService implements OnApplicationBootstrap {
   /** Express handler for everything under PROVIDER_PREFIX. */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     this.provider().then(
-      () => withProviderRequest((req.url ?? '').split('?')[0]!, () => this.current!.handler(req, res)),
+      () => ProviderRequestMemo.run((req.url ?? '').split('?')[0]!, () => this.current!.handler(req, res)),
       (error: unknown) => next(error),
     );
   };
