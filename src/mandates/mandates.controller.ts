@@ -6,6 +6,7 @@ import { FormPageFilter } from '../web/form-page.filter.js';
 import { RepeatedFields } from '../web/input-guard.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
+import { RevocationConfirmationsService } from './revocation-confirmations.service.js';
 
 type Body = Record<string, unknown> | undefined;
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -25,14 +26,15 @@ export class MandatesController {
   // Form filters are built at decoration time and only get the request: they
   // reach the services that rebuild a page model through these references.
   private static wizard: MandateWizardService;
-  private static pages: MandatePagesService;
+  private static confirmations: RevocationConfirmationsService;
 
   constructor(
     private readonly wizard: MandateWizardService,
     private readonly pages: MandatePagesService,
+    private readonly confirmations: RevocationConfirmationsService,
   ) {
     MandatesController.wizard = wizard;
-    MandatesController.pages = pages;
+    MandatesController.confirmations = confirmations;
   }
 
   @Get()
@@ -111,10 +113,26 @@ export class MandatesController {
     res.redirect(303, `/aidant/mandats/${renewed}?cree=1`);
   }
 
+  /**
+   * What the revocation will end (the whole mandate, or the démarche given
+   * as `autorisation`), before it is confirmed by the POST below. Behind the
+   * same fresh-TOTP guard as the POST: a stale code is asked again before
+   * the page, not after the person has confirmed.
+   */
+  @Get('mandats/:id/revocation')
+  @UseGuards(RecentTotpGuard)
+  @Render('mandates/views/revocation-confirmation.njk')
+  revocationConfirmation(@CurrentAidant() actor: AidantActor, @Param('id') id: string, @Query('autorisation') autorisation: unknown) {
+    return this.confirmations.forAidant(actor, id, autorisation);
+  }
+
   @Post('mandats/:id/revocation')
   @UseGuards(RecentTotpGuard)
   @UseFilters(
-    new FormPageFilter('mandates/views/mandat.njk', (req) => MandatesController.pages.detail(req.aidantActor!, String(req.params.id))),
+    new FormPageFilter('mandates/views/revocation-confirmation.njk', async (req) => ({
+      ...(await MandatesController.confirmations.forAidant(req.aidantActor!, String(req.params.id), req.body?.autorisation)),
+      values: { motif: typeof req.body?.motif === 'string' ? req.body.motif : '' },
+    })),
   )
   async revoke(@CurrentAidant() actor: AidantActor, @Req() req: Request, @Param('id') id: string, @Body() body: Body, @Res() res: Response) {
     await this.pages.revokeAsAidant(req, actor, id, body);
