@@ -61,6 +61,8 @@ export default {
             displayName: 'browser',
             roots: ['<rootDir>/test/browser'],
             testMatch: ['**/*.browser-spec.ts'],
+            // Fails a test on any console error or failed request on the pages it visited.
+            setupFilesAfterEnv: ['<rootDir>/test/browser/support/page-problems.setup.ts'],
           },
         ]
       : []),

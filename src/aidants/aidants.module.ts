@@ -16,6 +16,7 @@ import { Invitation } from './invitation.entity.js';
 import { InvitationsService } from './invitations.service.js';
 import { LocalStrategy } from './local.strategy.js';
 import { ReferentController } from './referent.controller.js';
+import { ReferentConfirmationsService } from './referent-confirmations.service.js';
 import { ReferentService } from './referent.service.js';
 import { Membership } from './membership.entity.js';
 import { MembershipInvitation } from './membership-invitation.entity.js';
@@ -48,6 +49,7 @@ import { TotpDevicesService } from './totp-devices.service.js';
     AccountService,
     AidantSignOutHooks,
     ReferentService,
+    ReferentConfirmationsService,
     LocalStrategy,
     SignedInAidantGuard,
     ReferentGuard,

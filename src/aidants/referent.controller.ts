@@ -1,13 +1,15 @@
-import { Body, Controller, Get, Param, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
 import { RepeatedFields } from '../web/input-guard.js';
 import { CurrentAidant, type AidantActor } from './aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from './aidant-session.guard.js';
+import { ReferentConfirmationsService } from './referent-confirmations.service.js';
 import { ReferentService } from './referent.service.js';
 
 const PAGE = 'aidants/views/referent-aidants.njk';
+const CONFIRMATION = 'aidants/views/referent-confirmation.njk';
 /** A refused form shows the page again, with the values typed (never a code). */
 const rerender = new FormPageFilter(PAGE, (req) =>
   // Without the page (refused before it was read), the error page is shown instead.
@@ -31,7 +33,10 @@ function pick(body: unknown, names: string[]): Record<string, string> {
 @Controller('structure')
 @UseGuards(SignedInAidantGuard, ReferentGuard)
 export class ReferentController {
-  constructor(private readonly referent: ReferentService) {}
+  constructor(
+    private readonly referent: ReferentService,
+    private readonly confirmations: ReferentConfirmationsService,
+  ) {}
 
   @Get('aidants')
   @Render(PAGE)
@@ -46,6 +51,13 @@ export class ReferentController {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
     const { email } = await this.referent.invite(actor, actor.structureId, body, requestFactsOf(req));
     res.status(200).render('aidants/views/referent-invited.njk', { pageTitle: 'Invitation envoyée', email });
+  }
+
+  /** Who will be suspended and what it does, before the POST below. */
+  @Get('aidants/:aidantId/suspension')
+  @Render(CONFIRMATION)
+  suspensionConfirmation(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string) {
+    return this.confirmations.suspension(actor, actor.structureId, aidantId);
   }
 
   @Post('aidants/:aidantId/suspension')
@@ -97,6 +109,19 @@ export class ReferentController {
   ) {
     res.locals.referentPage = await this.referent.overview(actor, actor.structureId);
     await this.referent.resynchroniseCard(actor, actor.structureId, aidantId, body, requestFactsOf(req));
+    res.redirect(303, '/structure/aidants');
+  }
+
+  /** Whose card (`serie`) will be disabled, before the POST below. */
+  @Get('aidants/:aidantId/carte/desactivation')
+  @Render(CONFIRMATION)
+  cardDisablingConfirmation(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Query('serie') serial: unknown) {
+    return this.confirmations.cardDisabling(actor, actor.structureId, aidantId, serial);
+  }
+
+  @Post('aidants/:aidantId/carte/desactivation')
+  async disableCard(@CurrentAidant() actor: AidantActor, @Param('aidantId') aidantId: string, @Req() req: Request, @Body() body: unknown, @Res() res: Response) {
+    await this.referent.disableCard(actor, actor.structureId, aidantId, body, requestFactsOf(req));
     res.redirect(303, '/structure/aidants');
   }
 

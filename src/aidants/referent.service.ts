@@ -143,6 +143,18 @@ export class ReferentService {
     });
   }
 
+  /** Disables a card of a member (lost, broken), after the confirmation page. */
+  async disableCard(actor: AidantActor, structureId: string, aidantId: string, body: unknown, request: RequestFacts) {
+    requireStructureAccess(actor, structureId);
+    const form = new FormInput(body);
+    const serial = form.text('serial', 'le numéro de série de la carte', { max: 64 });
+    form.done();
+    await this.transactions.run(async (m) => {
+      await this.aidants.requireMember(m, structureId, aidantId);
+      await this.devices.revokeCard(m, serial, { type: 'aidant', id: actor.aidantId }, { structureId, aidantId }, request);
+    });
+  }
+
   async restrictDemarches(actor: AidantActor, structureId: string, body: unknown, request: RequestFacts) {
     requireStructureAccess(actor, structureId);
     const form = new FormInput(body);

@@ -211,18 +211,29 @@ export class TotpDevicesService {
     return devices.map((d) => ({ id: d.id, kind: d.kind, serial: d.serial, step: d.step }));
   }
 
-  /** Disables a card (lost, broken): its codes are refused from now on. */
-  async revokeCard(manager: EntityManager, serial: string, actor: Actor): Promise<void> {
-    const card = await manager.findOneBy(TotpDevice, { serial: serial.trim(), kind: 'card' });
-    if (!card || card.revokedAt !== null) {
+  /**
+   * Disables a card (lost, broken): its codes are refused from now on.
+   * `owner` (a référent's request) limits it to the card of that aidant, and
+   * journals it in that structure's chain.
+   */
+  async revokeCard(
+    manager: EntityManager,
+    serial: string,
+    actor: Actor,
+    owner: { structureId: string; aidantId: string } | null = null,
+    request?: RequestFacts,
+  ): Promise<void> {
+    const card = await manager.findOne(TotpDevice, { where: { serial: serial.trim(), kind: 'card' }, lock: { mode: 'pessimistic_write' } });
+    if (!card || card.revokedAt !== null || (owner !== null && card.aidantId !== owner.aidantId)) {
       throw new TotpCardUnavailableError('Cette carte n’existe pas ou est déjà désactivée.', 'card unavailable for revocation');
     }
     await manager.update(TotpDevice, { id: card.id }, { revokedAt: this.clock.now() });
     await this.journal.append(manager, {
       action: 'totp_card.revoked',
-      structureId: null,
+      structureId: owner?.structureId ?? null,
       actor,
       subjects: card.aidantId ? { aidantId: card.aidantId } : undefined,
+      request,
       details: { serial: card.serial! },
     });
   }

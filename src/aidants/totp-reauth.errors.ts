@@ -10,5 +10,7 @@ export class TotpReauthRequiredError extends DomainError {
       `Pour cette action, saisissez un nouveau code à usage unique : votre dernier code date de plus de 15 minutes. Rendez-vous sur /aidant/reauthentification?suite=${encodeURIComponent(next)} puis recommencez.`,
       'totp older than 15 minutes',
     );
+    // The error page's button: the code page, which comes back here (a GET page) or to the dashboard.
+    this.retryPath = `/aidant/reauthentification?suite=${encodeURIComponent(next)}`;
   }
 }

@@ -1,7 +1,7 @@
 import { Catch, Injectable } from '@nestjs/common';
 import { FormPageFilter } from '../web/form-page.filter.js';
-import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
+import { RevocationConfirmationsService } from './revocation-confirmations.service.js';
 import { loadWizardState } from './wizard-state.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -45,11 +45,14 @@ export class RenewalFormFilter extends FormPageFilter {
   }
 }
 
-/** The mandate's page again, with the revocation form's error. */
+/** The revocation's confirmation page again, with the motif's error. */
 @Catch()
 @Injectable()
 export class RevocationFormFilter extends FormPageFilter {
-  constructor(pages: MandatePagesService) {
-    super('mandates/views/mandat.njk', (req) => pages.detail(req.aidantActor!, String(req.params.id)));
+  constructor(confirmations: RevocationConfirmationsService) {
+    super('mandates/views/revocation-confirmation.njk', async (req) => ({
+      ...(await confirmations.forAidant(req.aidantActor!, String(req.params.id), req.body?.autorisation)),
+      values: { motif: typeof req.body?.motif === 'string' ? req.body.motif : '' },
+    }));
   }
 }

@@ -8,6 +8,7 @@ import { RepeatedFields } from '../web/input-guard.js';
 import { ChoiceFormFilter, RecapFormFilter, RenewalFormFilter, RevocationFormFilter } from './mandate-form.filters.js';
 import { MandatePagesService } from './mandate-pages.service.js';
 import { MandateWizardService } from './mandate-wizard.service.js';
+import { RevocationConfirmationsService } from './revocation-confirmations.service.js';
 import { clearWizardState, loadWizardState, saveWizardState } from './wizard-state.js';
 
 type Body = Record<string, unknown> | undefined;
@@ -24,6 +25,7 @@ export class MandatesController {
   constructor(
     private readonly wizard: MandateWizardService,
     private readonly pages: MandatePagesService,
+    private readonly confirmations: RevocationConfirmationsService,
   ) {}
 
   @Get()
@@ -99,6 +101,19 @@ export class MandatesController {
     const renewed = await this.wizard.renew(actor, id, body, requestFactsOf(req));
     noteTotp(req, renewed.totpAt);
     res.redirect(303, `/aidant/mandats/${renewed.mandateId}?cree=1`);
+  }
+
+  /**
+   * What the revocation will end (the whole mandate, or the démarche given
+   * as `autorisation`), before it is confirmed by the POST below. Behind the
+   * same fresh-TOTP guard as the POST: a stale code is asked again before
+   * the page, not after the person has confirmed.
+   */
+  @Get('mandats/:id/revocation')
+  @UseGuards(RecentTotpGuard)
+  @Render('mandates/views/revocation-confirmation.njk')
+  revocationConfirmation(@CurrentAidant() actor: AidantActor, @Param('id') id: string, @Query('autorisation') autorisation: unknown) {
+    return this.confirmations.forAidant(actor, id, autorisation);
   }
 
   @Post('mandats/:id/revocation')

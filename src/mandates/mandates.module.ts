@@ -18,6 +18,7 @@ import { MandateWizardService } from './mandate-wizard.service.js';
 import { Mandate } from './mandate.entity.js';
 import { MandatesController } from './mandates.controller.js';
 import { MandatesService } from './mandates.service.js';
+import { RevocationConfirmationsService } from './revocation-confirmations.service.js';
 import { UsagerMandatesController } from './usager-mandates.controller.js';
 import { UsagerSpaceController } from './usager-space.controller.js';
 
@@ -40,6 +41,7 @@ import { UsagerSpaceController } from './usager-space.controller.js';
     AttestationVerificationsService,
     MandateWizardService,
     MandatePagesService,
+    RevocationConfirmationsService,
     MandateExpiryJob,
   ],
   exports: [MandatesService, MandateRevocationService, MandatePagesService],

@@ -7,6 +7,7 @@ import { mailedLink, seedAidant, seedStructure, totpAt } from '../support/aidant
 import { openMandate, seedUsager } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { launchBrowser, newContext } from './support/browser.js';
+import { expectPageProblem } from './support/page-problems.js';
 import { afterNavigation, consentAtSimulator, fill, PageAuditor, pathOf, press, submitSignIn, tick } from './support/pages.js';
 
 /**
@@ -98,6 +99,7 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await page.goto(`${t.url}/oidc/session/end`);
     await auditor.audit(page, 'public-13b-fournisseur-deconnecte');
     // A 5xx-class page: FranceConnect's token endpoint fails during a usager's sign-in.
+    expectPageProblem(/\/franceconnect\/callback\?/);
     await page.goto(`${t.url}/usager`);
     await press(page, /S’identifier avec FranceConnect/);
     await press(page, /^Scénario : erreur 500/);
@@ -145,10 +147,15 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     await page.goto(`${t.url}/aidant/reauthentification?suite=${encodeURIComponent(mandatePath)}`);
     await auditor.audit(page, 'aidant-13-reauthentification');
     await page.goto(`${t.url}${mandatePath}`);
+    await press(page, /^Révoquer cette démarche/);
+    await auditor.audit(page, 'aidant-14a-confirmation-revocation-demarche', ['breadcrumb']);
+    await page.goto(`${t.url}${mandatePath}`);
     await press(page, 'Révoquer tout le mandat');
+    await auditor.audit(page, 'aidant-14b-confirmation-revocation', ['breadcrumb']);
+    await press(page, 'Confirmer la révocation du mandat');
     await auditor.audit(page, 'aidant-14-revocation-sans-motif', ['breadcrumb']);
     await page.getByLabel('Motif').selectOption({ index: 1 });
-    await press(page, 'Révoquer tout le mandat');
+    await press(page, 'Confirmer la révocation du mandat');
     await auditor.audit(page, 'aidant-15-mandat-revoque', ['breadcrumb']);
     await press(page, 'Imprimer l’attestation de révocation');
     await auditor.audit(page, 'aidant-16-attestation-revocation', ['breadcrumb']);
@@ -167,6 +174,10 @@ describe('every page in Chromium: accessibility, CSP, structure', () => {
     const page = await signedIn(auditor, 'helene@example.fr');
     await page.goto(`${t.url}/structure/aidants`);
     await auditor.audit(page, 'referent-01-aidants', ['breadcrumb']);
+    await press(page, /^Suspendre/);
+    await auditor.audit(page, 'referent-01b-confirmation-suspension', ['breadcrumb']);
+    await press(page, 'Annuler');
+    expect(pathOf(page)).toBe('/structure/aidants');
     await press(page, 'Créer l’invitation');
     await auditor.audit(page, 'referent-02-invitation-erreurs', ['breadcrumb']);
     await fill(page, /^Adresse électronique/, 'nadia@example.fr');

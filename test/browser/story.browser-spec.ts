@@ -119,6 +119,7 @@ describe('the whole story in Chromium', () => {
     expect(new URL(counter.url()).pathname).toMatch(/^\/aidant\/mandats\/[0-9a-f-]{36}$/);
     expect(await visibleText(counter)).toContain('Le mandat a été créé');
     await story.record(counter, 'mandat-cree');
+    const mandatePath = new URL(counter.url()).pathname;
 
     // 5. The attestation: printed to PDF by the browser; its QR code leads to a verification page that says it is valid.
     await clickAndWait(counter, counter.getByRole('link', { name: 'Imprimer l’attestation' }));
@@ -179,8 +180,36 @@ describe('the whole story in Chromium', () => {
     await clickAndWait(home, home.getByRole('link', { name: 'Consulter mon journal' }));
     expect(await visibleText(home)).toContain('Karim Benali a agi pour Angela Claire Louise DUBOIS (épouse MARTIN) sur Démarche de démonstration — Logement (démarche Logement)');
     await story.record(home, 'usager-journal');
+
+    // Meanwhile, at the counter, Angela asks Karim to stop the social démarche only: a confirmation page first.
+    const desk = story.watch(await counter.context().newPage());
+    await desk.goto(`${app}${mandatePath}`);
+    await clickAndWait(desk, desk.getByRole('link', { name: 'Révoquer cette démarche (Social – Santé)' }));
+    expect(new URL(desk.url()).pathname).toBe(`${mandatePath}/revocation`);
+    const demarcheConfirmation = await visibleText(desk);
+    expect(demarcheConfirmation).toContain('Angela Claire Louise');
+    expect(demarcheConfirmation).toContain('Cette action est définitive');
+    expect(demarcheConfirmation).toMatch(/Démarches qui restent autorisées\s*Logement/);
+    await desk.getByLabel('Motif de la révocation').selectOption({ label: 'À la demande de la personne accompagnée' });
+    await story.record(desk, 'aidant-confirmation-revocation-demarche');
+    await clickAndWait(desk, desk.getByRole('button', { name: 'Confirmer la révocation de la démarche' }));
+    expect(new URL(desk.url()).pathname).toBe(mandatePath);
+    expect(await visibleText(desk)).toContain('La révocation est enregistrée');
+    await story.record(desk, 'aidant-demarche-revoquee');
+    await desk.close();
+
+    // Back home, Angela revokes what is left of the mandate herself, after its confirmation page.
     await home.goto(`${app}/usager`);
-    await clickAndWait(home, home.getByRole('button', { name: 'Révoquer' }));
+    await clickAndWait(home, home.getByRole('link', { name: /^Révoquer/ }));
+    expect(new URL(home.url()).pathname).toMatch(/^\/usager\/mandats\/[0-9a-f-]{36}\/revocation$/);
+    const usagerConfirmation = await visibleText(home);
+    expect(usagerConfirmation).toContain('Médiathèque de Vesoul');
+    expect(usagerConfirmation).toContain('Logement');
+    expect(usagerConfirmation).not.toContain('Social');
+    expect(usagerConfirmation).toContain('Cette action est définitive');
+    await story.record(home, 'usager-confirmation-revocation');
+    await clickAndWait(home, home.getByRole('button', { name: 'Confirmer la révocation' }));
+    expect(new URL(home.url()).pathname).toBe('/usager');
     expect(await visibleText(home)).toContain('Votre mandat est révoqué');
     await story.record(home, 'usager-mandat-revoque');
 
@@ -190,10 +219,19 @@ describe('the whole story in Chromium', () => {
     await story.record(counter, 'partenaire-userinfo-refuse');
 
     // 9. The référente finds it all in the journal, exports it, checks it offline and in the app.
+    // She starts from the home page's tile; signed out, /structure offers the sign-in, which brings her back there.
     const office = await device();
-    await office.goto(`${app}/aidant/connexion`);
+    await office.goto(`${app}/`);
+    await clickAndWait(office, office.getByRole('link', { name: 'Je suis référent' }));
+    expect(new URL(office.url()).pathname).toBe('/structure');
+    await story.record(office, 'referente-porte');
+    await clickAndWait(office, office.locator('main').getByRole('link', { name: 'Se connecter' }));
+    expect(new URL(office.url()).pathname).toBe('/aidant/connexion');
     await fillSignIn(office, REFERENTE, clock);
-    await office.goto(`${app}/structure/journal`);
+    expect(new URL(office.url()).pathname).toBe('/structure');
+    await story.record(office, 'referente-tableau-de-bord');
+    await clickAndWait(office, office.locator('main').getByRole('link', { name: 'Journal', exact: true }));
+    expect(new URL(office.url()).pathname).toBe('/structure/journal');
     const journal = await visibleText(office);
     for (const fact of [
       'Karim Benali a ouvert un mandat Social – Santé, Logement de 365 jours pour Angela Claire Louise DUBOIS (épouse MARTIN)',

@@ -229,7 +229,8 @@ describe('mandates at the counter', () => {
     expect(space.html).not.toContain(theirs);
     const forbidden = await postEntries(usager, `${t.url}/usager/mandats/${theirs}/revocation`, [['_csrf', csrfIn(space)]]);
     expect(forbidden.status).toBe(404);
-    const after = await submitForm(usager, space, `/usager/mandats/${mine}/revocation`);
+    const confirmation = await usager.get(`${t.url}/usager/mandats/${mine}/revocation`);
+    const after = await submitForm(usager, confirmation, `/usager/mandats/${mine}/revocation`);
     expect(after.status).toBe(200);
     expect(after.html).toContain('révoqué');
     const [entry] = (await journalOf(t, 'mandate.revoked')).filter((e) => e.mandate_id === mine);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { watchPageProblems } from './page-problems.js';
 
 /**
  * Debian's Chromium, driven headless by playwright-core (which never
@@ -23,7 +24,7 @@ export function chromiumAvailable(): boolean {
  * only add refused connections and noise.
  */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
@@ -39,6 +40,10 @@ export async function launchBrowser(): Promise<Browser> {
       '--lang=fr-FR',
     ],
   });
+  // Every context, however a suite makes it, is watched for console errors and failed requests.
+  const open = browser.newContext.bind(browser);
+  browser.newContext = async (options?: BrowserContextOptions) => watchPageProblems(await open(options));
+  return browser;
 }
 
 export interface ContextOptions {
