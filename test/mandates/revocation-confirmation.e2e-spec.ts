@@ -61,8 +61,8 @@ describe('confirmation before a revocation', () => {
       const page = await browser.get(`${t.url}/aidant/mandats/${mandate.id}/revocation`);
       expect(page.status).toBe(200);
       expect(page.html).toContain('<h1>Révoquer le mandat</h1>');
-      expect(page.html).toContain('Angela Claire Louise Dubois');
-      expect(page.html).toMatch(/Date de naissance<\/dt><dd>[^<]*1962/);
+      expect(page.html).toContain('Angela Claire Louise DUBOIS');
+      expect(page.html).toMatch(/Date de naissance<\/dt><dd>24 août 1962</);
       expect(page.html).toContain('Médiathèque de Vesoul');
       expect(page.html).toContain('<li>Logement</li>');
       expect(page.html).toContain('<li>Social – Santé</li>');
@@ -103,7 +103,7 @@ describe('confirmation before a revocation', () => {
       const page = await browser.get(`${t.url}/aidant/mandats/${mandate.id}/revocation?autorisation=${logement.id}`);
       expect(page.status).toBe(200);
       expect(page.html).toContain('<h1>Révoquer une démarche</h1>');
-      expect(page.html).toContain('Angela Claire Louise Dubois');
+      expect(page.html).toContain('Angela Claire Louise DUBOIS');
       expect(page.html).toMatch(/Démarche révoquée<\/dt>\s*<dd><ul><li>Logement<\/li><\/ul>/);
       expect(page.html).toMatch(/Démarches qui restent autorisées<\/dt><dd><ul>(<li>(Social – Santé|Papiers – Citoyenneté)<\/li>){2}<\/ul>/);
       expect(page.html).toContain('La démarche « Logement » ne pourra plus être réalisée');
