@@ -95,8 +95,9 @@ export async function generateCounterData(client: pg.Client, data: CounterData, 
 
   const [{ head }] = (await client.query<{ head: string }>(`SELECT coalesce(max(seq), 0) AS head FROM journal_entries WHERE chain = $1`, [structureId])).rows;
   const indexes = await dropSecondaryIndexes(client);
-  // Entry j (1-based) after the head, spread over the last 365 days: half are uses of a live
-  // mandate by a partner, then mandate openings, expiries of ended mandates and sign-ins.
+  // Entry j (1-based) after the head, spread over the last 365 days, in proportion to the mandates:
+  // one in 100 opens a mandate (10,000 for a million), one in 200 records the expiry of an ended one
+  // and one in 400 a revocation; of the rest, even ones are uses by a partner, odd ones sign-ins.
   await client.query(
     `INSERT INTO journal_entries (id, chain, seq, at, action, actor_type, actor_id, usager_id, mandate_id, aidant_id, partner_id,
                                   demarche, ip, user_agent, request_id, details, prev_hash, hash)
@@ -114,9 +115,12 @@ export async function generateCounterData(client: pg.Client, data: CounterData, 
               ('mandate.created', 'aidant', p.aidant, ${usagerOf(`p.live % $7`)}::text, ${mandateOf('p.live')}::text, NULL, p.demarche,
                json_build_object('demarches', json_build_array(p.demarche), 'duration', 'long', 'consent', 'franceconnect')::text, 1),
               ('mandate.expired', 'system', NULL, ${usagerOf(`p.ended % $7`)}::text, ${mandateOf('p.ended')}::text, NULL, NULL, '{}', 2),
+              ('mandate.revoked', 'aidant', p.aidant, ${usagerOf(`p.ended % $7`)}::text, ${mandateOf('p.ended')}::text, NULL, NULL,
+               '{"by":"aidant","reason":"fin de l’accompagnement"}', 4),
               ('aidant.signed_in', 'aidant', p.aidant, NULL, NULL, NULL, NULL, '{"method":"password+totp"}', 3)
             ) AS t(action, actor_type, actor, usager, mandate, partner, demarche, details, kind)
-            WHERE t.kind = CASE WHEN j % 2 = 0 THEN 0 WHEN j % 3 = 0 THEN 1 WHEN j % 5 = 0 THEN 2 ELSE 3 END) v`,
+            WHERE t.kind = CASE WHEN j % 100 = 50 THEN 1 WHEN j % 200 = 0 THEN 2 WHEN j % 400 = 100 THEN 4
+                                WHEN j % 2 = 0 THEN 0 ELSE 3 END) v`,
     [data.entries, structureId, Number(head), aidantIds, data.live, data.mandates, data.usagers],
   );
   step(`${data.entries} journal entries`);

@@ -59,6 +59,10 @@ const { values } = parseArgs({
     live: { type: 'string', default: '2000' },
     usagers: { type: 'string', default: '8000' },
     entries: { type: 'string', default: '1000000' },
+    /** Only these visits (comma-separated names, e.g. `dashboard,structure journal`), in both measurements. */
+    only: { type: 'string' },
+    /** Write a V8 CPU profile of the application's process into this directory (`--cpu-prof`), e.g. to see what a page costs. */
+    profile: { type: 'string' },
     'keep-database': { type: 'boolean', default: false },
     /** Measure on a database kept by an earlier run (`--keep-database`), without generating. */
     reuse: { type: 'string' },
@@ -254,7 +258,7 @@ async function dashboard(counter: Counter, me: Aidant): Promise<Page> {
 }
 
 /** The visits, weighted like a counter (weights sum to 100). */
-const VISITS: Array<{ name: string; weight: number; visit: Visit }> = [
+const ALL_VISITS: Array<{ name: string; weight: number; visit: Visit }> = [
   { name: 'dashboard', weight: 30, visit: async (c, me) => void (await dashboard(c, me)) },
   {
     name: 'mandate page',
@@ -286,6 +290,11 @@ const VISITS: Array<{ name: string; weight: number; visit: Visit }> = [
     visit: async (c) => void expectPath(await pick(c.referents).browser.get(`${c.base}/structure`), /^\/structure$/, 'structure dashboard'),
   },
 ];
+
+const ONLY = values.only?.split(',').map((n) => n.trim());
+const VISITS = ALL_VISITS.filter((v) => !ONLY || ONLY.includes(v.name));
+if (VISITS.length === 0) throw new Error(`--only: none of ${ALL_VISITS.map((v) => v.name).join(', ')}`);
+const WEIGHTS = VISITS.reduce((sum, v) => sum + v.weight, 0);
 
 /** The wizard: choice, FranceConnect consent at the simulator (then its logout), recap with a fresh code, the new mandate's page. */
 async function openMandate(c: Counter, me: Aidant, think: Think): Promise<void> {
@@ -322,7 +331,7 @@ async function usagerSpace(c: Counter, think: Think): Promise<void> {
 }
 
 function pickVisit() {
-  let n = randomInt(100);
+  let n = randomInt(WEIGHTS);
   for (const v of VISITS) {
     if (n < v.weight) return v;
     n -= v.weight;
@@ -364,7 +373,7 @@ async function main() {
     const started = performance.now();
     const here = dirname(fileURLToPath(import.meta.url));
     child = fork(join(here, '../../src/main.js'), [], {
-      execArgv: ['--import', join(here, 'statement-counter.js')],
+      execArgv: ['--import', join(here, 'statement-counter.js'), ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [])],
       env: { PATH: process.env.PATH ?? '', ...environment },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
