@@ -24,6 +24,8 @@ export interface Sample {
   ok: boolean;
   /** True for the application's requests, false for the simulator's. */
   app: boolean;
+  /** Length of the response's body (characters). */
+  size: number;
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -124,7 +126,7 @@ export class CounterBrowser {
           },
         });
       } catch (error) {
-        this.record({ route, ms: performance.now() - t0, ok: false, app: url.origin === this.appOrigin });
+        this.record({ route, ms: performance.now() - t0, ok: false, app: url.origin === this.appOrigin, size: 0 });
         throw error;
       }
       this.keep(url, response.headers.getSetCookie());
@@ -132,7 +134,7 @@ export class CounterBrowser {
       const html = await response.text();
       const ms = performance.now() - t0;
       const redirect = response.status >= 300 && response.status < 400 && location !== null;
-      this.record({ route, ms, ok: response.status < 400, app: url.origin === this.appOrigin });
+      this.record({ route, ms, ok: response.status < 400, app: url.origin === this.appOrigin, size: html.length });
       if (!redirect) return { url: url.href, status: response.status, html };
       url = new URL(location, url);
       init = { method: 'GET' };

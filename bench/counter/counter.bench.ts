@@ -142,6 +142,7 @@ class Meter {
   /** The statements the application has sent so far (statement-counter.ts answers on the IPC channel). */
   private statements(): Promise<number> {
     return new Promise((resolve, reject) => {
+      if (!this.child.connected) return reject(new Error(`the application's process has stopped (exit ${this.child.exitCode})`));
       const timer = setTimeout(() => reject(new Error('the statement counter did not answer')), 10_000);
       const listen = (message: unknown) => {
         const count = (message as { statements?: number } | null)?.statements;
@@ -163,6 +164,16 @@ class Meter {
     );
     const backends = new Map(rows.map(({ pid }) => [pid, processCpu(pid)]));
     return { app: processCpu(this.child.pid!), backends, statements: await this.statements(), at: performance.now() };
+  }
+
+  /** The application's connections by state (`active`, `idle in transaction`, `idle`), waiting ones apart. */
+  async states(): Promise<Map<string, number>> {
+    const { rows } = await this.monitor.query<{ state: string; n: number }>(
+      `SELECT CASE WHEN wait_event_type IN ('Lock', 'LWLock') THEN 'waiting for a lock' ELSE coalesce(state, '?') END AS state, count(*)::int AS n
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() GROUP BY 1`,
+      [this.database],
+    );
+    return new Map(rows.map((r) => [r.state, r.n]));
   }
 
   static since(before: Reading, after: Reading) {
@@ -377,6 +388,7 @@ async function main() {
       env: { PATH: process.env.PATH ?? '', ...environment },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
+    child.on('error', (error) => out(`application process: ${error.message}`));
     let ready = false;
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Procuration est prête')) ready = true;
@@ -466,12 +478,15 @@ async function measure(base: string, meter: Meter): Promise<void> {
 
   // 1. One visit at a time: what each costs.
   out(`\none visit at a time (${SOLO} of each kind after 3 warm-ups; CPU from /proc, statements counted in the application's pg client):`);
-  out('| visit | requests to the application | ms per visit (median) | application CPU ms | PostgreSQL backends CPU ms | statements |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  out('| visit | requests to the application | ms per visit (median) | application CPU ms | PostgreSQL backends CPU ms | statements | HTML kB |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { name, visit } of VISITS) {
     let requests = 0;
+    let size = 0;
     const counting = (s: Sample) => {
-      if (s.app) requests++;
+      if (!s.app) return;
+      requests++;
+      size += s.size;
     };
     // The same sessions, counted here (a usager's browser, made during the visit, too); the aidants
     // take turns, as each TOTP code is accepted once.
@@ -485,6 +500,7 @@ async function measure(base: string, meter: Meter): Promise<void> {
     const run = () => visit(solo, actors[turn++ % actors.length]!, async () => undefined);
     for (let i = 0; i < 3; i++) await run();
     requests = 0;
+    size = 0;
     const times: number[] = [];
     const before = await meter.read();
     for (let i = 0; i < SOLO; i++) {
@@ -494,7 +510,7 @@ async function measure(base: string, meter: Meter): Promise<void> {
     }
     const used = Meter.since(before, await meter.read());
     times.sort((a, b) => a - b);
-    out(`| ${name} | ${(requests / SOLO).toFixed(1)} | ${percentile(times, 0.5).toFixed(1)} | ${((used.app * 1000) / SOLO).toFixed(1)} | ${((used.backends * 1000) / SOLO).toFixed(1)} | ${(used.statements / SOLO).toFixed(1)} |`);
+    out(`| ${name} | ${(requests / SOLO).toFixed(1)} | ${percentile(times, 0.5).toFixed(1)} | ${((used.app * 1000) / SOLO).toFixed(1)} | ${((used.backends * 1000) / SOLO).toFixed(1)} | ${(used.statements / SOLO).toFixed(1)} | ${(size / SOLO / 1000).toFixed(0)} |`);
   }
 
   // 2. The counter: closed-loop clients at human pace.
@@ -520,9 +536,22 @@ async function measure(base: string, meter: Meter): Promise<void> {
   await sleep(Math.max(THINK_MS * 2, 5000));
   recorder.recording = true;
   const before = await meter.read();
+  const ownCpu = process.cpuUsage();
+  // The application's connections, sampled every half second: a pool always fully busy would be the bottleneck.
+  const states = new Map<string, number>();
+  let samples = 0;
+  const sampling = (async () => {
+    while (recorder.recording) {
+      for (const [state, n] of await meter.states()) states.set(state, (states.get(state) ?? 0) + n);
+      samples++;
+      await sleep(500);
+    }
+  })();
   await sleep(SECONDS * 1000);
   const after = await meter.read();
+  const own = process.cpuUsage(ownCpu);
   recorder.recording = false;
+  await sampling;
   const loadAtEnd = load();
   stop = true;
   await Promise.all(clients);
@@ -554,7 +583,8 @@ async function measure(base: string, meter: Meter): Promise<void> {
       `CPU ${((used.app / used.seconds) * 100).toFixed(0)} % of a core for the process and ${((used.backends / used.seconds) * 100).toFixed(0)} % for the PostgreSQL backends; ` +
       `per request ${((used.app * 1000) / appRequests).toFixed(1)} ms + ${((used.backends * 1000) / appRequests).toFixed(1)} ms CPU and ${(used.statements / appRequests).toFixed(1)} statements`,
   );
-  out(`load average at end ${loadAtEnd}`);
+  out(`the application's database connections on average: ${[...states].map(([state, n]) => `${(n / samples).toFixed(1)} ${state}`).join(', ')}`);
+  out(`this process (clients and FranceConnect simulator): CPU ${(((own.user + own.system) / 1e6 / used.seconds) * 100).toFixed(0)} % of a core; load average at end ${loadAtEnd}`);
 }
 
 main().then(
