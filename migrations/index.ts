@@ -18,6 +18,7 @@ import { HttpSessionsOwner1766010000000 } from './1766010000000-http-sessions-ow
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
 import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
 import { MandateEndParisCalendarDays1766060400000 } from './1766060400000-mandate-end-paris-calendar-days.js';
+import { MandatesEndedIndex1766080000000 } from './1766080000000-mandates-ended-index.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   Attestations1766020000000,
   PartnerScopes1766050000000,
   MandateEndParisCalendarDays1766060400000,
+  MandatesEndedIndex1766080000000,
 ];

@@ -85,7 +85,14 @@ export class MandatesService {
     for (const id of new Set(mandates.map((m) => m.structureId))) {
       structures.set(id, await this.structures.getById(manager, id));
     }
-    return mandates.map((m) => toMandateView(m, autorisations.filter((a) => a.mandateId === m.id), structures.get(m.structureId)!, now));
+    // Grouped once: a dashboard builds hundreds of views, each needs its own autorisations.
+    const byMandate = new Map<string, Autorisation[]>();
+    for (const a of autorisations) {
+      const list = byMandate.get(a.mandateId);
+      if (list) list.push(a);
+      else byMandate.set(a.mandateId, [a]);
+    }
+    return mandates.map((m) => toMandateView(m, byMandate.get(m.id) ?? [], structures.get(m.structureId)!, now));
   }
 }
 

@@ -65,6 +65,9 @@ export function configureSessions(app: NestExpressApplication, config: AppConfig
     SESSIONLESS.test(req.path)
       ? next()
       : middleware(req, res, (error?: unknown) => {
+          // express-session calls back a second time, with the error, when the save at the end of
+          // a response fails: the status line and headers are already sent, nothing can be answered.
+          if (error && res.headersSent) return sessionSaveFailed(error);
           if (error) return sessionReadFailed(req, res, error);
           replaceEndedSession(req);
           saveBeforeRedirect(req, res, next);
@@ -88,6 +91,17 @@ function sessionReadFailed(req: Request, res: Response, error: unknown): void {
   logger.error({ err: error, code: failure.code }, 'session read failed: answered 503, stored session kept');
   res.set({ 'Cache-Control': 'no-store', 'Retry-After': '5' });
   sendProblem(req, res, toProblem(failure));
+}
+
+/**
+ * The save that express-session makes as a response ends failed (the
+ * database is overloaded or away): the page has been answered, the change to
+ * the session is lost and the next request reads the session as it was. The
+ * request must not go on (it already has), and answering again would throw
+ * outside any handler and stop the process.
+ */
+function sessionSaveFailed(error: unknown): void {
+  logger.error({ err: error }, 'session save failed after the response was sent: the change is lost');
 }
 
 /**
