@@ -186,6 +186,10 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
   'partner.sign_in_ended': ({ usager, partner, d }) =>
     `la connexion de ${partner} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
+  'notice.queued': ({ usager, aidant }) => `un message pour ${usager === 'un usager' ? aidant : usager} a été mis en file d’envoi`,
+  'notice.sent': ({ usager, aidant }) => `un message a été envoyé à ${usager === 'un usager' ? aidant : usager}`,
+  'notice.failed': ({ usager, aidant }) => `un message pour ${usager === 'un usager' ? aidant : usager} a été refusé par sa messagerie`,
+  'notice_address.confirmed': ({ usager }) => `${usager} a confirmé son adresse pour être prévenu`,
 };
 
 const SIGN_IN_ENDED: Record<string, string> = {
