@@ -40,6 +40,11 @@ export class NoticesJob implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Stops this instance's timer (its runs end; other instances go on). */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);

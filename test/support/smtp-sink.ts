@@ -17,10 +17,11 @@ export class SmtpSink {
     readonly mails: ReceivedMail[],
   ) {}
 
-  static async start(): Promise<SmtpSink> {
+  /** On `port` when given (a server coming back up at its address), else on a free one. */
+  static async start(port = 0): Promise<SmtpSink> {
     const mails: ReceivedMail[] = [];
     const server = createServer((socket) => SmtpSink.serve(socket, mails));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return new SmtpSink(server, (server.address() as { port: number }).port, mails);
   }
 
