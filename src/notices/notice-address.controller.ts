@@ -65,6 +65,6 @@ export class NoticeAddressController {
   @Post('confirmation')
   async confirm(@Req() req: Request, @Res() res: Response): Promise<void> {
     await this.addresses.confirm(tokenOf((req.body as Record<string, unknown> | undefined)?.jeton), requestFactsOf(req));
-    res.render('notices/views/confirmation.njk', { pageTitle: 'Adresse confirmée', done: true });
+    res.status(200).render('notices/views/confirmation.njk', { pageTitle: 'Adresse confirmée', done: true });
   }
 }
