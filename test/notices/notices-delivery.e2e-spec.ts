@@ -22,6 +22,7 @@ interface NoticeRow {
   id: string;
   kind: string;
   status: string;
+  digest: boolean;
   attempts: number;
   recipient: string;
   facts: Record<string, unknown>;
@@ -104,15 +105,23 @@ describe('notices: queued with their event, delivered once', () => {
     expect((await journalOf(t, 'notice.sent')).at(-1)).toMatchObject({ details: { noticeId: queued.at(-1)!.id, attempts: 1 } });
   });
 
-  it('queues a notice for a use by an aidant at a partner: who, structure, partner, démarche, when', async () => {
-    const agent = browser(t);
-    const page = await agent.get('/aidant/connexion').expect(200);
-    await agent.post('/aidant/connexion').type('form').send({ _csrf: csrfOf(page.text), email: 'karim@test.example', password: TEST_PASSWORD, totp: totpAt(clock) }).expect(303);
+  let agent: ReturnType<typeof browser> | undefined;
+  /** Karim signs in at the partner for Alice and the démarche, over HTTP, as the provider suites do. */
+  async function useAtPartner(demarche: string): Promise<void> {
+    if (!agent) {
+      agent = browser(t);
+      const page = await agent.get('/aidant/connexion').expect(200);
+      await agent.post('/aidant/connexion').type('form').send({ _csrf: csrfOf(page.text), email: 'karim@test.example', password: TEST_PASSWORD, totp: totpAt(clock) }).expect(303);
+    }
     const start = await startAuthorization(client, REDIRECT);
     const uid = uidOf((await agent.get(pathOf(start.url)).expect(303)).headers.location!);
     await agent.get(`/partenaires/connexion/${uid}`).expect(303);
-    const recap = await agent.get(`/partenaires/connexion/${uid}/confirmation?usager=${alice}&demarche=logement`).expect(200);
-    await agent.post(`/partenaires/connexion/${uid}/confirmation`).type('form').send({ _csrf: csrfOf(recap.text), usager: alice, demarche: 'logement' }).expect(200);
+    const recap = await agent.get(`/partenaires/connexion/${uid}/confirmation?usager=${alice}&demarche=${demarche}`).expect(200);
+    await agent.post(`/partenaires/connexion/${uid}/confirmation`).type('form').send({ _csrf: csrfOf(recap.text), usager: alice, demarche }).expect(200);
+  }
+
+  it('queues a notice for a use by an aidant at a partner: who, structure, partner, démarche, when', async () => {
+    await useAtPartner('logement');
 
     const uses = await notices('use');
     expect(uses).toHaveLength(1);
@@ -206,6 +215,55 @@ describe('notices: queued with their event, delivered once', () => {
     } finally {
       mailer.close();
     }
+  });
+
+  it('groups the uses of a usager who chose the daily summary in one mail, the next morning', async () => {
+    await db.query(`UPDATE notice_addresses SET mode = 'daily' WHERE usager_id = $1`, [alice]);
+    const before = (await notices('use')).length;
+    await useAtPartner('logement');
+    await useAtPartner('social');
+    const uses = (await notices('use')).slice(before);
+    expect(uses).toHaveLength(2);
+    for (const use of uses) {
+      expect(use).toMatchObject({ status: 'pending', digest: true });
+      expect(new Date(use.next_attempt_at).getTime()).toBeGreaterThan(Date.now());
+    }
+    const mailsBefore = (await outbox(ALICE_MAIL)).length;
+    await drain();
+    expect((await outbox(ALICE_MAIL)).length).toBe(mailsBefore); // not before the morning
+    await db.query(`UPDATE notices SET next_attempt_at = now() WHERE id = ANY($1)`, [uses.map((u) => u.id)]);
+    await drain();
+    const mails = (await outbox(ALICE_MAIL)).slice(mailsBefore);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe('Procuration : résumé des utilisations de vos mandats');
+    expect(mails[0]!.body).toContain('Voici les 2 utilisations de vos mandats');
+    expect(mails[0]!.body).toContain('« Logement »');
+    expect(mails[0]!.body).toContain('« Social – Santé »');
+    expect((await journalOf(t, 'notice.sent')).filter((e) => uses.some((u) => u.id === e.details.noticeId))).toHaveLength(2);
+    await db.query(`UPDATE notice_addresses SET mode = 'each' WHERE usager_id = $1`, [alice]);
+  });
+
+  it('stops at a permanent refusal: the notice failed, the address marked, nothing more queued for it', async () => {
+    const bob = await createUsager(t, { givenName: 'Bob', familyName: 'Martin' });
+    await db.query(`INSERT INTO notice_addresses (usager_id, email, mode, confirmed_at) VALUES ($1, 'bob@bounce.example', 'each', now())`, [bob]);
+    await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['papiers'] });
+    const [notice] = (await notices()).filter((n) => n.status === 'pending');
+    const sink = await SmtpSink.start(0, { refuseRecipients: true });
+    const mailer = new SmtpMailer(sink.url, 'Procuration <ne-pas-repondre@procuration.test>');
+    try {
+      const sender = new NoticeSender(t.app.get(TransactionRunner), t.app.get(JournalService), mailer, { publicUrl: t.config.publicUrl, leaseMs: 60_000 });
+      expect(await sender.drain()).toBe(0);
+      expect(await sender.drain()).toBe(0);
+    } finally {
+      mailer.close();
+      await sink.close();
+    }
+    expect((await notices()).find((n) => n.id === notice!.id)).toMatchObject({ status: 'failed', attempts: 1 });
+    const [address]: Array<{ bounced: boolean }> = await db.query(`SELECT bounced_at IS NOT NULL AS bounced FROM notice_addresses WHERE usager_id = $1`, [bob]);
+    expect(address!.bounced).toBe(true);
+    expect((await journalOf(t, 'notice.failed')).at(-1)).toMatchObject({ usager_id: bob, details: { noticeId: notice!.id, smtpCode: 550 } });
+    await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['justice'] });
+    expect((await notices()).filter((n) => n.status === 'pending')).toHaveLength(0);
   });
 
   it('reminds each active aidant of the structure once a week of long and semester mandates ending within 30 days', async () => {
