@@ -6,7 +6,7 @@ import type { RequestFacts } from '../journal/journal.types.js';
 import { JournalService } from '../journal/journal.service.js';
 import { Mailer } from '../mail/mailer.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
-import { DomainError } from '../shared/domain-error.js';
+import { DomainError, ValidationError } from '../shared/domain-error.js';
 import { addressHash } from './notice-sender.js';
 
 export type NoticeMode = 'each' | 'daily' | 'none';
@@ -14,6 +14,8 @@ export const NOTICE_MODES: readonly NoticeMode[] = ['each', 'daily', 'none'];
 
 /** A confirmation link lives this long. */
 export const CONFIRMATION_HOURS = 24;
+/** At most this many links a day per usager: the page cannot be used to flood someone's mailbox. */
+export const LINKS_PER_DAY = 5;
 
 /** The confirmation link is unknown, used or expired (one answer for all three). */
 export class NoticeLinkError extends DomainError {
@@ -85,6 +87,16 @@ export class NoticeAddressService {
           await m.query(`UPDATE notice_addresses SET mode = $2, updated_at = now() WHERE usager_id = $1`, [usagerId, choice.mode]);
         }
         return 'confirmed' as const;
+      }
+      const [{ n }]: Array<{ n: number }> = await m.query(
+        `SELECT count(*)::int AS n FROM notice_address_tokens WHERE usager_id = $1 AND created_at > now() - interval '24 hours'`,
+        [usagerId],
+      );
+      if (n >= LINKS_PER_DAY) {
+        throw new ValidationError(
+          { email: `Vous avez demandé ${LINKS_PER_DAY} liens de confirmation en 24 heures : réessayez demain, ou utilisez un lien déjà reçu.` },
+          'notice address: too many confirmation links in 24 hours',
+        );
       }
       // One live link per usager: a new request replaces the previous one.
       await m.query(`UPDATE notice_address_tokens SET used_at = now() WHERE usager_id = $1 AND used_at IS NULL`, [usagerId]);

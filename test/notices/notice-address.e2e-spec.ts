@@ -36,6 +36,7 @@ describe('notice address: chosen in /usager, confirmed by a link', () => {
   it('asks for a confirmed address before any notice, and queues the next event’s notice once confirmed', async () => {
     const browser = usagerBrowser();
     const space = await signInAsUsager(t, browser, 'angela');
+    expect(space.html).toContain('Être prévenu');
     expect(space.html).toContain('href="/usager/prevenu"');
     const usagerId: string = (await db.query(`SELECT id FROM usagers WHERE email = $1`, [FC_EMAIL]))[0].id;
 
@@ -129,5 +130,17 @@ describe('notice address: chosen in /usager, confirmed by a link', () => {
     expect(expired.status).toBe(410);
     // The address confirmed before stays in use.
     expect((await db.query(`SELECT email FROM notice_addresses`))[0].email).toBe(NEW_EMAIL);
+
+    // Five links a day at most: the page cannot flood a mailbox.
+    for (let i = 0; i < 3; i += 1) {
+      const page = await postEntries(browser, `${t.url}/usager/prevenu`, [['_csrf', csrfIn(form)], ['email', `essai${i}@example.org`], ['frequence', 'each']]);
+      expect(page.status).toBe(200);
+    }
+    const tokensBefore = await db.query(`SELECT * FROM notice_address_tokens`);
+    const refused = await postEntries(browser, `${t.url}/usager/prevenu`, [['_csrf', csrfIn(form)], ['email', 'une.de.trop@example.org'], ['frequence', 'each']]);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Vous avez demandé 5 liens de confirmation en 24 heures');
+    expect(await db.query(`SELECT * FROM notice_address_tokens`)).toHaveLength(tokensBefore.length);
+    expect(await db.query(`SELECT * FROM mail_outbox WHERE recipient = 'une.de.trop@example.org'`)).toHaveLength(0);
   });
 });
