@@ -91,7 +91,7 @@ export class NoticeQueueService implements OnModuleInit {
               (SELECT given_name || ' ' || family_name FROM aidants WHERE id = $2) AS aidant,
               (SELECT name FROM partners WHERE id = $3) AS partner,
               now() AS at`,
-      [event.structureId, event.subjects?.aidantId ?? event.actor.id ?? null, event.subjects?.partnerId ?? null],
+      [uuidOrNull(event.structureId), uuidOrNull(event.subjects?.aidantId ?? event.actor.id), uuidOrNull(event.subjects?.partnerId)],
     );
     const base = { structure: names?.structure ?? '', aidant: names?.aidant ?? '', at: (names?.at ?? new Date()).toISOString() };
     if (kind === 'use') return { ...base, partner: names?.partner ?? '', demarche: event.demarche ?? '' };
@@ -102,4 +102,11 @@ export class NoticeQueueService implements OnModuleInit {
     const details = event.details as JournalActionDetails['mandate.revoked'];
     return { ...base, by: details.by };
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Names are looked up by uuid only: a subject of another shape simply has no name. */
+function uuidOrNull(value: string | null | undefined): string | null {
+  return value && UUID.test(value) ? value : null;
 }
