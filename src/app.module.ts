@@ -14,6 +14,7 @@ import { loggerParams } from './logging.js';
 import { withLogDestination } from './logging-redaction.js';
 import { MailModule } from './mail/mail.module.js';
 import { MandatesModule } from './mandates/mandates.module.js';
+import { NoticesModule } from './notices/notices.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { UsagersModule } from './usagers/usagers.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         SupervisionModule,
         PartnersModule,
         ProviderModule,
+        NoticesModule,
       ],
     };
   }

@@ -107,6 +107,13 @@ export interface JournalActionDetails {
   'mandate.revoked': { by: 'aidant' | 'referent' | 'usager'; reason: string; autorisations: string[] };
   'mandate.expired': { expiresAt: string };
 
+  // notices (ids and hashes only: never an address or a token)
+  'notice.queued': { noticeId: string; kind: string };
+  'notice.sent': { noticeId: string; kind: string; attempts: number };
+  'notice.failed': { noticeId: string; kind: string; attempts: number; smtpCode: number | null };
+  /** `addressHash`: SHA-256 (hex) of the confirmed address. */
+  'notice_address.confirmed': { addressHash: string; mode: 'each' | 'daily' | 'none' };
+
   // journal (the optional fields are written by supervision's exports and verifications)
   'journal.exported': {
     chain: string;

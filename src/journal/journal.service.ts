@@ -29,6 +29,12 @@ const INSERT_PENDING = preparedStatement(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Called by `append` after each entry, with the same transaction: a higher
+ * module acts on an event without the event's module knowing it (notices).
+ */
+export type AppendListener = (manager: EntityManager, event: JournalEvent<JournalAction>, entry: AppendedEntry) => Promise<void>;
+
 /** A programming error in a call to the journal (never caused by a person's input). */
 export class JournalUsageError extends Error {}
 
@@ -40,6 +46,8 @@ export class JournalUsageError extends Error {}
  */
 @Injectable()
 export class JournalService {
+  private readonly listeners: AppendListener[] = [];
+
   constructor(
     private readonly sealer: JournalSealer,
     private readonly verification: JournalVerification,
@@ -52,7 +60,14 @@ export class JournalService {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new JournalUsageError('JournalService.append must be called with the manager of an open transaction');
     }
-    return this.insertPending(manager, event);
+    const entry = await this.insertPending(manager, event);
+    for (const listener of this.listeners) await listener(manager, event, entry);
+    return entry;
+  }
+
+  /** Registers a listener run inside `append`'s transaction (not for `appendAlone`). */
+  onAppend(listener: AppendListener): void {
+    this.listeners.push(listener);
   }
 
   /**

@@ -20,7 +20,7 @@ import { OutboxController } from './outbox.controller.js';
     },
     MailService,
   ],
-  exports: [MailService],
+  exports: [MailService, Mailer],
 })
 export class MailModule implements OnApplicationShutdown {
   constructor(private readonly moduleRef: ModuleRef) {}

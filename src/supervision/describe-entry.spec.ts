@@ -78,6 +78,10 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['partner.access_refused', { reason: 'no_live_mandate' }, 'Marie Curie n’a pas pu agir sur Caisse d’allocations (aucun mandat en cours)'],
   ['partner.registered', {}, 'Marie Curie a enregistré le service partenaire Caisse d’allocations'],
   ['partner.sign_in_ended', { reason: 'aidant_signed_out' }, 'la connexion de Caisse d’allocations pour Jean Dupont a été terminée (déconnexion de l’aidant)'],
+  ['notice.queued', { noticeId: 'n1', kind: 'use' }, 'un message sur une utilisation d’un mandat pour Jean Dupont a été mis en file d’envoi'],
+  ['notice.sent', { noticeId: 'n1', kind: 'structure_reminder', attempts: 1 }, 'un message de rappel des mandats à renouveler a été envoyé à Paul Langevin'],
+  ['notice.failed', { noticeId: 'n1', kind: 'revocation', attempts: 1, smtpCode: 550 }, 'un message sur une révocation pour Jean Dupont a été refusé par sa messagerie'],
+  ['notice_address.confirmed', { addressHash: 'ab', mode: 'each' }, 'Jean Dupont a confirmé son adresse pour être prévenu'],
 ];
 
 describe('describeEntry', () => {

@@ -187,7 +187,23 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
   'partner.sign_in_ended': ({ usager, partner, d }) =>
     `la connexion ${de(partner)} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
+  'notice.queued': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été mis en file d’envoi`,
+  'notice.sent': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} a été envoyé à ${noticeFor(d, usager, aidant)}`,
+  'notice.failed': ({ usager, aidant, d }) =>
+    `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été refusé par sa messagerie`,
+  'notice_address.confirmed': ({ usager }) => `${usager} a confirmé son adresse pour être prévenu`,
 };
+
+const NOTICE_KINDS: Record<string, string> = {
+  mandate_created: 'sur la création d’un mandat',
+  use: 'sur une utilisation d’un mandat',
+  revocation: 'sur une révocation',
+  expiring: 'sur la fin prochaine d’un mandat',
+  structure_reminder: 'de rappel des mandats à renouveler',
+};
+
+/** The weekly reminder goes to an aidant; every other notice to the usager. */
+const noticeFor = (d: Record<string, unknown>, usager: string, aidant: string): string => (d.kind === 'structure_reminder' ? aidant : usager);
 
 const SIGN_IN_ENDED: Record<string, string> = {
   partner_logout: 'déconnexion demandée par le service',

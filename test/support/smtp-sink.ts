@@ -17,10 +17,14 @@ export class SmtpSink {
     readonly mails: ReceivedMail[],
   ) {}
 
-  static async start(): Promise<SmtpSink> {
+  /**
+   * On `port` when given (a server coming back up at its address), else on a
+   * free one; with `refuseRecipients`, every RCPT gets a permanent 550 (a bounce).
+   */
+  static async start(port = 0, options: { refuseRecipients?: boolean } = {}): Promise<SmtpSink> {
     const mails: ReceivedMail[] = [];
-    const server = createServer((socket) => SmtpSink.serve(socket, mails));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = createServer((socket) => SmtpSink.serve(socket, mails, options.refuseRecipients ?? false));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return new SmtpSink(server, (server.address() as { port: number }).port, mails);
   }
 
@@ -32,7 +36,7 @@ export class SmtpSink {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private static serve(socket: Socket, mails: ReceivedMail[]): void {
+  private static serve(socket: Socket, mails: ReceivedMail[], refuseRecipients: boolean): void {
     let buffer = '';
     let current: ReceivedMail = { from: '', to: [], data: '' };
     let inData = false;
@@ -60,6 +64,8 @@ export class SmtpSink {
         else if (verb === 'MAIL') {
           current.from = line.slice(10).trim();
           socket.write('250 OK\r\n');
+        } else if (verb === 'RCPT' && refuseRecipients) {
+          socket.write('550 5.1.1 mailbox unavailable\r\n');
         } else if (verb === 'RCPT') {
           current.to.push(line.slice(8).trim());
           socket.write('250 OK\r\n');

@@ -57,6 +57,10 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'partner.userinfo_served': 'Informations transmises au service en ligne',
   'partner.access_refused': 'Accès à un service en ligne refusé',
   'partner.sign_in_ended': 'Connexion à un service en ligne terminée',
+  'notice.queued': 'Message à la personne mis en file d’envoi',
+  'notice.sent': 'Message envoyé',
+  'notice.failed': 'Message refusé par la messagerie',
+  'notice_address.confirmed': 'Adresse pour être prévenu confirmée',
 };
 
 export function actionLabel(action: string): string {

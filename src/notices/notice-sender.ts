@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { TransactionRunner } from '../database/transaction-runner.js';
+import type { JournalService } from '../journal/journal.service.js';
+import type { Mailer } from '../mail/mailer.js';
+import { composeNotice, type NoticeKind, type QueuedNotice } from './notice-mail.js';
+
+export interface NoticeSenderOptions {
+  publicUrl: string;
+  /** How long a claimed notice stays with its runner before another may take it (a runner that died). */
+  leaseMs: number;
+  batch?: number;
+  /** Called after a mail left and before it is marked sent (tests use it to kill a runner there). */
+  afterSend?: (noticeIds: readonly string[]) => void | Promise<void>;
+}
+
+interface ClaimedRow {
+  id: string;
+  kind: NoticeKind;
+  recipient: string;
+  digest: boolean;
+  facts: Record<string, unknown>;
+  attempts: number;
+  usager_id: string | null;
+  aidant_id: string | null;
+  structure_id: string | null;
+}
+
+/** Retry delay after a temporary failure: 30 s, doubling, at most one hour. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
+}
+
+/** An SMTP 5xx answer (address refused, bounce): retrying would not help. */
+export function smtpPermanentCode(error: unknown): number | null {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600 ? code : null;
+}
+
+export function addressHash(email: string): string {
+  return createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex');
+}
+
+/**
+ * Delivers queued notices; any number of runners (instances) may run at
+ * once. A runner claims due notices with FOR UPDATE SKIP LOCKED and a lease
+ * in one short transaction, sends outside any transaction, then marks them
+ * sent with their journal entries. A runner that dies between the send and
+ * the mark leaves a lease that expires: the next runner sends again (see
+ * docs/decisions/0800-notices-exactly-once.md).
+ */
+export class NoticeSender {
+  private readonly logger = new Logger('Notices');
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly journal: JournalService,
+    private readonly mailer: Mailer,
+    private readonly options: NoticeSenderOptions,
+  ) {}
+
+  /** Sends every due notice; returns how many notices were marked sent. */
+  async drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const claimed = await this.claim();
+      if (claimed.length === 0) return sent;
+      for (const group of groups(claimed)) sent += await this.deliver(group);
+    }
+  }
+
+  private claim(): Promise<ClaimedRow[]> {
+    const batch = this.options.batch ?? 50;
+    return this.transactions.run(async (m) => {
+      const due: Array<{ id: string; usager_id: string | null; digest: boolean }> = await m.query(
+        `SELECT id, usager_id, digest FROM notices
+          WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
+          ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batch],
+      );
+      if (due.length === 0) return [];
+      await m.query(
+        `UPDATE notices SET status = 'sending', attempts = attempts + 1,
+                lease_until = now() + make_interval(secs => $2::double precision / 1000)
+          WHERE id = ANY($1)`,
+        [due.map((d) => d.id), this.options.leaseMs],
+      );
+      return m.query(
+        `SELECT id, kind, recipient, digest, facts, attempts, usager_id, aidant_id, structure_id
+           FROM notices WHERE id = ANY($1) ORDER BY created_at, id`,
+        [due.map((d) => d.id)],
+      );
+    });
+  }
+
+  private async deliver(group: ClaimedRow[]): Promise<number> {
+    const ids = group.map((n) => n.id);
+    const mail = composeNotice(group.map(asQueued), this.options.publicUrl);
+    try {
+      await this.mailer.send({ to: group[0]!.recipient, ...mail });
+    } catch (error) {
+      await this.failed(group, error);
+      return 0;
+    }
+    await this.options.afterSend?.(ids);
+    return this.transactions.run(async (m) => {
+      const marked: Array<{ id: string }> = await m.query(
+        `SELECT id FROM notices WHERE id = ANY($1) AND status = 'sending' FOR UPDATE`,
+        [ids],
+      );
+      await m.query(`UPDATE notices SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = ANY($1)`, [
+        marked.map((r) => r.id),
+      ]);
+      for (const row of group.filter((n) => marked.some((r) => r.id === n.id))) {
+        await this.journalOutcome(m, row, { action: 'notice.sent' });
+      }
+      return marked.length;
+    });
+  }
+
+  private async failed(group: ClaimedRow[], error: unknown): Promise<void> {
+    const code = smtpPermanentCode(error);
+    const ids = group.map((n) => n.id);
+    const reason = String((error as Error)?.message ?? error).slice(0, 500);
+    if (code === null) {
+      // The server is down or answered 4xx: try again later, nothing is lost.
+      await this.transactions.run((m) =>
+        m.query(
+          `UPDATE notices SET status = 'pending', lease_until = NULL, last_error = $2,
+                  next_attempt_at = now() + make_interval(secs => $3)
+            WHERE id = ANY($1) AND status = 'sending'`,
+          [ids, reason, backoffSeconds(group[0]!.attempts)],
+        ),
+      );
+      this.logger.warn({ kind: group[0]!.kind, attempts: group[0]!.attempts }, 'notice not delivered: will retry');
+      return;
+    }
+    await this.transactions.run(async (m) => {
+      await m.query(`UPDATE notices SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = ANY($1)`, [ids, reason]);
+      const recipient = group[0]!;
+      if (recipient.usager_id) {
+        await m.query(`UPDATE notice_addresses SET bounced_at = now() WHERE usager_id = $1 AND email = $2`, [
+          recipient.usager_id,
+          recipient.recipient,
+        ]);
+        // Nothing more goes to an address that bounced.
+        await m.query(
+          `UPDATE notices SET status = 'failed', last_error = 'address bounced'
+            WHERE usager_id = $1 AND recipient = $2 AND status = 'pending'`,
+          [recipient.usager_id, recipient.recipient],
+        );
+      }
+      for (const row of group) await this.journalOutcome(m, row, { action: 'notice.failed', smtpCode: code });
+    });
+    this.logger.warn({ kind: group[0]!.kind, smtpCode: code }, 'notice refused for good: address marked');
+  }
+
+  private async journalOutcome(
+    m: EntityManager,
+    row: ClaimedRow,
+    outcome: { action: 'notice.sent' } | { action: 'notice.failed'; smtpCode: number },
+  ): Promise<void> {
+    const base = {
+      structureId: row.structure_id,
+      actor: { type: 'system' as const, id: null },
+      subjects: { usagerId: row.usager_id, aidantId: row.aidant_id },
+    };
+    if (outcome.action === 'notice.sent') {
+      await this.journal.append(m, { ...base, action: 'notice.sent', details: { noticeId: row.id, kind: row.kind, attempts: row.attempts } });
+    } else {
+      await this.journal.append(m, {
+        ...base,
+        action: 'notice.failed',
+        details: { noticeId: row.id, kind: row.kind, attempts: row.attempts, smtpCode: outcome.smtpCode },
+      });
+    }
+  }
+}
+
+function asQueued(row: ClaimedRow): QueuedNotice {
+  return { id: row.id, kind: row.kind, recipient: row.recipient, digest: row.digest, facts: row.facts };
+}
+
+/** One mail per notice, except a usager's daily-summary notices: one mail for all of them. */
+function groups(rows: ClaimedRow[]): ClaimedRow[][] {
+  const out: ClaimedRow[][] = [];
+  const digests = new Map<string, ClaimedRow[]>();
+  for (const row of rows) {
+    if (!row.digest) {
+      out.push([row]);
+      continue;
+    }
+    const key = `${row.usager_id}:${row.recipient}`;
+    const group = digests.get(key);
+    if (group) group.push(row);
+    else digests.set(key, [row]);
+  }
+  return [...out, ...digests.values()];
+}
