@@ -10,6 +10,7 @@ import type { AidantActor } from './aidant-actor.js';
 import { AidantSignOutHooks } from './aidant-sign-out.hooks.js';
 import { AidantsService, type MembershipView } from './aidants.service.js';
 import { SignInLockedError } from './aidants.errors.js';
+import type { Role } from './roles.js';
 import type { SignedIn } from './sign-in.service.js';
 import { clearFailures, reserveAttempt, settleFailure } from './sign-in-throttles.js';
 import { TotpDevicesService } from './totp-devices.service.js';
@@ -25,6 +26,12 @@ export class AidantAuthService {
     private readonly clock: Clock,
     private readonly signOutHooks: AidantSignOutHooks,
   ) {}
+
+  /** Where a sign-in without a page to go back to lands: the structure's page for a référent only, else the dashboard. */
+  landingAfterSignIn(signedIn: SignedIn, session: AidantSession): string {
+    const membership = signedIn.memberships.find((ms) => ms.structure.id === session.structureId);
+    return membership ? landingFor(membership.roles) : '/aidant';
+  }
 
   newSession(signedIn: SignedIn, request: RequestFacts): AidantSession {
     const now = this.clock.nowMs();
@@ -47,10 +54,10 @@ export class AidantAuthService {
     );
   }
 
-  /** Changes the current structure (journaled in the structure entered). */
-  async switchStructure(session: AidantSession, structureId: unknown, request: RequestFacts): Promise<void> {
+  /** Changes the current structure (journaled in the structure entered); returns the landing page for the roles held there. */
+  async switchStructure(session: AidantSession, structureId: unknown, request: RequestFacts): Promise<string> {
     if (typeof structureId !== 'string') throw new ValidationError({ structure: 'Choisissez une structure.' });
-    await this.transactions.run(async (m) => {
+    const roles = await this.transactions.run(async (m) => {
       const usable = (await this.aidants.membershipsOf(m, session.aidantId)).find(
         (ms) => ms.structure.id === structureId && ms.structure.active && !ms.suspended,
       );
@@ -64,8 +71,10 @@ export class AidantAuthService {
         request,
         details: { from: session.structureId, to: structureId },
       });
+      return usable.roles;
     });
     session.structureId = structureId;
+    return landingFor(roles);
   }
 
   async signOut(session: AidantSession, request: RequestFacts): Promise<void> {
@@ -138,4 +147,13 @@ export class AidantAuthService {
   async reauthenticate(session: AidantSession, actor: AidantActor, code: string, request: RequestFacts): Promise<void> {
     session.totpAt = await this.confirmFreshTotp(actor, code, request);
   }
+}
+
+/**
+ * A référent who is not an aidant of the structure has nothing to do on the
+ * aidant's dashboard: their work is the structure's page. Someone with both
+ * roles lands on the dashboard, which links to the structure's page.
+ */
+export function landingFor(roles: readonly Role[]): string {
+  return roles.includes('referent') && !roles.includes('aidant') ? '/structure' : '/aidant';
 }

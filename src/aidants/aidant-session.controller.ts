@@ -52,7 +52,7 @@ export class AidantSessionController {
     req.session.aidant = this.auth.newSession(signedIn, requestFactsOf(req));
     // Back to the page that asked for a sign-in (a référent's /structure, say), once a structure is chosen.
     const next = nextOrNull(req.body?.suite);
-    if (req.session.aidant.structureId) return res.redirect(303, next ?? '/aidant');
+    if (req.session.aidant.structureId) return res.redirect(303, next ?? this.auth.landingAfterSignIn(signedIn, req.session.aidant));
     res.redirect(303, next ? `/aidant/structure?suite=${encodeURIComponent(next)}` : '/aidant/structure');
   }
 
@@ -87,8 +87,8 @@ export class AidantSessionController {
   @UseGuards(SignedInAidantGuard)
   @AllowWithoutStructure()
   async switchStructure(@Req() req: Request, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    await this.auth.switchStructure(req.session.aidant!, body?.structure, requestFactsOf(req));
-    res.redirect(303, safeNext(body?.suite));
+    const landing = await this.auth.switchStructure(req.session.aidant!, body?.structure, requestFactsOf(req));
+    res.redirect(303, nextOrNull(body?.suite) ?? landing);
   }
 
   @Get('reauthentification')

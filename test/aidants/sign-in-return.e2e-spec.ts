@@ -17,6 +17,14 @@ describe('signing in from a page that asked for it', () => {
     const vesoul = await seedStructure(t, 'Médiathèque de Vesoul', '21700550300016');
     const lure = await seedStructure(t, 'France Services de Gray', '21700294000013');
     await seedAidant(t, { email: 'referente@vesoul.test', memberships: [{ structureId: vesoul.id, roles: ['aidant', 'referent'] }] });
+    await seedAidant(t, { email: 'referente-seule@vesoul.test', memberships: [{ structureId: vesoul.id, roles: ['referent'] }] });
+    await seedAidant(t, {
+      email: 'referente-ailleurs@vesoul.test',
+      memberships: [
+        { structureId: vesoul.id, roles: ['aidant'] },
+        { structureId: lure.id, roles: ['referent'] },
+      ],
+    });
     await seedAidant(t, {
       email: 'double@vesoul.test',
       memberships: [
@@ -89,5 +97,31 @@ describe('signing in from a page that asked for it', () => {
       .send({ _csrf: csrfOf(form.text), email: 'referente@vesoul.test', password: TEST_PASSWORD, totp: nextCode(), suite });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.location).toBe('/aidant');
+  });
+
+  it('a référent who is not an aidant of the structure lands on /structure; someone with both roles on /aidant, with both entries', async () => {
+    const referentOnly = browser(t);
+    const landed = await signInFrom(referentOnly, '/aidant/connexion', 'referente-seule@vesoul.test');
+    expect(landed.headers.location).toBe('/structure');
+    await referentOnly.get('/structure').expect(200);
+
+    const both = browser(t);
+    const dashboard = await signInFrom(both, '/aidant/connexion', 'referente@vesoul.test');
+    expect(dashboard.headers.location).toBe('/aidant');
+    const page = await both.get('/aidant').expect(200);
+    expect(page.text).toContain('href="/aidant/mandats/nouveau"');
+    expect(page.text).toContain('href="/structure"');
+  });
+
+  it('after choosing a structure, the landing follows the roles held in that structure', async () => {
+    const agent = browser(t);
+    const signedIn = await signInFrom(agent, '/aidant/connexion', 'referente-ailleurs@vesoul.test');
+    expect(signedIn.headers.location).toBe('/aidant/structure');
+    const choice = await agent.get('/aidant/structure').expect(200);
+    const grayForm = choice.text.split('<form').find((form) => form.includes('France Services de Gray'))!;
+    const gray = /name="structure" value="([^"]+)"/.exec(grayForm)![1]!;
+    const chosen = await agent.post('/aidant/structure').type('form').send({ _csrf: csrfOf(choice.text), structure: gray });
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.location).toBe('/structure');
   });
 });
