@@ -4,6 +4,7 @@ import { MandateConsent } from './mandate-consent.entity.js';
 import { Mandate, type RevokerType } from './mandate.entity.js';
 import type { Duration } from './mandate-status.js';
 import { endedMandateSql, liveAutorisationSql, liveMandateSql, openAutorisationSql } from './live-autorisation.js';
+import type { LiveAutorisation } from './mandates.types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
@@ -13,14 +14,6 @@ const DATABASE_NOW = () => 'now()';
 
 /** The autorisation `a` of the mandate `m` is live (the module's one definition, database time). */
 const LIVE = liveAutorisationSql('a', 'm');
-
-export interface LiveAutorisationRow {
-  autorisationId: string;
-  mandateId: string;
-  usagerId: string;
-  demarche: string;
-  expiresAt: Date;
-}
 
 export interface OpenAutorisationRow {
   id: string;
@@ -40,7 +33,7 @@ export const mandatesRepository = {
   async findLiveAutorisations(
     manager: EntityManager,
     q: { structureId: string; demarches?: string[]; usagerId?: string },
-  ): Promise<LiveAutorisationRow[]> {
+  ): Promise<LiveAutorisation[]> {
     if (!isUuid(q.structureId) || (q.usagerId !== undefined && !isUuid(q.usagerId))) return [];
     const qb = manager
       .createQueryBuilder(Autorisation, 'a')
