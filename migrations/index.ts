@@ -17,6 +17,7 @@ import { MembershipInvitations1766000000000 } from './1766000000000-membership-i
 import { HttpSessionsOwner1766010000000 } from './1766010000000-http-sessions-owner.js';
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
 import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
+import { JournalMerkleNodes1766100000000 } from './1766100000000-journal-merkle-nodes.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   HttpSessionsOwner1766010000000,
   Attestations1766020000000,
   PartnerScopes1766050000000,
+  JournalMerkleNodes1766100000000,
 ];
