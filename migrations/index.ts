@@ -18,6 +18,7 @@ import { HttpSessionsOwner1766010000000 } from './1766010000000-http-sessions-ow
 import { Attestations1766020000000 } from './1766020000000-attestations.js';
 import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
 import { JournalMerkleNodes1766100000000 } from './1766100000000-journal-merkle-nodes.js';
+import { JournalCheckpointNotes1766100001000 } from './1766100001000-journal-checkpoint-notes.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   Attestations1766020000000,
   PartnerScopes1766050000000,
   JournalMerkleNodes1766100000000,
+  JournalCheckpointNotes1766100001000,
 ];
