@@ -1,10 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../config/config.js';
+import { JOURNAL_COMMANDS } from '../../src/journal/journal.commands.js';
 import { ManualClock } from '../../src/clock/clock.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { verifyConsistency } from '../../src/journal/merkle/index.js';
 import { parseCheckpoint } from '../../src/journal/notes/checkpoint.js';
 import { verifyNote } from '../../src/journal/notes/note.js';
+import { formatVerifierKey, generateSignerKey, SIGNATURE_TYPE } from '../../src/journal/notes/note.keys.js';
 import { verifierFromKey } from '../../src/journal/notes/note.verifiers.js';
 import { ProofBundleError, verifyProofBundle, type ProofBundle } from '../../src/journal/proofs/proof-bundle.js';
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
@@ -110,4 +117,47 @@ describe('journal: proofs over HTTP', () => {
     await thomas.get(`/structure/journal/${vesoul}/3/preuve`).expect(404);
     await referente.get(`/structure/journal/${vesoul}/999/preuve`).expect(404);
   });
+
+  it('journal:verify-proof checks a downloaded bundle with the published keys only, and refuses one byte changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-proof-'));
+    try {
+      const run = async (...args: string[]) => {
+        const stdout = new PassThrough();
+        const out: Buffer[] = [];
+        stdout.on('data', (c: Buffer) => out.push(c));
+        // No database: the command must need nothing but the file and the keys.
+        const config = () => loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://nowhere.invalid/none' });
+        const code = await JOURNAL_COMMANDS['verify-proof']!(args, { config, stdout, stderr: new PassThrough() });
+        return { code, stdout: Buffer.concat(out).toString('utf8') };
+      };
+      const referente = await signedIn('referente@vesoul.test');
+      const downloaded = (await referente.get(`/structure/journal/${vesoul}/2/preuve`).expect(200)).text;
+      const file = join(dir, 'preuve.json');
+      writeFileSync(file, downloaded);
+      const keysUrl = `${t.url}/.well-known/procuration/journal-note-keys`;
+      const accepted = await run(file, '--key', keysUrl);
+      expect(accepted.code).toBe(0);
+      expect(accepted.stdout).toMatch(new RegExp(`^OK chain=${vesoul} seq=2 origin=\\S+/journal/${vesoul} tree_size=\\d+ signed_by=\\S+/journal\\n$`));
+      const [key] = (await browser(t).get('/.well-known/procuration/journal-note-keys').expect(200)).text.trim().split('\n');
+      expect((await run(file, '--key', key!)).code).toBe(0);
+
+      // One byte changed in the entry: the first character of its id.
+      const tampered = downloaded.replace(/"id": "(.)/, (_all, c: string) => `"id": "${c === 'a' ? 'b' : 'a'}`);
+      expect(tampered).not.toBe(downloaded);
+      writeFileSync(file, tampered);
+      const refused = await run(file, '--key', keysUrl);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/^FAILED .*preuve\.json: entry: the entry is not as recorded/);
+
+      // A key that did not sign the checkpoint: refused as such.
+      writeFileSync(file, downloaded);
+      const other = generateSignerKey(key!.split('+')[0]!);
+      const stranger = await run(file, '--key', formatVerifierKey(other.name, SIGNATURE_TYPE.ed25519, other.publicKey));
+      expect(stranger.code).toBe(1);
+      expect(stranger.stdout).toMatch(/: checkpoint: the checkpoint is refused: no signature by a trusted key/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
