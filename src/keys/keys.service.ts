@@ -1,11 +1,10 @@
-import { createPrivateKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { decryptSecret, encryptSecret } from './key-encryption.js';
-import { formatVerifierKey, SIGNATURE_TYPE, type SignerKey } from '../journal/notes/note.keys.js';
 
 /** What a key signs. Keys of one purpose never sign for another. */
 export type KeyPurpose = 'journal' | 'journal-note' | 'attestation' | 'provider';
@@ -133,26 +132,25 @@ export class KeysService implements OnApplicationBootstrap {
 
   /**
    * The active Ed25519 key of the journal's C2SP notes (created if there is
-   * none), as a note signer named `name` (the verifier key's name).
+   * none): the private key and the raw 32-byte public key.
    */
-  async noteSignerKey(name: string, manager?: EntityManager): Promise<SignerKey> {
+  async noteSigningKey(manager?: EntityManager): Promise<{ privateKey: KeyObject; publicKey: Buffer }> {
     const row =
       (await this.activeRow('journal-note', manager, 'Ed25519')) ??
       (await this.inTransaction(manager, (m) => this.createIfMissing(m, 'journal-note', 'Ed25519')));
     const jwk = JSON.parse(decryptSecret(row.private_jwk, this.encryptionKey, aadOf(row.kid, row.purpose))) as JsonWebKey;
-    const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
-    return { name, privateKey, publicKey: Buffer.from(String(row.public_jwk.x), 'base64url') };
+    return { privateKey: createPrivateKey({ key: jwk, format: 'jwk' }), publicKey: Buffer.from(String(row.public_jwk.x), 'base64url') };
   }
 
-  /** Verifier keys (active first, then retired, newest first) of the journal's notes, named `name`. */
-  async noteVerifierKeys(name: string, manager?: EntityManager): Promise<string[]> {
+  /** Raw public keys of the journal's notes: the active one first, then retired ones, newest first. */
+  async notePublicKeys(manager?: EntityManager): Promise<Buffer[]> {
     const rows: { public_jwk: JWK }[] = await this.inTransaction(manager, (m) =>
       m.query(
         `SELECT public_jwk FROM service_keys WHERE purpose = 'journal-note'
           ORDER BY retired_at IS NOT NULL, created_at DESC, kid DESC`,
       ),
     );
-    return rows.map((r) => formatVerifierKey(name, SIGNATURE_TYPE.ed25519, Buffer.from(String(r.public_jwk.x), 'base64url')));
+    return rows.map((r) => Buffer.from(String(r.public_jwk.x), 'base64url'));
   }
 
   private async activeRow(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<KeyRow | undefined> {

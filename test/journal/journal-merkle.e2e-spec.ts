@@ -6,7 +6,7 @@ import { merkleLeaf } from '../../src/journal/entries/hash-chain.js';
 import { entryOf } from '../../src/journal/entries/entry-rows.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalSealer } from '../../src/journal/sealing/sealer.js';
-import { withStoredTree, type NodeQuery } from '../../src/journal/sealing/merkle-nodes.js';
+import { catchUpTrees, withStoredTree, type NodeQuery } from '../../src/journal/tree/merkle-nodes.js';
 import { InMemoryMerkleTree, inclusionProof, leafHash, rootAt } from '../../src/journal/merkle/index.js';
 import { JournalMerkleNodes1766100000000 } from '../../migrations/1766100000000-journal-merkle-nodes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -86,21 +86,29 @@ describe("journal: each chain's Merkle tree", () => {
     );
   });
 
-  it('is built by the migration for chains that already exist, node for node as the sealer built it', async () => {
+  it('is built for chains sealed before the table existed, node for node as the sealer builds it, then extended', async () => {
     const before = await storedNodes();
     expect(before.length).toBeGreaterThan(0);
-    await testApp.app.get(JournalSealer).stop();
+    const sealer = testApp.app.get(JournalSealer);
+    await sealer.stop();
+    // The database as it was before the migration: chains, no tree.
     const migration = new JournalMerkleNodes1766100000000();
     const runner = dataSource.createQueryRunner();
     try {
-      await runner.startTransaction();
       await migration.down(runner);
       await migration.up(runner);
-      await runner.commitTransaction();
     } finally {
       await runner.release();
     }
+    expect(await storedNodes()).toEqual([]);
+    const added = await dataSource.transaction((manager) => catchUpTrees(manager));
+    expect(added).toBeGreaterThanOrEqual(before.filter((n) => n.level === 0).length);
     expect(await storedNodes()).toEqual(before);
+    expect(await dataSource.transaction((manager) => catchUpTrees(manager))).toBe(0);
+
+    sealer.start();
+    for (const chain of chains) await appendOne(transactions, journal, chain);
+    await journal.flush();
     for (const chain of chains) {
       const tree = await treeInMemory(chain);
       const root = await withStoredTree(query, chain, tree.size(), (store) => rootAt(store, tree.size()));

@@ -4,12 +4,12 @@ import type { AppConfig } from '../../../config/config.js';
 import { KeysService } from '../../keys/keys.service.js';
 import { APP_CONFIG } from '../../shared/app-config.module.js';
 import { signCheckpoint } from './checkpoint-signature.js';
-import { journalNoteKeyName, journalOrigin } from './checkpoint-notes.js';
+import { journalNoteSigner, journalOrigin } from './checkpoint-notes.js';
 import { formatCheckpoint } from '../notes/checkpoint.js';
 import { ed25519Signer, signNote } from '../notes/note.js';
 import { rootAt } from '../merkle/merkle.proofs.js';
 import { runPrepared } from '../../database/prepared-statement.js';
-import { withStoredTree, type NodeQuery } from '../sealing/merkle-nodes.js';
+import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
 import type { JournalCheckpoint } from '../journal.types.js';
 
 export interface ChainHead {
@@ -72,7 +72,7 @@ export class JournalCheckpoints {
   private async signAll(manager: EntityManager, heads: readonly ChainHead[]): Promise<JournalCheckpoint[]> {
     if (heads.length === 0) return [];
     const key = await this.keys.signingKey('journal', manager);
-    const noteSigner = ed25519Signer(await this.keys.noteSignerKey(journalNoteKeyName(this.config.publicUrl), manager));
+    const noteSigner = ed25519Signer(await journalNoteSigner(this.keys, this.config.publicUrl, manager));
     const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows as never;
     const [{ at }]: { at: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS at`);
     const signed: JournalCheckpoint[] = [];

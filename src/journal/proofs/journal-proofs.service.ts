@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.js';
 import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from '../entries/entry-rows.js';
-import { JournalService } from '../journal.service.js';
+import { JournalSealer } from '../sealing/sealer.js';
 import { consistencyProof, inclusionProof } from '../merkle/merkle.proofs.js';
-import { withStoredTree, type NodeQuery } from '../sealing/merkle-nodes.js';
+import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
 import { PROOF_BUNDLE_FORMAT, type ProofBundle } from './proof-bundle.js';
 
 const SIZE = /^[1-9][0-9]{0,15}$/;
@@ -19,7 +19,7 @@ const SIZE = /^[1-9][0-9]{0,15}$/;
 export class JournalProofs {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly journal: JournalService,
+    private readonly sealer: JournalSealer,
   ) {}
 
   /** The latest signed checkpoint note of `chain`, or a 404. */
@@ -62,7 +62,7 @@ export class JournalProofs {
     if (rows.length === 0) return null;
     let checkpoint = await this.latestNote(manager, chain, seq);
     if (!checkpoint) {
-      await this.journal.checkpoint([chain]);
+      await this.sealer.checkpointNow([chain]);
       checkpoint = await this.latestNote(manager, chain, seq);
     }
     if (!checkpoint) throw new Error(`journal chain ${chain} has no checkpoint note covering entry ${seq}`);

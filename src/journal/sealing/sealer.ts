@@ -7,7 +7,7 @@ import { canonicalEntry, chainHashOfCanonical, GENESIS_HASH } from '../entries/h
 import { JournalCheckpoints, type ChainHead } from '../checkpoints/checkpoint-signer.js';
 import { ENTRY_COLUMNS, entryOf, type EntryRow } from '../entries/entry-rows.js';
 import type { JournalCheckpoint } from '../journal.types.js';
-import { loadFrontiers, writeNodes, type ChainNode, type NodeQuery } from './merkle-nodes.js';
+import { catchUpTrees, loadFrontiers, writeNodes, type ChainNode, type NodeQuery } from '../tree/merkle-nodes.js';
 
 /** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
 export const SEALER_LOCK = 7_361_042_201;
@@ -75,6 +75,8 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   private hintedUntil = 0;
   private ticking = false;
   private nextRunAt = 0;
+  /** Whether this process has built what older chains' trees lacked (once, before its first batch). */
+  private treesCaughtUp = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -209,7 +211,13 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async sealInTransaction(): Promise<SealResult> {
+    let caughtUp = this.treesCaughtUp;
     const sealed = await this.withLock(async (manager) => {
+      if (!caughtUp) {
+        const added = await catchUpTrees(manager);
+        if (added > 0) this.logger.log(`built the Merkle trees of older chains: ${added} leaves`);
+        caughtUp = true;
+      }
       const count = await this.sealPending(manager);
       if (Date.now() - this.lastTimeCheck >= TIME_CHECK_MS) {
         this.lastTimeCheck = Date.now();
@@ -217,6 +225,8 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
       }
       return count;
     });
+    // Only once the transaction that built them has committed.
+    if (sealed !== undefined) this.treesCaughtUp = caughtUp;
     return sealed === undefined ? { sealed: 0, busy: true } : { sealed, busy: false };
   }
 

@@ -3,12 +3,15 @@
  * `journal_merkle_nodes`, one row per complete subtree (chain, level, idx,
  * hash). The sealer extends a chain's tree in the transaction that seals its
  * entries, reading only the tree's peaks; proofs and roots read the O(log n)
- * nodes they need in one query.
+ * nodes they need in one query; `catchUpTrees` builds what older chains lack.
  */
 import { HASH_SIZE } from '../merkle/merkle.hash.js';
 import { MerkleFrontier, peakPositions, type MerkleNode } from '../merkle/merkle.frontier.js';
 import type { MerkleNodeStore } from '../merkle/merkle.store.js';
+import type { EntityManager } from 'typeorm';
 import { preparedStatement, type PreparedStatement } from '../../database/prepared-statement.js';
+import { merkleLeaf } from '../entries/hash-chain.js';
+import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../entries/entry-rows.js';
 
 /** Runs one statement (prepared on hot paths, plain in a migration) and returns its rows. */
 export type NodeQuery = <R extends Record<string, unknown>>(statement: PreparedStatement, values: unknown[]) => Promise<R[]>;
@@ -106,4 +109,48 @@ export async function withStoredTree<T>(
       return hash;
     },
   });
+}
+
+/** Entries read per round while catching a tree up. */
+const CATCH_UP_PAGE = 5000;
+
+/**
+ * Builds the part of each chain's tree that its entries have and the table
+ * lacks: the trees of chains sealed before the table existed (the migration
+ * that creates it cannot compute leaves, which are canonical JSON made here).
+ * The sequencer runs it once per process, holding its lock, before sealing;
+ * afterwards every batch extends the trees itself. Returns the leaves added.
+ */
+export async function catchUpTrees(manager: EntityManager): Promise<number> {
+  const query: NodeQuery = (statement, values) => manager.query(statement.text, values);
+  const lagging: { chain: string; size: string; head: string }[] = await manager.query(
+    `SELECT c.chain, coalesce(t.size, 0) AS size, h.seq AS head FROM journal_chains c
+       JOIN LATERAL (SELECT seq FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true
+       LEFT JOIN LATERAL (SELECT idx + 1 AS size FROM journal_merkle_nodes n WHERE n.chain = c.chain AND n.level = 0
+                           ORDER BY idx DESC LIMIT 1) t ON true
+      WHERE coalesce(t.size, 0) < h.seq`,
+  );
+  let added = 0;
+  for (const { chain, size: from } of lagging) {
+    let size = Number(from);
+    for (;;) {
+      const rows: SealedRow[] = await manager.query(
+        `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
+          WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${CATCH_UP_PAGE}`,
+        [chain, size],
+      );
+      if (rows.length === 0) break;
+      const frontier = (await loadFrontiers(query, new Map([[chain, size]]))).get(chain)!;
+      const nodes: ChainNode[] = [];
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        if (seq !== size + 1) throw new Error(`journal chain ${chain}: entry ${seq} follows ${size}, the chain has a gap`);
+        for (const node of frontier.append(merkleLeaf(entryOf(row, seq)))) nodes.push({ chain, ...node });
+        size = seq;
+      }
+      await writeNodes(query, nodes);
+      added += rows.length;
+    }
+  }
+  return added;
 }
