@@ -73,7 +73,7 @@ export class JournalCheckpoints {
     if (heads.length === 0) return [];
     const key = await this.keys.signingKey('journal', manager);
     const noteSigner = ed25519Signer(await journalNoteSigner(this.keys, this.config.publicUrl, manager));
-    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows as never;
+    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows;
     const [{ at }]: { at: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS at`);
     const signed: JournalCheckpoint[] = [];
     for (const head of heads) {

@@ -236,7 +236,7 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
     const chains = [...new Set(pending.map((row) => row.chain))];
     const heads = await this.headsOf(manager, chains);
     // Each chain's Merkle tree has one leaf per sealed entry: its size is the head's seq.
-    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows as never;
+    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows;
     const frontiers = await loadFrontiers(query, new Map(chains.map((chain) => [chain, heads.get(chain)?.seq ?? 0])));
     const seqs: number[] = [];
     const prevHashes: string[] = [];

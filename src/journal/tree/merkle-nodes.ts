@@ -14,7 +14,7 @@ import { merkleLeaf } from '../entries/hash-chain.js';
 import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../entries/entry-rows.js';
 
 /** Runs one statement (prepared on hot paths, plain in a migration) and returns its rows. */
-export type NodeQuery = <R extends Record<string, unknown>>(statement: PreparedStatement, values: unknown[]) => Promise<R[]>;
+export type NodeQuery = (statement: PreparedStatement, values: unknown[]) => Promise<unknown[]>;
 
 export const MERKLE_SQL = {
   read: preparedStatement(
@@ -42,11 +42,12 @@ const keyOf = (chain: string, level: number, index: number) => `${chain}\u0000${
 export async function readNodes(query: NodeQuery, keys: readonly NodeKey[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (keys.length === 0) return found;
-  const rows = await query<{ chain: string; level: number; idx: string | number; hash: Buffer }>(MERKLE_SQL.read, [
-    keys.map((k) => k.chain),
-    keys.map((k) => k.level),
-    keys.map((k) => k.index),
-  ]);
+  const rows = (await query(MERKLE_SQL.read, [keys.map((k) => k.chain), keys.map((k) => k.level), keys.map((k) => k.index)])) as {
+    chain: string;
+    level: number;
+    idx: string | number;
+    hash: Buffer;
+  }[];
   for (const row of rows) found.set(keyOf(row.chain, Number(row.level), Number(row.idx)), row.hash);
   return found;
 }
