@@ -6,6 +6,7 @@
  *   journal:export --chain ID [--out FILE]
  *   journal:verify-file FILE --jwks FILE|URL
  *   journal:checkpoint [--chain ID]
+ *   journal:verify-proof FILE --key VERIFIER_KEY|URL [--key …]
  * Exit code 0: done and valid; 1: the journal or file is broken; 2: usage or runtime error.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -23,6 +24,9 @@ import { dataSourceOptions } from '../database/data-source-options.js';
 import { openDatabase } from '../database/database-url.js';
 import type { StandaloneCommand, StandaloneIo } from '../shared/operator-command.js';
 import { verifyExportLines } from './export/export-format.js';
+import { verifierFromKey } from './notes/note.verifiers.js';
+import type { NoteVerifier } from './notes/note.js';
+import { ProofBundleError, verifyProofBundle } from './proofs/proof-bundle.js';
 import { createJournal, type JournalParts } from './journal.factory.js';
 import type { JournalCheckpoint } from './journal.types.js';
 
@@ -50,7 +54,7 @@ export async function withJournal<T>(config: AppConfig, work: (parts: JournalPar
   }
 }
 
-export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID]';
+export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID] | journal:verify-proof FILE --key VERIFIER_KEY|URL';
 
 function describeCheckpoint(c: JournalCheckpoint | null): string {
   return c ? `${c.chain}:${c.seq}@${c.at}` : 'none';
@@ -126,15 +130,62 @@ async function checkpoint(args: string[], io: StandaloneIo): Promise<number> {
   return 0;
 }
 
+/** Verifier keys given as text, or the lines served at a URL (such as /.well-known/procuration/journal-note-keys). */
+async function readVerifierKeys(sources: readonly string[]): Promise<NoteVerifier[]> {
+  const keys: NoteVerifier[] = [];
+  for (const source of sources) {
+    const lines = /^https?:\/\//.test(source)
+      ? (
+          await fetch(source).then((res) => {
+            if (!res.ok) throw new Error(`cannot fetch ${source}: HTTP ${res.status}`);
+            return res.text();
+          })
+        ).split('\n')
+      : [source];
+    for (const line of lines.map((l) => l.trim()).filter((l) => l !== '')) keys.push(verifierFromKey(line));
+  }
+  return keys;
+}
+
+/** Checks an inclusion proof bundle offline, with public keys only. */
+async function verifyProof(args: string[], io: StandaloneIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { key: { type: 'string', multiple: true } } });
+  const file = positionals[0];
+  if (!file || !values.key?.length) throw new Error(`a file and --key are required\n${USAGE}`);
+  const keys = await readVerifierKeys(values.key);
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    io.stdout.write(`FAILED ${file}: format: not JSON (${(error as Error).message})\n`);
+    return 1;
+  }
+  try {
+    const { checkpoint, signedBy } = verifyProofBundle(bundle, keys);
+    const entry = (bundle as { entry: { chain: string; seq: number } }).entry;
+    io.stdout.write(
+      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ProofBundleError)) throw error;
+    io.stdout.write(`FAILED ${file}: ${error.what}: ${error.message}\n`);
+    return 1;
+  }
+}
+
 export const JOURNAL_COMMANDS: Record<string, StandaloneCommand> = {
   verify,
   export: exportChain,
   'verify-file': verifyFile,
   checkpoint,
+  'verify-proof': verifyProof,
 };
 
 /** The journal commands as the operator CLI's help lists them. */
 export const JOURNAL_HELP = `  journal:verify [--chain <id>]       recalcule chaque empreinte et vérifie chaque point de contrôle signé
   journal:export --chain <id> [--out <fichier>]  exporte une chaîne (JSON Lines, jusqu’à un point de contrôle signé)
   journal:verify-file <fichier> --jwks <fichier|URL>  vérifie un export hors ligne, avec les seules clés publiques
-  journal:checkpoint [--chain <id>]   signe maintenant un point de contrôle des têtes de chaîne`;
+  journal:checkpoint [--chain <id>]   signe maintenant un point de contrôle des têtes de chaîne
+  journal:verify-proof <fichier> --key <clé de vérification|URL>  vérifie hors ligne la preuve qu’une entrée figure
+                                    au journal, avec les seules clés publiques`;

@@ -6,12 +6,15 @@ import { JournalSealer } from './sealing/sealer.js';
 import { JournalQueries } from './reading/journal-queries.js';
 import { JournalService } from './journal.service.js';
 import { JournalVerification } from './verification/database-verification.js';
+import { JournalProofs } from './proofs/journal-proofs.service.js';
+import { JournalProofsController } from './proofs/journal-proofs.controller.js';
 
 /** The append-only, hash-chained journal; global so every module can append. */
 @Global()
 @Module({
   imports: [KeysModule],
-  providers: [JournalService, JournalQueries, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport],
-  exports: [JournalService, JournalQueries],
+  controllers: [JournalProofsController],
+  providers: [JournalService, JournalQueries, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport, JournalProofs],
+  exports: [JournalService, JournalQueries, JournalProofs],
 })
 export class JournalModule {}

@@ -28,15 +28,16 @@ export interface KeyRotationContext {
   recordRotation(manager: EntityManager, rotation: KeyRotation): Promise<void>;
 }
 
-export const KEYS_USAGE = `  keys:rotate --purpose journal|attestation  nouvelle clé de signature du journal ou des attestations (l’ancienne reste publiée)`;
+export const KEYS_USAGE = `  keys:rotate --purpose journal|journal-note|attestation  nouvelle clé de signature du journal (JWS ou notes C2SP)
+                                    ou des attestations (l’ancienne reste publiée)`;
 
 export const PROVIDER_KEYS_USAGE = `  provider:rotate-keys              nouvelles clés de signature du fournisseur (ES256 et RS256) ; les anciennes
                                     restent publiées une heure, le temps que leurs jetons expirent`;
 
-const ROTATABLE: readonly KeyPurpose[] = ['journal', 'attestation'];
+const ROTATABLE: readonly KeyPurpose[] = ['journal', 'journal-note', 'attestation'];
 
 /**
- * `keys:rotate --purpose journal|attestation`, run without the application:
+ * `keys:rotate --purpose journal|journal-note|attestation`, run without the application:
  * `open` opens the database and gives the rotation context (then flushes the journal).
  */
 export function rotateKeyCommand(

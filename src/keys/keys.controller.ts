@@ -12,4 +12,5 @@ export class KeysController {
   jwks() {
     return this.keys.publicJwks(SERVICE_JWKS_PURPOSES);
   }
+
 }

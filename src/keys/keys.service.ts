@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -7,18 +7,20 @@ import { APP_CONFIG } from '../shared/app-config.module.js';
 import { decryptSecret, encryptSecret } from './key-encryption.js';
 
 /** What a key signs. Keys of one purpose never sign for another. */
-export type KeyPurpose = 'journal' | 'attestation' | 'provider';
+export type KeyPurpose = 'journal' | 'journal-note' | 'attestation' | 'provider';
 
 /** Purposes whose public keys are published at /.well-known/procuration/jwks.json. */
 export const SERVICE_JWKS_PURPOSES: readonly KeyPurpose[] = ['journal', 'attestation'];
 
-export type KeyAlg = 'ES256' | 'RS256';
+/** `Ed25519`: the journal's C2SP note key (docs/decisions/0106-journal-c2sp-checkpoints.md). */
+export type KeyAlg = 'ES256' | 'RS256' | 'Ed25519';
 
 const ALG: KeyAlg = 'ES256';
 
 /** The algorithms each purpose signs with: the provider face offers partners ES256 and RS256. */
 export const KEY_ALGS: Readonly<Record<KeyPurpose, readonly KeyAlg[]>> = {
   journal: ['ES256'],
+  'journal-note': ['Ed25519'],
   attestation: ['ES256'],
   provider: ['ES256', 'RS256'],
 };
@@ -76,7 +78,7 @@ export class KeysService implements OnApplicationBootstrap {
   }
 
   /** The active key of `purpose`, created if there is none. Pass the transaction's manager when inside one. */
-  async signingKey(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<SigningKey> {
+  async signingKey(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = KEY_ALGS[purpose][0]!): Promise<SigningKey> {
     const row =
       (await this.activeRow(purpose, manager, alg)) ??
       (await this.inTransaction(manager, (m) => this.createIfMissing(m, purpose, alg)));
@@ -107,7 +109,7 @@ export class KeysService implements OnApplicationBootstrap {
   }
 
   /** Makes a new active key for `purpose` (and `alg`) and retires the previous one. */
-  async rotate(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<{ kid: string; retiredKid: string | null }> {
+  async rotate(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = KEY_ALGS[purpose][0]!): Promise<{ kid: string; retiredKid: string | null }> {
     return this.inTransaction(manager, async (m) => {
       await this.lockPurpose(m, purpose);
       const previous = await this.activeRow(purpose, m, alg);
@@ -126,6 +128,29 @@ export class KeysService implements OnApplicationBootstrap {
       ]),
     );
     return { keys: rows.map((r) => ({ ...r.public_jwk, kid: r.kid, alg: r.alg, use: 'sig' as const })) };
+  }
+
+  /**
+   * The active Ed25519 key of the journal's C2SP notes (created if there is
+   * none): the private key and the raw 32-byte public key.
+   */
+  async noteSigningKey(manager?: EntityManager): Promise<{ privateKey: KeyObject; publicKey: Buffer }> {
+    const row =
+      (await this.activeRow('journal-note', manager, 'Ed25519')) ??
+      (await this.inTransaction(manager, (m) => this.createIfMissing(m, 'journal-note', 'Ed25519')));
+    const jwk = JSON.parse(decryptSecret(row.private_jwk, this.encryptionKey, aadOf(row.kid, row.purpose))) as JsonWebKey;
+    return { privateKey: createPrivateKey({ key: jwk, format: 'jwk' }), publicKey: Buffer.from(String(row.public_jwk.x), 'base64url') };
+  }
+
+  /** Raw public keys of the journal's notes: the active one first, then retired ones, newest first. */
+  async notePublicKeys(manager?: EntityManager): Promise<Buffer[]> {
+    const rows: { public_jwk: JWK }[] = await this.inTransaction(manager, (m) =>
+      m.query(
+        `SELECT public_jwk FROM service_keys WHERE purpose = 'journal-note'
+          ORDER BY retired_at IS NOT NULL, created_at DESC, kid DESC`,
+      ),
+    );
+    return rows.map((r) => Buffer.from(String(r.public_jwk.x), 'base64url'));
   }
 
   private async activeRow(purpose: KeyPurpose, manager?: EntityManager, alg: KeyAlg = ALG): Promise<KeyRow | undefined> {
@@ -151,6 +176,7 @@ export class KeysService implements OnApplicationBootstrap {
 
   private async insertKey(manager: EntityManager, purpose: KeyPurpose, alg: KeyAlg = ALG): Promise<KeyRow> {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+    // jose 6 names the Ed25519 algorithm itself; its JWKs (OKP, x and d) are what noteSignerKey reads.
     const publicJwk = await exportJWK(publicKey);
     const kid = `${purpose}-${alg === ALG ? '' : `${alg.toLowerCase()}-`}${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const privateJwk = encryptSecret(JSON.stringify(await exportJWK(privateKey)), this.encryptionKey, aadOf(kid, purpose));

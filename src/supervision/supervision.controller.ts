@@ -2,6 +2,7 @@ import { Controller, Get, Param, Post, Query, Render, Req, Res, UseFilters, UseG
 import type { Request, Response } from 'express';
 import { CurrentAidant, type AidantActor } from '../aidants/aidant-actor.js';
 import { ReferentGuard, SignedInAidantGuard } from '../aidants/aidant-session.guard.js';
+import { JournalProofs } from '../journal/proofs/journal-proofs.service.js';
 import { requestFactsOf } from '../journal/request-facts.js';
 import { NotFoundError } from '../shared/domain-error.js';
 import { FormPageFilter } from '../web/form-page.filter.js';
@@ -40,6 +41,7 @@ export class SupervisionController {
     private readonly journal: SupervisionJournalService,
     private readonly exporter: JournalExportService,
     private readonly verification: ChainVerificationService,
+    private readonly proofs: JournalProofs,
   ) {}
 
   @Get()
@@ -86,5 +88,18 @@ export class SupervisionController {
       throw new NotFoundError('Cette entrée n’existe pas dans le journal de votre structure.', 'journal entry of another chain');
     }
     return { pageTitle: 'Entrée du journal', ...(await this.journal.entry(actor, actor.structureId, seq)) };
+  }
+
+  /** The inclusion proof bundle of one entry of the structure's chain (docs/journal-proofs.md). */
+  @Get('journal/:chain/:seq/preuve')
+  async proof(@CurrentAidant() actor: AidantActor, @Param('chain') chain: string, @Param('seq') seq: string, @Res() res: Response) {
+    const bundle =
+      chain.toLowerCase() === actor.structureId.toLowerCase() && /^[1-9][0-9]{0,15}$/.test(seq)
+        ? await this.proofs.bundle(actor.structureId, Number(seq))
+        : null;
+    if (!bundle) throw new NotFoundError('Cette entrée n’existe pas dans le journal de votre structure.', 'proof of an entry outside the structure');
+    res.setHeader('Content-Disposition', `attachment; filename="procuration-preuve-${bundle.entry.chain}-${bundle.entry.seq}.json"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/json').send(`${JSON.stringify(bundle, null, 2)}\n`);
   }
 }

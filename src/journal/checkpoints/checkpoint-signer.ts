@@ -4,6 +4,12 @@ import type { AppConfig } from '../../../config/config.js';
 import { KeysService } from '../../keys/keys.service.js';
 import { APP_CONFIG } from '../../shared/app-config.module.js';
 import { signCheckpoint } from './checkpoint-signature.js';
+import { journalNoteSigner, journalOrigin } from './checkpoint-notes.js';
+import { formatCheckpoint } from '../notes/checkpoint.js';
+import { ed25519Signer, signNote } from '../notes/note.js';
+import { rootAt } from '../merkle/merkle.proofs.js';
+import { runPrepared } from '../../database/prepared-statement.js';
+import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
 import type { JournalCheckpoint } from '../journal.types.js';
 
 export interface ChainHead {
@@ -66,15 +72,20 @@ export class JournalCheckpoints {
   private async signAll(manager: EntityManager, heads: readonly ChainHead[]): Promise<JournalCheckpoint[]> {
     if (heads.length === 0) return [];
     const key = await this.keys.signingKey('journal', manager);
+    const noteSigner = ed25519Signer(await journalNoteSigner(this.keys, this.config.publicUrl, manager));
+    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows;
     const [{ at }]: { at: Date }[] = await manager.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS at`);
     const signed: JournalCheckpoint[] = [];
     for (const head of heads) {
       const statement = { chain: head.chain, seq: head.seq, hash: head.hash, at: at.toISOString() };
       const checkpoint = { ...statement, kid: key.kid, jws: await signCheckpoint(key, statement) };
+      // The same head as a C2SP tlog-checkpoint: the chain's Merkle root at size seq (the sealer wrote its nodes).
+      const rootHash = await withStoredTree(query, head.chain, head.seq, (store) => rootAt(store, head.seq));
+      const text = formatCheckpoint({ origin: journalOrigin(this.config.publicUrl, head.chain), size: head.seq, rootHash, extensions: [] });
       await manager.query(
-        `INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws, note) VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (chain, seq) DO NOTHING`,
-        [checkpoint.chain, checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.kid, checkpoint.jws],
+        [checkpoint.chain, checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.kid, checkpoint.jws, signNote(text, [noteSigner])],
       );
       signed.push(checkpoint);
     }

@@ -129,7 +129,19 @@ let scratch = Buffer.allocUnsafe(16384);
 
 /** `hash = hex(SHA-256(bytes(prev_hash) ‖ UTF-8(JCS(entry))))`. */
 export function chainHash(prevHash: string, entry: JournalEntry): string {
-  const text = canonicalEntry(entry);
+  return chainHashOfCanonical(prevHash, canonicalEntry(entry));
+}
+
+/**
+ * The entry's leaf in its chain's Merkle tree (docs/decisions/0104): the
+ * UTF-8 bytes of the same canonical JSON the chain hash covers.
+ */
+export function merkleLeaf(entry: JournalEntry): Buffer {
+  return Buffer.from(canonicalEntry(entry), 'utf8');
+}
+
+/** `chainHash` of an entry whose canonical text is already known (the sealer uses it for the leaf too). */
+export function chainHashOfCanonical(prevHash: string, text: string): string {
   const most = (prevHash.length >> 1) + 1 + text.length * 3;
   if (most > scratch.length) scratch = Buffer.allocUnsafe(most * 2);
   // Same bytes as Buffer.from(prevHash, 'hex') (which stops at the first non-hex pair), then the UTF-8 text.

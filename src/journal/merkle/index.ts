@@ -11,3 +11,4 @@ export {
   type ConsistencyClaim,
   type InclusionClaim,
 } from './merkle.verify.js';
+export { MerkleFrontier, peakPositions, type MerkleNode } from './merkle.frontier.js';

@@ -3,10 +3,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/config.js';
 import { preparedStatement, runPrepared } from '../../database/prepared-statement.js';
 import { APP_CONFIG } from '../../shared/app-config.module.js';
-import { chainHash, GENESIS_HASH } from '../entries/hash-chain.js';
+import { canonicalEntry, chainHashOfCanonical, GENESIS_HASH } from '../entries/hash-chain.js';
 import { JournalCheckpoints, type ChainHead } from '../checkpoints/checkpoint-signer.js';
 import { ENTRY_COLUMNS, entryOf, type EntryRow } from '../entries/entry-rows.js';
 import type { JournalCheckpoint } from '../journal.types.js';
+import { catchUpTrees, loadFrontiers, writeNodes, type ChainNode, type NodeQuery } from '../tree/merkle-nodes.js';
 
 /** Advisory lock key held by whichever instance is sealing (transaction-scoped). */
 export const SEALER_LOCK = 7_361_042_201;
@@ -55,8 +56,9 @@ export interface SealResult {
  * cases insert pending entries in their own transactions; this single sealer
  * (one at a time across instances, by an advisory lock) takes committed
  * pending entries in insertion order, gives each the next `seq` of its chain,
- * its `prev_hash` and `hash`, moves them into `journal_entries` and signs the
- * checkpoints that are due, all in one transaction. A crash at any point
+ * its `prev_hash` and `hash`, moves them into `journal_entries`, extends each
+ * chain's Merkle tree (merkle-nodes.ts) and signs the checkpoints that are
+ * due, all in one transaction. A crash at any point
  * leaves either the whole batch sealed or none of it; the next sealer
  * resumes from the chain heads in the database.
  */
@@ -73,6 +75,8 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   private hintedUntil = 0;
   private ticking = false;
   private nextRunAt = 0;
+  /** Whether this process has built what older chains' trees lacked (once, before its first batch). */
+  private treesCaughtUp = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -207,7 +211,13 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async sealInTransaction(): Promise<SealResult> {
+    let caughtUp = this.treesCaughtUp;
     const sealed = await this.withLock(async (manager) => {
+      if (!caughtUp) {
+        const added = await catchUpTrees(manager);
+        if (added > 0) this.logger.log(`built the Merkle trees of older chains: ${added} leaves`);
+        caughtUp = true;
+      }
       const count = await this.sealPending(manager);
       if (Date.now() - this.lastTimeCheck >= TIME_CHECK_MS) {
         this.lastTimeCheck = Date.now();
@@ -215,29 +225,39 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
       }
       return count;
     });
+    // Only once the transaction that built them has committed.
+    if (sealed !== undefined) this.treesCaughtUp = caughtUp;
     return sealed === undefined ? { sealed: 0, busy: true } : { sealed, busy: false };
   }
 
   private async sealPending(manager: EntityManager): Promise<number> {
     const { rows: pending } = await runPrepared<EntryRow & { pending_id: string }>(manager, SQL.pending, [BATCH]);
     if (pending.length === 0) return 0;
-    const heads = await this.headsOf(manager, [...new Set(pending.map((row) => row.chain))]);
+    const chains = [...new Set(pending.map((row) => row.chain))];
+    const heads = await this.headsOf(manager, chains);
+    // Each chain's Merkle tree has one leaf per sealed entry: its size is the head's seq.
+    const query: NodeQuery = async (statement, values) => (await runPrepared(manager, statement, values)).rows;
+    const frontiers = await loadFrontiers(query, new Map(chains.map((chain) => [chain, heads.get(chain)?.seq ?? 0])));
     const seqs: number[] = [];
     const prevHashes: string[] = [];
     const hashes: string[] = [];
+    const nodes: ChainNode[] = [];
     for (const row of pending) {
       const head = heads.get(row.chain) ?? { chain: row.chain, seq: 0, hash: GENESIS_HASH };
       const seq = head.seq + 1;
-      const hash = chainHash(head.hash, entryOf(row, seq));
+      const text = canonicalEntry(entryOf(row, seq));
+      const hash = chainHashOfCanonical(head.hash, text);
       heads.set(row.chain, { chain: row.chain, seq, hash });
       seqs.push(seq);
       prevHashes.push(head.hash);
       hashes.push(hash);
+      for (const node of frontiers.get(row.chain)!.append(Buffer.from(text, 'utf8'))) nodes.push({ chain: row.chain, ...node });
     }
     const pendingIds = pending.map((row) => row.pending_id);
     await runPrepared(manager, SQL.chains, [[...heads.keys()]]);
     const inserted = await runPrepared(manager, SQL.seal, [pendingIds, seqs, prevHashes, hashes]);
     if (inserted.rowCount !== pending.length) throw new Error('journal sealing lost pending entries mid-batch');
+    await writeNodes(query, nodes);
     await runPrepared(manager, SQL.deleteSealed, [pendingIds]);
     await this.checkpoints.signDueByCount(manager, [...heads.values()]);
     return pending.length;

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { NotFoundError, ValidationError } from '../../shared/domain-error.js';
+import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from '../entries/entry-rows.js';
+import { JournalSealer } from '../sealing/sealer.js';
+import { consistencyProof, inclusionProof } from '../merkle/merkle.proofs.js';
+import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
+import { PROOF_BUNDLE_FORMAT, type ProofBundle } from './proof-bundle.js';
+
+const SIZE = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * Proofs over the chains' Merkle trees (docs/journal-proofs.md): the latest
+ * checkpoint note of a chain and consistency proofs between two of its sizes
+ * (public: hashes and sizes only), and inclusion proof bundles of one entry
+ * (for whoever may read that entry: the caller decides).
+ */
+@Injectable()
+export class JournalProofs {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sealer: JournalSealer,
+  ) {}
+
+  /** The latest signed checkpoint note of `chain`, or a 404. */
+  async latestCheckpoint(chain: string): Promise<string> {
+    const note = await this.latestNote(this.dataSource.manager, chain, 1);
+    if (!note) throw new NotFoundError('Ce journal n’a pas encore de point de contrôle signé.', `no checkpoint note for chain ${chain}`);
+    return note.note;
+  }
+
+  /** PROOF(from, to) of `chain`'s tree; both sizes at most the size of its latest signed checkpoint. */
+  async consistency(chain: string, from: unknown, to: unknown): Promise<Buffer[]> {
+    const fields: Record<string, string> = {};
+    if (typeof from !== 'string' || !SIZE.test(from)) fields.de = 'La taille de départ (de) doit être un nombre entier positif.';
+    if (typeof to !== 'string' || !SIZE.test(to)) fields.a = 'La taille d’arrivée (a) doit être un nombre entier positif.';
+    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+    const [oldSize, newSize] = [Number(from), Number(to)];
+    if (oldSize > newSize) throw new ValidationError({ de: 'La taille de départ (de) ne peut pas dépasser la taille d’arrivée (a).' });
+    const latest = await this.latestNote(this.dataSource.manager, chain, 1);
+    if (!latest || newSize > latest.seq) {
+      throw new NotFoundError(
+        'Aucun point de contrôle signé de ce journal n’atteint cette taille.',
+        `consistency proof of chain ${chain} up to ${newSize} asked beyond its latest checkpoint`,
+      );
+    }
+    return withStoredTree(this.query(this.dataSource.manager), chain, newSize, (store) => consistencyProof(store, oldSize, newSize));
+  }
+
+  /**
+   * The inclusion proof bundle of entry `seq` of `chain` in the latest signed
+   * checkpoint (signing one now when none covers the entry yet); null when
+   * there is no such entry.
+   */
+  async bundle(chain: string, seq: number): Promise<ProofBundle | null> {
+    if (!Number.isSafeInteger(seq) || seq < 1) return null;
+    const manager = this.dataSource.manager;
+    const rows: SealedRow[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries WHERE chain = $1 AND seq = $2`,
+      [chain, seq],
+    );
+    if (rows.length === 0) return null;
+    let checkpoint = await this.latestNote(manager, chain, seq);
+    if (!checkpoint) {
+      await this.sealer.checkpointNow([chain]);
+      checkpoint = await this.latestNote(manager, chain, seq);
+    }
+    if (!checkpoint) throw new Error(`journal chain ${chain} has no checkpoint note covering entry ${seq}`);
+    const size = checkpoint.seq;
+    const path = await withStoredTree(this.query(manager), chain, size, (store) => inclusionProof(store, seq - 1, size));
+    return {
+      format: PROOF_BUNDLE_FORMAT,
+      entry: sealedEntryOf(rows[0]!),
+      leafIndex: seq - 1,
+      checkpoint: checkpoint.note,
+      auditPath: path.map((hash) => hash.toString('base64')),
+    };
+  }
+
+  private async latestNote(manager: EntityManager, chain: string, atLeast: number): Promise<{ seq: number; note: string } | null> {
+    const rows: { seq: string; note: string }[] = await manager.query(
+      `SELECT seq, note FROM journal_checkpoints WHERE chain = $1 AND seq >= $2 AND note IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      [chain, atLeast],
+    );
+    return rows[0] ? { seq: Number(rows[0].seq), note: rows[0].note } : null;
+  }
+
+  private query(manager: EntityManager): NodeQuery {
+    return (statement, values) => manager.query(statement.text, values);
+  }
+}

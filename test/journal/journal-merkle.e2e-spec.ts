@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { merkleLeaf } from '../../src/journal/entries/hash-chain.js';
+import { entryOf } from '../../src/journal/entries/entry-rows.js';
+import { JournalService } from '../../src/journal/journal.service.js';
+import { JournalSealer } from '../../src/journal/sealing/sealer.js';
+import { catchUpTrees, withStoredTree, type NodeQuery } from '../../src/journal/tree/merkle-nodes.js';
+import { InMemoryMerkleTree, inclusionProof, leafHash, rootAt } from '../../src/journal/merkle/index.js';
+import { JournalMerkleNodes1766110000000 } from '../../migrations/1766110000000-journal-merkle-nodes.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { appendOne, sealedRows } from './journal-helpers.js';
+
+describe("journal: each chain's Merkle tree", () => {
+  let testApp: TestApp;
+  let journal: JournalService;
+  let transactions: TransactionRunner;
+  let dataSource: DataSource;
+  const chains = [randomUUID(), randomUUID(), randomUUID()];
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    journal = testApp.app.get(JournalService);
+    transactions = testApp.app.get(TransactionRunner);
+    dataSource = testApp.app.get(DataSource);
+  });
+  afterAll(() => testApp.close());
+
+  const query: NodeQuery = (statement, values) => dataSource.query(statement.text, values);
+
+  /** The tree of a chain computed in memory from its sealed entries, leaf bytes as docs/decisions/0104 says. */
+  async function treeInMemory(chain: string): Promise<InMemoryMerkleTree> {
+    const tree = new InMemoryMerkleTree();
+    for (const row of await sealedRows(dataSource, chain)) tree.append(merkleLeaf(entryOf(row, Number(row.seq))));
+    return tree;
+  }
+
+  async function storedNodes(): Promise<{ chain: string; level: number; idx: string; hash: string }[]> {
+    return dataSource.query(
+      `SELECT chain, level, idx::text AS idx, encode(hash, 'hex') AS hash FROM journal_merkle_nodes
+        WHERE chain = ANY($1::text[]) ORDER BY chain, level, idx`,
+      [chains],
+    );
+  }
+
+  it('is extended by the sealer batch after batch: the stored root and proofs equal those of the leaves', async () => {
+    // Uneven batches over three chains, sealed between them, so trees grow from sizes of every shape.
+    for (const batch of [1, 2, 5, 1, 9, 4]) {
+      for (let i = 0; i < batch; i++) {
+        for (const [n, chain] of chains.entries()) if (i <= n * 2) await appendOne(transactions, journal, chain);
+      }
+      await journal.flush();
+    }
+    for (const chain of chains) {
+      const tree = await treeInMemory(chain);
+      const size = tree.size();
+      expect(size).toBeGreaterThanOrEqual(6);
+      for (const at of [1, 2, 3, Math.floor(size / 2), size]) {
+        const stored = await withStoredTree(query, chain, at, (store) => rootAt(store, at));
+        expect(stored.toString('hex')).toBe(rootAt(tree, at).toString('hex'));
+      }
+      const index = size - 3;
+      const path = await withStoredTree(query, chain, size, (store) => inclusionProof(store, index, size));
+      expect(path.map((h) => h.toString('hex'))).toEqual(inclusionProof(tree, index, size).map((h) => h.toString('hex')));
+      // Every complete node is stored once: n + n/2 + n/4 + … rows.
+      let expected = 0;
+      for (let width = 1; width <= size; width *= 2) expected += Math.floor(size / width);
+      const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM journal_merkle_nodes WHERE chain = $1`, [chain]);
+      expect(count).toBe(expected);
+      const [first] = await sealedRows(dataSource, chain);
+      const [leaf] = await dataSource.query(
+        `SELECT encode(hash, 'hex') AS hash FROM journal_merkle_nodes WHERE chain = $1 AND level = 0 AND idx = 0`,
+        [chain],
+      );
+      expect(leaf.hash).toBe(leafHash(merkleLeaf(entryOf(first!, 1))).toString('hex'));
+    }
+  });
+
+  it('refuses to change or remove a stored node, like the rest of the journal', async () => {
+    await expect(dataSource.query(`UPDATE journal_merkle_nodes SET hash = hash WHERE chain = $1`, [chains[0]])).rejects.toThrow(
+      'the journal is append-only: UPDATE on journal_merkle_nodes is refused',
+    );
+    await expect(dataSource.query(`DELETE FROM journal_merkle_nodes WHERE chain = $1`, [chains[0]])).rejects.toThrow(
+      'the journal is append-only: DELETE on journal_merkle_nodes is refused',
+    );
+  });
+
+  it('is built for chains sealed before the table existed, node for node as the sealer builds it, then extended', async () => {
+    const before = await storedNodes();
+    expect(before.length).toBeGreaterThan(0);
+    const sealer = testApp.app.get(JournalSealer);
+    await sealer.stop();
+    // The database as it was before the migration: chains, no tree.
+    const migration = new JournalMerkleNodes1766110000000();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await storedNodes()).toEqual([]);
+    const added = await dataSource.transaction((manager) => catchUpTrees(manager));
+    expect(added).toBeGreaterThanOrEqual(before.filter((n) => n.level === 0).length);
+    expect(await storedNodes()).toEqual(before);
+    expect(await dataSource.transaction((manager) => catchUpTrees(manager))).toBe(0);
+
+    sealer.start();
+    for (const chain of chains) await appendOne(transactions, journal, chain);
+    await journal.flush();
+    for (const chain of chains) {
+      const tree = await treeInMemory(chain);
+      const root = await withStoredTree(query, chain, tree.size(), (store) => rootAt(store, tree.size()));
+      expect(root).toEqual(rootAt(tree, tree.size()));
+    }
+  });
+});
