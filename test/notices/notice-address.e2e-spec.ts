@@ -105,8 +105,8 @@ describe('notice address: chosen in /usager, confirmed by a link', () => {
 
     // Now the usager's revocation from /usager queues a notice, in the revocation's transaction.
     const mandate = await openMandate(t, { aidantId, structureId: structure.id, usagerId, demarches: ['logement'] });
-    const spaceNow = await browser.get(`${t.url}/usager`);
-    const revoked = await submitForm(browser, spaceNow, `/usager/mandats/${mandate.id}/revocation`);
+    const confirmation = await browser.get(`${t.url}/usager/mandats/${mandate.id}/revocation`);
+    const revoked = await submitForm(browser, confirmation, `/usager/mandats/${mandate.id}/revocation`);
     expect(revoked.status).toBe(200);
     const queued: Array<{ kind: string; recipient: string }> = await db.query(`SELECT kind, recipient FROM notices ORDER BY created_at, id`);
     expect(queued).toEqual([
