@@ -81,7 +81,7 @@ export class MandatePagesService {
     };
     if (nom || naissance) return { ...common, searching: true, ...(await this.searchResults(actor, nom, naissance || null)) };
     const data = await this.transactions.run(async (m) => {
-      const counts = await this.mandates.countByState(m, actor.structureId, EXPIRING_DAYS);
+      const counts = await this.mandates.countLive(m, actor.structureId, EXPIRING_DAYS);
       const pagination = paginationOf(query.page, counts.live, PAGE_SIZE, '/aidant?page=');
       const live = await this.mandates.livePage(m, actor.structureId, { offset: (pagination.current - 1) * PAGE_SIZE, limit: PAGE_SIZE });
       // The soonest ends are the first live rows: page 1 already holds them.
@@ -105,12 +105,12 @@ export class MandatePagesService {
   /** `/aidant/mandats-termines`: the structure's revoked and expired mandates, latest end first, a page at a time. */
   async endedMandates(actor: AidantActor, query: { page?: unknown }) {
     const data = await this.transactions.run(async (m) => {
-      const counts = await this.mandates.countByState(m, actor.structureId, EXPIRING_DAYS);
-      const pagination = paginationOf(query.page, counts.ended, PAGE_SIZE, '/aidant/mandats-termines?page=');
+      const count = await this.mandates.countEnded(m, actor.structureId);
+      const pagination = paginationOf(query.page, count, PAGE_SIZE, '/aidant/mandats-termines?page=');
       const ended = await this.mandates.endedPage(m, actor.structureId, { offset: (pagination.current - 1) * PAGE_SIZE, limit: PAGE_SIZE });
-      return { counts, pagination, ended, usagers: await this.identitiesById(m, ended) };
+      return { count, pagination, ended, usagers: await this.identitiesById(m, ended) };
     });
-    return { pageTitle: 'Mandats terminés', actor, counts: data.counts, pagination: data.pagination, ended: data.ended.map(rowOf(data.usagers)) };
+    return { pageTitle: 'Mandats terminés', actor, count: data.count, pagination: data.pagination, ended: data.ended.map(rowOf(data.usagers)) };
   }
 
   /**

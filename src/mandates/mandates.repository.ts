@@ -124,7 +124,7 @@ export const mandatesRepository = {
       .getMany();
   },
 
-  /** One page of the structure's live mandates, soonest end first (index range of `mandates_structure_idx` from now). */
+  /** One page of the structure's live mandates, soonest end first (a range of `mandates_structure_running_idx` from now). */
   liveMandatesPage(manager: EntityManager, structureId: string, page: { offset: number; limit: number }): Promise<Mandate[]> {
     if (!isUuid(structureId)) return Promise.resolve([]);
     return manager
@@ -157,20 +157,27 @@ export const mandatesRepository = {
   },
 
   /**
-   * How many mandates of the structure are live, how many of them end within
-   * `days`, and how many have ended: one pass over the structure's index
-   * range, no row loaded.
+   * How many mandates of the structure are live and how many of them end
+   * within `days`: a range of `mandates_structure_running_idx`, no row loaded.
    */
-  async countByState(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number; ended: number }> {
-    if (!isUuid(structureId)) return { live: 0, expiringSoon: 0, ended: 0 };
-    const [row]: { live: number; expiring: number; ended: number }[] = await manager.query(
-      `SELECT count(*) FILTER (WHERE ${liveMandateSql('m')})::int AS live,
-              count(*) FILTER (WHERE ${liveMandateSql('m')} AND m.expires_at <= now() + interval '24 hours' * $2::int)::int AS expiring,
-              count(*) FILTER (WHERE ${endedMandateSql('m')})::int AS ended
-         FROM mandates m WHERE m.structure_id = $1`,
+  async countLive(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number }> {
+    if (!isUuid(structureId)) return { live: 0, expiringSoon: 0 };
+    const [row]: { live: number; expiring: number }[] = await manager.query(
+      `SELECT count(*)::int AS live, count(*) FILTER (WHERE m.expires_at <= now() + interval '24 hours' * $2::int)::int AS expiring
+         FROM mandates m WHERE m.structure_id = $1 AND ${liveMandateSql('m')}`,
       [structureId, days],
     );
-    return { live: row!.live, expiringSoon: row!.expiring, ended: row!.ended };
+    return { live: row!.live, expiringSoon: row!.expiring };
+  },
+
+  /** How many mandates of the structure have ended (revoked or expired); no row loaded. */
+  async countEnded(manager: EntityManager, structureId: string): Promise<number> {
+    if (!isUuid(structureId)) return 0;
+    const [row]: { ended: number }[] = await manager.query(
+      `SELECT count(*)::int AS ended FROM mandates m WHERE m.structure_id = $1 AND ${endedMandateSql('m')}`,
+      [structureId],
+    );
+    return row!.ended;
   },
 
   /**

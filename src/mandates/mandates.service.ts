@@ -82,9 +82,14 @@ export class MandatesService {
     return this.viewsOf(manager, await repo.endedMandatesPage(manager, structureId, page));
   }
 
-  /** How many mandates of the structure are live, end within `days`, and have ended. */
-  countByState(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number; ended: number }> {
-    return repo.countByState(manager, structureId, days);
+  /** How many mandates of the structure are live, and how many of them end within `days`. */
+  countLive(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number }> {
+    return repo.countLive(manager, structureId, days);
+  }
+
+  /** How many mandates of the structure have ended (revoked or expired). */
+  countEnded(manager: EntityManager, structureId: string): Promise<number> {
+    return repo.countEnded(manager, structureId);
   }
 
   /** The structure's mandates of some usagers (or of those born on a day), live first; `limit` at most. */

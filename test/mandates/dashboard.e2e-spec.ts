@@ -79,7 +79,7 @@ describe('the aidant dashboard, a page at a time', () => {
     expect(second.html).toMatch(/aria-current="page" title="Page 2"/);
     // No ended mandate among the live ones: they have their own pages, linked with their count.
     for (const page of [first, second]) for (const id of ended) expect(page.html).not.toContain(id);
-    expect(first.html).toContain(`Voir les mandats révoqués ou expirés (${ENDED + 1})`);
+    expect(first.html).toContain('href="/aidant/mandats-termines"');
   });
 
   it('shows the first page for a page number it cannot read and the last one past the end, never an error', async () => {
