@@ -19,6 +19,7 @@ import { Attestations1766020000000 } from './1766020000000-attestations.js';
 import { PartnerScopes1766050000000 } from './1766050000000-partner-scopes.js';
 import { MandateEndParisCalendarDays1766060400000 } from './1766060400000-mandate-end-paris-calendar-days.js';
 import { MandatesEndedIndex1766080000000 } from './1766080000000-mandates-ended-index.js';
+import { MandatesRunningIndex1766090000000 } from './1766090000000-mandates-running-index.js';
 import { Notices1766100000000 } from './1766100000000-notices.js';
 import { JournalMerkleNodes1766110000000 } from './1766110000000-journal-merkle-nodes.js';
 import { JournalCheckpointNotes1766110001000 } from './1766110001000-journal-checkpoint-notes.js';
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   PartnerScopes1766050000000,
   MandateEndParisCalendarDays1766060400000,
   MandatesEndedIndex1766080000000,
+  MandatesRunningIndex1766090000000,
   Notices1766100000000,
   JournalMerkleNodes1766110000000,
   JournalCheckpointNotes1766110001000,

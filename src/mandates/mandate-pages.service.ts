@@ -9,7 +9,7 @@ import { JournalQueries } from '../journal/reading/journal-queries.js';
 import type { RequestFacts } from '../journal/journal.types.js';
 import { ValidationError } from '../shared/domain-error.js';
 import { UsagersService } from '../usagers/usagers.service.js';
-import { displayName, type UsagerView } from '../usagers/usagers.types.js';
+import { displayName, type UsagerIdentity, type UsagerView } from '../usagers/usagers.types.js';
 import { frenchCalendarDate, frenchDate, frenchDateTime, identityDisplay } from '../web/french/index.js';
 import { AttestationVerificationsService } from './attestation-verifications.service.js';
 import { AttestationsService, VERIFICATION_PATH, type AttestationClaims } from './attestations.service.js';
@@ -18,8 +18,33 @@ import { STATUS_LABELS } from './mandate-status.js';
 import { MandateNotLiveError } from './mandates.errors.js';
 import { MandatesService } from './mandates.service.js';
 import type { MandateView } from './mandates.types.js';
+import { paginationOf } from './pagination.js';
 
 const label = (d: string) => (isDemarcheId(d) ? demarcheLabel(d) : d);
+
+/** Rows of a dashboard list page. */
+const PAGE_SIZE = 50;
+/** Mandates the dashboard's search shows at most (a narrower search for more). */
+const SEARCH_SHOWN = 50;
+/** Usagers a name may match before the search asks for the birthdate too. */
+const NAMED_CANDIDATES_AT_MOST = 5000;
+/** "Ending soon": within this many days; the notice names the first EXPIRING_NAMED. */
+const EXPIRING_DAYS = 30;
+const EXPIRING_NAMED = 10;
+
+/** A dashboard row: the usager's name and birthdate, live démarches, end (or revocation) date, status. */
+const rowOf = (usagers: Map<string, UsagerIdentity>) => (v: MandateView) => {
+  const u = usagers.get(v.usagerId);
+  return {
+    id: v.id,
+    usager: u ? displayName(u) : '—',
+    birthdate: u ? frenchCalendarDate(u.birthdate) : '',
+    demarches: v.liveDemarches.map(label),
+    end: frenchDate(v.status === 'revoked' && v.revokedAt ? v.revokedAt : v.expiresAt),
+    status: v.status,
+    statusLabel: v.statusLabel,
+  };
+};
 
 /** View models of the aidant's mandate pages, and the page-level use cases (revocation, attestations). */
 @Injectable()
@@ -36,48 +61,77 @@ export class MandatePagesService {
     private readonly journal: JournalQueries,
   ) {}
 
-  /** `/aidant`: live mandates (searchable by name and birthdate), those ending within 30 days, the last 12 months' history. */
-  async dashboard(actor: AidantActor, query: { nom?: unknown; naissance?: unknown }) {
+  /**
+   * `/aidant`: the structure's live mandates, a page at a time (soonest end
+   * first), those ending within 30 days named on top, and the search by name
+   * and birthdate, which finds any mandate of the structure, live or ended.
+   * Only the rows shown are read; counts come from one index range.
+   */
+  async dashboard(actor: AidantActor, query: { nom?: unknown; naissance?: unknown; page?: unknown }) {
     const nom = typeof query.nom === 'string' ? query.nom.trim().slice(0, 100) : '';
     const typed = typeof query.naissance === 'string' ? query.naissance.trim().slice(0, 20) : '';
     const naissance = isoDateOf(typed);
     const naissanceError = typed && !naissance ? 'Saisissez une date de naissance valide, par exemple 24/08/1962.' : '';
-    const data = await this.transactions.run(async (m) => {
-      const live = await this.mandates.liveOfStructure(m, actor.structureId);
-      const ended = await this.mandates.endedOfStructure(m, actor.structureId);
-      const expiring = await this.mandates.expiringSoon(m, actor.structureId, 30);
-      const usagers = await this.usagersById(m, [...live, ...ended, ...expiring]);
-      return { live, ended, expiring, usagers };
-    });
-    const matches = (v: MandateView) => {
-      const u = data.usagers.get(v.usagerId);
-      if (!u) return false;
-      const names = normalise(`${u.givenName} ${u.familyName} ${u.preferredUsername ?? ''}`);
-      return (!nom || normalise(nom).split(/\s+/).every((w) => names.includes(w))) && (!naissance || u.birthdate === naissance);
-    };
-    const row = (v: MandateView) => {
-      const u = data.usagers.get(v.usagerId);
-      return {
-        id: v.id,
-        usager: u ? displayName(u) : '—',
-        birthdate: u ? frenchCalendarDate(u.birthdate) : '',
-        demarches: v.liveDemarches.map(label),
-        end: frenchDate(v.status === 'revoked' && v.revokedAt ? v.revokedAt : v.expiresAt),
-        status: v.status,
-        statusLabel: v.statusLabel,
-      };
-    };
     const memberships = await this.auth.usableMemberships(actor.aidantId);
-    return {
+    const common = {
       pageTitle: 'Espace aidant',
       actor,
       multiple: memberships.length > 1,
       search: { nom, naissance: naissance || typed, error: naissanceError },
-      searching: Boolean(nom || naissance),
-      live: data.live.filter(matches).map(row),
-      ended: data.ended.map(row),
-      expiring: data.expiring.map(row),
     };
+    if (nom || naissance) return { ...common, searching: true, ...(await this.searchResults(actor, nom, naissance || null)) };
+    const data = await this.transactions.run(async (m) => {
+      const counts = await this.mandates.countLive(m, actor.structureId, EXPIRING_DAYS);
+      const pagination = paginationOf(query.page, counts.live, PAGE_SIZE, '/aidant?page=');
+      const live = await this.mandates.livePage(m, actor.structureId, { offset: (pagination.current - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+      // The soonest ends are the first live rows: page 1 already holds them.
+      const shown = Math.min(counts.expiringSoon, EXPIRING_NAMED);
+      const expiring = pagination.current === 1 ? live.slice(0, shown) : await this.mandates.livePage(m, actor.structureId, { offset: 0, limit: shown });
+      const usagers = await this.identitiesById(m, [...live, ...expiring]);
+      return { counts, pagination, live, expiring, usagers };
+    });
+    const row = rowOf(data.usagers);
+    return {
+      ...common,
+      searching: false,
+      counts: data.counts,
+      pagination: data.pagination,
+      live: data.live.map(row),
+      expiring: data.expiring.map(row),
+      expiringCount: data.counts.expiringSoon,
+    };
+  }
+
+  /** `/aidant/mandats-termines`: the structure's revoked and expired mandates, latest end first, a page at a time. */
+  async endedMandates(actor: AidantActor, query: { page?: unknown }) {
+    const data = await this.transactions.run(async (m) => {
+      const count = await this.mandates.countEnded(m, actor.structureId);
+      const pagination = paginationOf(query.page, count, PAGE_SIZE, '/aidant/mandats-termines?page=');
+      const ended = await this.mandates.endedPage(m, actor.structureId, { offset: (pagination.current - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+      return { count, pagination, ended, usagers: await this.identitiesById(m, ended) };
+    });
+    return { pageTitle: 'Mandats terminés', actor, count: data.count, pagination: data.pagination, ended: data.ended.map(rowOf(data.usagers)) };
+  }
+
+  /**
+   * Any mandate of the structure whose usager is named so (the folded-word
+   * index of the usagers) and born on `naissance` when given, live ones
+   * first; SEARCH_SHOWN at most, with a word when there are more.
+   */
+  private async searchResults(actor: AidantActor, nom: string, naissance: string | null) {
+    return this.transactions.run(async (m) => {
+      let who: { usagerIds: string[] } | { bornOn: string };
+      if (nom) {
+        const named = await this.usagers.identitiesNamed(m, nom, naissance, NAMED_CANDIDATES_AT_MOST);
+        if (named === null) return { results: [], tooCommon: true, more: false };
+        who = { usagerIds: named.map((u) => u.id) };
+      } else {
+        who = { bornOn: naissance! };
+      }
+      const found = await this.mandates.found(m, actor.structureId, who, SEARCH_SHOWN + 1);
+      const shown = found.slice(0, SEARCH_SHOWN);
+      return { results: shown.map(rowOf(await this.identitiesById(m, shown))), tooCommon: false, more: found.length > SEARCH_SHOWN };
+    });
   }
 
   async detail(actor: AidantActor, mandateId: string, flags: { created?: boolean; revoked?: boolean } = {}) {
@@ -226,9 +280,8 @@ export class MandatePagesService {
     return usager;
   }
 
-  private async usagersById(m: EntityManager, views: MandateView[]): Promise<Map<string, UsagerView>> {
-    const ids = [...new Set(views.map((v) => v.usagerId))];
-    return new Map((await this.usagers.findByIds(m, ids)).map((u) => [u.id, u]));
+  private async identitiesById(m: EntityManager, views: MandateView[]): Promise<Map<string, UsagerIdentity>> {
+    return new Map((await this.usagers.identitiesOf(m, views.map((v) => v.usagerId))).map((u) => [u.id, u]));
   }
 }
 
@@ -263,8 +316,4 @@ function isoDateOf(typed: string): string {
 function latestDate(dates: Array<Date | null>): Date | null {
   const times = dates.filter((d): d is Date => d !== null).map((d) => d.getTime());
   return times.length > 0 ? new Date(Math.max(...times)) : null;
-}
-
-function normalise(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
 }

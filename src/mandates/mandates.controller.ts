@@ -18,7 +18,7 @@ function noteTotp(req: Request, totpAt: number): void {
   if (req.session.aidant) req.session.aidant.totpAt = totpAt;
 }
 
-/** The aidant's mandate pages: dashboard, wizard, detail, renewal, revocation, attestations. */
+/** The aidant's mandate pages: dashboard, ended mandates, wizard, detail, renewal, revocation, attestations. */
 @Controller('aidant')
 @UseGuards(SignedInAidantGuard)
 export class MandatesController {
@@ -32,6 +32,12 @@ export class MandatesController {
   @Render('mandates/views/tableau-de-bord.njk')
   dashboard(@CurrentAidant() actor: AidantActor, @Query() query: Record<string, unknown>) {
     return this.pages.dashboard(actor, query);
+  }
+
+  @Get('mandats-termines')
+  @Render('mandates/views/mandats-termines.njk')
+  endedMandates(@CurrentAidant() actor: AidantActor, @Query() query: Record<string, unknown>) {
+    return this.pages.endedMandates(actor, query);
   }
 
   @Get('mandats/nouveau')

@@ -117,6 +117,90 @@ export const mandatesRepository = {
       .getMany();
   },
 
+  /** One page of the structure's live mandates, soonest end first (a range of `mandates_structure_running_idx` from now). */
+  liveMandatesPage(manager: EntityManager, structureId: string, page: { offset: number; limit: number }): Promise<Mandate[]> {
+    if (!isUuid(structureId)) return Promise.resolve([]);
+    return manager
+      .createQueryBuilder(Mandate, 'm')
+      .where('m.structure_id = :structureId', { structureId })
+      .andWhere(liveMandateSql('m'))
+      .orderBy('m.expires_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .offset(page.offset)
+      .limit(page.limit)
+      .getMany();
+  },
+
+  /**
+   * One page of the structure's ended mandates (revoked or expired), latest
+   * end first: a backward range of `mandates_structure_end_idx` that stops
+   * after the page.
+   */
+  endedMandatesPage(manager: EntityManager, structureId: string, page: { offset: number; limit: number }): Promise<Mandate[]> {
+    if (!isUuid(structureId)) return Promise.resolve([]);
+    return manager
+      .createQueryBuilder(Mandate, 'm')
+      .where('m.structure_id = :structureId', { structureId })
+      .andWhere(endedMandateSql('m'))
+      .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .offset(page.offset)
+      .limit(page.limit)
+      .getMany();
+  },
+
+  /**
+   * How many mandates of the structure are live and how many of them end
+   * within `days`: a range of `mandates_structure_running_idx`, no row loaded.
+   */
+  async countLive(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number }> {
+    if (!isUuid(structureId)) return { live: 0, expiringSoon: 0 };
+    const [row]: { live: number; expiring: number }[] = await manager.query(
+      `SELECT count(*)::int AS live, count(*) FILTER (WHERE m.expires_at <= now() + interval '24 hours' * $2::int)::int AS expiring
+         FROM mandates m WHERE m.structure_id = $1 AND ${liveMandateSql('m')}`,
+      [structureId, days],
+    );
+    return { live: row!.live, expiringSoon: row!.expiring };
+  },
+
+  /** How many mandates of the structure have ended (revoked or expired); no row loaded. */
+  async countEnded(manager: EntityManager, structureId: string): Promise<number> {
+    if (!isUuid(structureId)) return 0;
+    const [row]: { ended: number }[] = await manager.query(
+      `SELECT count(*)::int AS ended FROM mandates m WHERE m.structure_id = $1 AND ${endedMandateSql('m')}`,
+      [structureId],
+    );
+    return row!.ended;
+  },
+
+  /**
+   * The structure's mandates, live or ended, of these usagers or of the usagers
+   * born on `bornOn`: live ones first (soonest end), then ended ones (latest
+   * end first); `limit` at most.
+   */
+  mandatesFound(
+    manager: EntityManager,
+    structureId: string,
+    who: { usagerIds: string[] } | { bornOn: string },
+    limit: number,
+  ): Promise<Mandate[]> {
+    if (!isUuid(structureId)) return Promise.resolve([]);
+    const qb = manager.createQueryBuilder(Mandate, 'm').where('m.structure_id = :structureId', { structureId });
+    if ('usagerIds' in who) {
+      const ids = who.usagerIds.filter(isUuid);
+      if (ids.length === 0) return Promise.resolve([]);
+      qb.andWhere('m.usager_id = ANY(:ids)', { ids });
+    } else {
+      qb.andWhere('m.usager_id IN (SELECT u.id FROM usagers u WHERE u.birthdate = :bornOn::date)', { bornOn: who.bornOn });
+    }
+    return qb
+      .orderBy(`CASE WHEN ${liveMandateSql('m')} THEN 0 ELSE 1 END`, 'ASC')
+      .addOrderBy(`CASE WHEN ${liveMandateSql('m')} THEN m.expires_at END`, 'ASC')
+      .addOrderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .limit(limit)
+      .getMany();
+  },
+
   /** Open autorisations of a structure and usager for these démarches, locked for the supersession. */
   async lockOpenAutorisations(
     manager: EntityManager,

@@ -72,6 +72,31 @@ export class MandatesService {
     return this.viewsOf(manager, await repo.expiringSoon(manager, structureId, days));
   }
 
+  /** One page of the structure's live mandates, soonest end first. */
+  async livePage(manager: EntityManager, structureId: string, page: { offset: number; limit: number }): Promise<MandateView[]> {
+    return this.viewsOf(manager, await repo.liveMandatesPage(manager, structureId, page));
+  }
+
+  /** One page of the structure's ended mandates, latest end first. */
+  async endedPage(manager: EntityManager, structureId: string, page: { offset: number; limit: number }): Promise<MandateView[]> {
+    return this.viewsOf(manager, await repo.endedMandatesPage(manager, structureId, page));
+  }
+
+  /** How many mandates of the structure are live, and how many of them end within `days`. */
+  countLive(manager: EntityManager, structureId: string, days: number): Promise<{ live: number; expiringSoon: number }> {
+    return repo.countLive(manager, structureId, days);
+  }
+
+  /** How many mandates of the structure have ended (revoked or expired). */
+  countEnded(manager: EntityManager, structureId: string): Promise<number> {
+    return repo.countEnded(manager, structureId);
+  }
+
+  /** The structure's mandates of some usagers (or of those born on a day), live first; `limit` at most. */
+  async found(manager: EntityManager, structureId: string, who: { usagerIds: string[] } | { bornOn: string }, limit: number): Promise<MandateView[]> {
+    return this.viewsOf(manager, await repo.mandatesFound(manager, structureId, who, limit));
+  }
+
   /** Counts for a dashboard: running mandates (at most `cap`) and those ending within `days`. */
   countRunning(manager: EntityManager, structureId: string, q: { cap: number; days: number }): Promise<{ live: number; expiringSoon: number }> {
     return repo.countRunning(manager, structureId, q);

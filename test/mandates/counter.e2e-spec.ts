@@ -245,8 +245,10 @@ describe('mandates at the counter', () => {
     const before = await browser.get(`${t.url}/aidant`);
     expect(before.html).toMatch(new RegExp(`à échéance dans les 30 jours[\\s\\S]*${id}`));
     await backdateMandate(t, id, 1);
-    const dashboard = await browser.get(`${t.url}/aidant`);
-    expect(dashboard.html).toMatch(new RegExp(`${id}[\\s\\S]*expiré`));
+    // Expired: off the live list, on the ended mandates' page.
+    expect((await browser.get(`${t.url}/aidant`)).html).not.toContain(id);
+    const ended = await browser.get(`${t.url}/aidant/mandats-termines`);
+    expect(ended.html).toMatch(new RegExp(`${id}[\\s\\S]*expiré`));
     const job = t.app.get(MandateExpiryJob);
     await job.runOnce();
     await job.runOnce();
