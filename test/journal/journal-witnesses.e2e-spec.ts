@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
@@ -19,13 +18,17 @@ import { JournalWitnessSender } from '../../src/journal/witnesses/witness-sender
 import { KeysService } from '../../src/keys/keys.service.js';
 import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import { startWitness, type RunningWitness } from '../../src/witness/witness.server.js';
+import { ManualClock } from '../../src/clock/clock.js';
+import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendOne, sealedRows } from './journal-helpers.js';
 
 describe('journal: checkpoints sent to a witness', () => {
   const witnessKey = generateSignerKey('witness.test');
   const witnessVerifierKey = ed25519Cosigner(witnessKey).verifierKey;
-  const chain = randomUUID();
+  const clock = new ManualClock(new Date());
+  let chain: string;
+  let referente: ReturnType<typeof browser>;
   const stateDir = mkdtempSync(join(tmpdir(), 'journal-witness-'));
   let witnessPort: number;
   let witness: RunningWitness | undefined;
@@ -37,7 +40,11 @@ describe('journal: checkpoints sent to a witness', () => {
 
   beforeAll(async () => {
     witnessPort = await freeLoopbackPort();
-    testApp = await startTestApp({ JOURNAL_WITNESSES: `http://127.0.0.1:${witnessPort} ${witnessVerifierKey}` });
+    testApp = await startTestApp({ JOURNAL_WITNESSES: `http://127.0.0.1:${witnessPort} ${witnessVerifierKey}`, TRUST_PROXY: 'true' }, { clock });
+    chain = (await seedStructure(testApp, 'Médiathèque de Lure', '21700550300016')).id;
+    await seedAidant(testApp, { email: 'referente@lure.test', memberships: [{ structureId: chain, roles: ['referent'] }] });
+    referente = browser(testApp);
+    expect((await signIn(referente, clock, 'referente@lure.test')).status).toBe(303);
     journal = testApp.app.get(JournalService);
     transactions = testApp.app.get(TransactionRunner);
     dataSource = testApp.app.get(DataSource);
@@ -60,6 +67,14 @@ describe('journal: checkpoints sent to a witness', () => {
     return row;
   }
 
+  /** The witness's paragraph of the référent's verification page. */
+  async function witnessOnPage(): Promise<{ state: string; text: string }> {
+    const page = await referente.get('/structure/journal/verification').expect(200);
+    const found = /<(p|div) [^>]*data-witness="witness\.test" data-state="([a-z]+)">([\s\S]*?)<\/\1>/.exec(page.text);
+    expect(found).not.toBeNull();
+    return { state: found![2]!, text: found![3]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim() };
+  }
+
   async function startTheWitness(): Promise<void> {
     const response = await fetch(`${testApp.url}/.well-known/procuration/journal-note-keys`);
     const [logKey] = (await response.text()).trim().split('\n');
@@ -78,37 +93,45 @@ describe('journal: checkpoints sent to a witness', () => {
     const down = (await sender.sendDue({ ignoreBackoff: true })).filter((o) => o.chain === chain);
     expect(down).toEqual([expect.objectContaining({ result: 'failed', seq: first })]);
     expect((await stateOfChain()).last_error).toMatch(/^témoin injoignable/);
+    const failed = await witnessOnPage();
+    expect(failed.state).toBe('failed');
+    expect(failed.text).toMatch(/^Témoin witness\.test : dernière tentative en échec le .* \(témoin injoignable .*\) ; nouvel essai prévu le /);
     // Sealing and signing went on meanwhile.
     const second = await appendAndCheckpoint(3);
-    expect(second).toBe(7);
+    expect(second).toBe(first + 3);
 
     await startTheWitness();
     const up = (await sender.sendDue({ ignoreBackoff: true })).filter((o) => o.chain === chain);
-    expect(up).toEqual([{ witness: 'witness.test', chain, seq: 7, result: 'cosigned', oldSize: 0 }]);
+    expect(up).toEqual([{ witness: 'witness.test', chain, seq: second, result: 'cosigned', oldSize: 0 }]);
     const state = await stateOfChain();
-    expect(state.cosigned_size).toBe('7');
+    expect(state.cosigned_size).toBe(String(second));
     expect(state.last_error).toBeNull();
 
     const [row] = await dataSource.query(
-      `SELECT k.note, c.cosignature FROM journal_witness_cosignatures c JOIN journal_checkpoints k USING (chain, seq) WHERE chain = $1 AND seq = 7`,
-      [chain],
+      `SELECT k.note, c.cosignature FROM journal_witness_cosignatures c JOIN journal_checkpoints k USING (chain, seq) WHERE chain = $1 AND seq = $2`,
+      [chain, second],
     );
     const verified = verifyNote(`${row.note}${row.cosignature}\n`, [cosignatureVerifier(parseVerifierKey(witnessVerifierKey))]);
     expect(verified.verified.map((s) => s.name)).toEqual(['witness.test']);
+    const shown = await witnessOnPage();
+    expect(shown.state).toBe('cosigned');
+    expect(shown.text).toMatch(new RegExp(`^Attesté par : witness\\.test \\(taille ${second}, le [0-9]{1,2} [a-zéû]+ [0-9]{4}`));
   });
 
   it('sends the next checkpoint with the consistency proof from the cosigned size', async () => {
+    const before = Number((await stateOfChain()).cosigned_size);
     const seq = await appendAndCheckpoint(5);
     const outcomes = (await sender.sendDue({ ignoreBackoff: true })).filter((o) => o.chain === chain);
-    expect(outcomes).toEqual([{ witness: 'witness.test', chain, seq, result: 'cosigned', oldSize: 7 }]);
+    expect(outcomes).toEqual([{ witness: 'witness.test', chain, seq, result: 'cosigned', oldSize: before }]);
     expect((await stateOfChain()).cosigned_size).toBe(String(seq));
   });
 
   it('after the witness lost track (409), adopts its size and retries with the right proof', async () => {
+    const before = Number((await stateOfChain()).cosigned_size);
     await dataSource.query(`UPDATE journal_witness_state SET cosigned_size = 3 WHERE chain = $1`, [chain]);
     const seq = await appendAndCheckpoint(2);
     const outcomes = (await sender.sendDue({ ignoreBackoff: true })).filter((o) => o.chain === chain);
-    expect(outcomes).toEqual([{ witness: 'witness.test', chain, seq, result: 'cosigned', oldSize: 12 }]);
+    expect(outcomes).toEqual([{ witness: 'witness.test', chain, seq, result: 'cosigned', oldSize: before }]);
   });
 
   it('a history rewritten in the database and re-signed with the operator’s own key is refused by the witness; the refusal is journaled', async () => {
@@ -145,5 +168,9 @@ describe('journal: checkpoints sent to a witness', () => {
     const refusals = await dataSource.query(`SELECT details FROM journal_entries WHERE chain = $1 AND action = 'journal.witness_refused'`, [chain]);
     expect(refusals).toHaveLength(1);
     expect(refusals[0].details).toMatchObject({ witness: 'witness.test', size, cosignedSize: cosigned });
+    const shown = await witnessOnPage();
+    expect(shown.state).toBe('refused');
+    expect(shown.text).toContain(`Le témoin witness.test a refusé le point de contrôle n° ${size}`);
+    expect(shown.text).toContain(`(taille ${cosigned}) : le journal a pu être réécrit`);
   });
 });

@@ -28,6 +28,19 @@ export type WitnessOutcome =
 
 class WitnessFailure extends Error {}
 
+/** What a chain's page shows of one configured witness. */
+export interface WitnessStatus {
+  name: string;
+  /** The latest checkpoint of the chain it cosigned, if any. */
+  cosigned: { seq: number; cosignedAt: Date } | null;
+  /** Why the latest attempt failed (unreachable, refused…), when it did. */
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  nextAttemptAt: Date | null;
+  /** The size of a checkpoint it refused as inconsistent (a fork), while that stands. */
+  refusedSeq: number | null;
+}
+
 interface Pending {
   chain: string;
   seq: number;
@@ -80,6 +93,33 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
     const next = this.current.catch(() => []).then(() => this.round(options.ignoreBackoff === true));
     this.current = next;
     return next;
+  }
+
+  /** Each configured witness's standing for a chain, in the configuration's order. */
+  async statusOf(chain: string): Promise<WitnessStatus[]> {
+    if (this.config.journal.witnesses.length === 0) return [];
+    const keys = this.config.journal.witnesses.map((w) => w.verifierKey);
+    const rows: { witness: string; seq: string | null; cosigned_at: Date | null; last_error: string | null; last_error_at: Date | null; next_attempt_at: Date | null; refused_seq: string | null }[] =
+      await this.dataSource.query(
+        `SELECT w.witness, c.seq, c.cosigned_at, s.last_error, s.last_error_at, s.next_attempt_at, s.refused_seq
+           FROM unnest($1::text[]) AS w(witness)
+           LEFT JOIN journal_witness_state s ON s.witness = w.witness AND s.chain = $2
+           LEFT JOIN LATERAL (SELECT seq, cosigned_at FROM journal_witness_cosignatures c
+                               WHERE c.chain = $2 AND c.witness = w.witness ORDER BY seq DESC LIMIT 1) c ON true`,
+        [keys, chain],
+      );
+    const byKey = new Map(rows.map((r) => [r.witness, r]));
+    return this.config.journal.witnesses.map((w) => {
+      const r = byKey.get(w.verifierKey);
+      return {
+        name: w.name,
+        cosigned: r?.seq && r.cosigned_at ? { seq: Number(r.seq), cosignedAt: new Date(r.cosigned_at) } : null,
+        lastError: r?.last_error ?? null,
+        lastErrorAt: r?.last_error_at ? new Date(r.last_error_at) : null,
+        nextAttemptAt: r?.next_attempt_at ? new Date(r.next_attempt_at) : null,
+        refusedSeq: r?.refused_seq ? Number(r.refused_seq) : null,
+      };
+    });
   }
 
   private async round(ignoreBackoff: boolean): Promise<WitnessOutcome[]> {
