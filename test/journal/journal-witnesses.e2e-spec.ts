@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../config/config.js';
+import { JOURNAL_COMMANDS } from '../../src/journal/journal.commands.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -116,6 +119,41 @@ describe('journal: checkpoints sent to a witness', () => {
     const shown = await witnessOnPage();
     expect(shown.state).toBe('cosigned');
     expect(shown.text).toMatch(new RegExp(`^Attesté par : witness\\.test \\(taille ${second}, le [0-9]{1,2} [a-zéû]+ [0-9]{4}`));
+  });
+
+  it('a proof bundle carries the witness’s cosignature; journal:verify-proof checks it with --witness, and refuses another witness', async () => {
+    const downloaded = (await referente.get(`/structure/journal/${chain}/1/preuve`).expect(200)).text;
+    const file = join(stateDir, 'preuve.json');
+    writeFileSync(file, downloaded);
+    const run = async (...args: string[]) => {
+      const stdout = new PassThrough();
+      const out: Buffer[] = [];
+      stdout.on('data', (c: Buffer) => out.push(c));
+      const config = () => loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://nowhere.invalid/none' });
+      const code = await JOURNAL_COMMANDS['verify-proof']!(args, { config, stdout, stderr: new PassThrough() });
+      return { code, stdout: Buffer.concat(out).toString('utf8') };
+    };
+    const keysUrl = `${testApp.url}/.well-known/procuration/journal-note-keys`;
+    const accepted = await run(file, '--key', keysUrl, '--witness', witnessVerifierKey);
+    expect(accepted.stdout).toMatch(/ signed_by=\S+\/journal cosigned_by=witness\.test\n$/);
+    expect(accepted.code).toBe(0);
+
+    const stranger = ed25519Cosigner(generateSignerKey('witness.test')).verifierKey;
+    const refused = await run(file, '--key', keysUrl, '--witness', stranger);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^FAILED .*: cosignature: no valid cosignature of witness witness\.test: /);
+
+    // One byte of the cosignature changed: refused, naming the cosignature.
+    const bundle = JSON.parse(downloaded) as { checkpoint: string };
+    const lines = bundle.checkpoint.split('\n');
+    const last = lines.length - 2;
+    const sig = Buffer.from(lines[last]!.split(' ')[2]!, 'base64');
+    sig[20] ^= 1;
+    lines[last] = `${lines[last]!.split(' ').slice(0, 2).join(' ')} ${sig.toString('base64')}`;
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(downloaded), checkpoint: lines.join('\n') }));
+    const changed = await run(file, '--key', keysUrl, '--witness', witnessVerifierKey);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/: cosignature: .*does not verify/);
   });
 
   it('sends the next checkpoint with the consistency proof from the cosigned size', async () => {
