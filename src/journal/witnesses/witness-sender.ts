@@ -65,18 +65,26 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<WitnessOutcome[]> = Promise.resolve([]);
   private readonly verifiers: Map<string, NoteVerifier>;
+  private readonly witnesses: JournalWitnessConfig[];
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
     private readonly journal: JournalService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.verifiers = new Map(config.journal.witnesses.map((w) => [w.verifierKey, cosignatureVerifier(parseVerifierKey(w.verifierKey))]));
+    this.witnesses = [...config.journal.witnesses];
+    this.verifiers = new Map(this.witnesses.map((w) => [w.verifierKey, cosignatureVerifier(parseVerifierKey(w.verifierKey))]));
+  }
+
+  /** Adds a witness known only at start (the local witness of development), before the application starts. */
+  addWitness(witness: JournalWitnessConfig): void {
+    this.witnesses.push(witness);
+    this.verifiers.set(witness.verifierKey, cosignatureVerifier(parseVerifierKey(witness.verifierKey)));
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.journal.witnesses.length === 0) return;
+    if (this.witnesses.length === 0) return;
     this.timer = setInterval(() => {
       this.sendDue().catch((error: unknown) => this.logger.warn(`witness round failed: ${error instanceof Error ? error.message : String(error)}`));
     }, SEND_INTERVAL_MS);
@@ -97,8 +105,8 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
 
   /** Each configured witness's standing for a chain, in the configuration's order. */
   async statusOf(chain: string): Promise<WitnessStatus[]> {
-    if (this.config.journal.witnesses.length === 0) return [];
-    const keys = this.config.journal.witnesses.map((w) => w.verifierKey);
+    if (this.witnesses.length === 0) return [];
+    const keys = this.witnesses.map((w) => w.verifierKey);
     const rows: { witness: string; seq: string | null; cosigned_at: Date | null; last_error: string | null; last_error_at: Date | null; next_attempt_at: Date | null; refused_seq: string | null }[] =
       await this.dataSource.query(
         `SELECT w.witness, c.seq, c.cosigned_at, s.last_error, s.last_error_at, s.next_attempt_at, s.refused_seq
@@ -109,7 +117,7 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
         [keys, chain],
       );
     const byKey = new Map(rows.map((r) => [r.witness, r]));
-    return this.config.journal.witnesses.map((w) => {
+    return this.witnesses.map((w) => {
       const r = byKey.get(w.verifierKey);
       return {
         name: w.name,
@@ -124,7 +132,7 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
 
   private async round(ignoreBackoff: boolean): Promise<WitnessOutcome[]> {
     const outcomes: WitnessOutcome[] = [];
-    for (const witness of this.config.journal.witnesses) {
+    for (const witness of this.witnesses) {
       for (const pending of await this.pendingFor(witness, ignoreBackoff)) outcomes.push(await this.send(witness, pending));
     }
     return outcomes;
