@@ -254,6 +254,16 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
       'Port of the demo partner service ("Démarche de démonstration — Logement") started beside the service in development (0 picks a free port; never started in production).',
   },
   {
+    name: 'JOURNAL_WITNESSES',
+    kind: {
+      type: 'string',
+      pattern: /^\s*(https?:\/\/\S+\s+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*\s*)?([;\n]\s*(https?:\/\/\S+\s+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*\s*)?)*$/,
+      rule: 'entries `<url> <verifier key>` separated by `;` or newlines',
+    },
+    description:
+      'Witnesses (C2SP tlog-witness) each new journal checkpoint is sent to, separated by `;` or newlines, each `<url> <verifier key>` (the URL before `/add-checkpoint`). Unset: none.',
+  },
+  {
     name: 'JOURNAL_VERIFY_THREADS',
     kind: { type: 'int', min: 0, max: 64 },
     description:

@@ -136,3 +136,21 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('JOURNAL_WITNESSES', () => {
+  const key = 'witness.example+0123abcd+BKiFpzZ0WXN0ZW0tdGVzdC1rZXktMzItYnl0ZXMtbG9uZw==';
+
+  it('reads a list of `<url> <verifier key>` entries, none when unset', () => {
+    expect(loadConfig({}).journal.witnesses).toEqual([]);
+    const config = loadConfig({ JOURNAL_WITNESSES: `https://w1.example/ ${key}; http://127.0.0.1:3300 ${key}\n` });
+    expect(config.journal.witnesses).toEqual([
+      { url: 'https://w1.example', verifierKey: key, name: 'witness.example' },
+      { url: 'http://127.0.0.1:3300', verifierKey: key, name: 'witness.example' },
+    ]);
+  });
+
+  it('refuses an entry without a verifier key, naming the variable', () => {
+    const error = errorOf({ JOURNAL_WITNESSES: 'https://w1.example/' });
+    expect(error.message).toContain('JOURNAL_WITNESSES');
+  });
+});

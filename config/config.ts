@@ -6,6 +6,28 @@ import {
 } from './config.schema.js';
 
 /** The validated, frozen configuration the whole service receives. */
+/** A witness of the journal: where to send checkpoints and the key its cosignatures are checked with. */
+export interface JournalWitnessConfig {
+  /** Base URL; requests go to `<url>/add-checkpoint`. */
+  url: string;
+  /** Note verifier key `<name>+<key ID>+<base64(0x04 ‖ key)>`; its name is the witness's name. */
+  verifierKey: string;
+  /** The key's name, shown as the witness's name. */
+  name: string;
+}
+
+/** JOURNAL_WITNESSES, already matched by the schema's pattern, as a list. */
+export function parseJournalWitnesses(text: string | undefined): JournalWitnessConfig[] {
+  return (text ?? '')
+    .split(/[;\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [url, verifierKey] = entry.split(/\s+/) as [string, string];
+      return { url: url.replace(/\/+$/, ''), verifierKey, name: verifierKey.split('+')[0]! };
+    });
+}
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   port: number;
@@ -38,6 +60,8 @@ export interface AppConfig {
     checkpointIntervalSeconds: number;
     /** Worker threads hashing entries during verification; `undefined`: one per CPU. */
     verifyThreads: number | undefined;
+    /** Witnesses each new checkpoint note is sent to (JOURNAL_WITNESSES). */
+    witnesses: readonly JournalWitnessConfig[];
   };
   /** Hex AES-256-GCM key of TOTP seeds at rest. */
   totpEncryptionKey: string;
@@ -186,6 +210,7 @@ export function loadConfig(env: Environment): AppConfig {
       checkpointEvery: raw.JOURNAL_CHECKPOINT_EVERY as number,
       checkpointIntervalSeconds: raw.JOURNAL_CHECKPOINT_INTERVAL_SECONDS as number,
       verifyThreads: raw.JOURNAL_VERIFY_THREADS as number | undefined,
+      witnesses: parseJournalWitnesses(raw.JOURNAL_WITNESSES as string | undefined),
     },
     totpEncryptionKey: (raw.TOTP_ENCRYPTION_KEY as string).toLowerCase(),
     demoSeed: (raw.DEMO_SEED as boolean | undefined) ?? raw.NODE_ENV === 'development',

@@ -23,6 +23,7 @@ import { MandatesRunningIndex1766090000000 } from './1766090000000-mandates-runn
 import { Notices1766100000000 } from './1766100000000-notices.js';
 import { JournalMerkleNodes1766110000000 } from './1766110000000-journal-merkle-nodes.js';
 import { JournalCheckpointNotes1766110001000 } from './1766110001000-journal-checkpoint-notes.js';
+import { JournalWitnessCosignatures1766120000000 } from './1766120000000-journal-witness-cosignatures.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   Notices1766100000000,
   JournalMerkleNodes1766110000000,
   JournalCheckpointNotes1766110001000,
+  JournalWitnessCosignatures1766120000000,
 ];

@@ -18,6 +18,13 @@ import { csrfLocals } from './web/csrf.js';
 import { noStoreByDefault } from './web/cache-policy.js';
 import { publicHostOnly } from './web/public-host.js';
 import { configureWebShell, STATIC_PREFIXES } from './web/web-shell.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { journalNoteKeyName, journalNoteVerifierKeys } from './journal/checkpoints/checkpoint-notes.js';
+import { JournalWitnessSender } from './journal/witnesses/witness-sender.js';
+import { KeysService } from './keys/keys.service.js';
+import { startWitness, type RunningWitness } from './witness/witness.server.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -28,6 +35,8 @@ export interface RunningApp {
   simulator: FcSimulator | undefined;
   /** The demo partner service (outside production), on DEMO_PARTNER_PORT. */
   demoPartner: DemoPartner | undefined;
+  /** The local journal witness of development (none when JOURNAL_WITNESSES is set). */
+  localWitness: RunningWitness | undefined;
   /** Stops taking requests, lets those in flight finish, closes the database and the simulator. */
   close(): Promise<void>;
 }
@@ -121,10 +130,13 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
   configureWebShell(app, config.nodeEnv === 'production');
   configureSessions(app, config);
   app.use(csrfLocals);
+  let localWitness: RunningWitness | undefined;
   try {
     // One line naming FranceConnect and what it announced; production refuses to start on a mismatch.
     await app.get(FranceConnectStatusService).checkAtStart();
+    localWitness = await startLocalWitnessIfNeeded(app, config);
   } catch (error) {
+    await localWitness?.close();
     await app.close();
     await database.close();
     await demoPartner?.close();
@@ -137,11 +149,37 @@ export async function createApp(given: AppConfig, options: CreateAppOptions = {}
     config,
     simulator,
     demoPartner,
+    localWitness,
     close: async () => {
       await app.close();
+      await localWitness?.close();
       await database.close();
       await demoPartner?.close();
       await simulator?.close();
+    },
+  };
+}
+
+/**
+ * In development without JOURNAL_WITNESSES, one witness on a free loopback
+ * port, trusting the journal's note keys, added to the checkpoint sender, so
+ * that cosignatures are seen working. Its state is a temporary file: each
+ * start begins afresh (the sender adopts its size 0 at the first 409).
+ */
+async function startLocalWitnessIfNeeded(app: NestExpressApplication, config: AppConfig): Promise<RunningWitness | undefined> {
+  if (config.nodeEnv !== 'development' || config.journal.witnesses.length > 0) return undefined;
+  const keys = app.get(KeysService);
+  await keys.noteSigningKey();
+  const origin = `${journalNoteKeyName(config.publicUrl)}/`;
+  const logs = (await journalNoteVerifierKeys(keys, config.publicUrl)).map((verifierKey) => ({ origin, prefix: true, verifierKey }));
+  const dir = mkdtempSync(join(tmpdir(), 'procuration-witness-'));
+  const witness = await startWitness({ host: '127.0.0.1', port: 0, stateFile: join(dir, 'state.json'), name: 'temoin-local.procuration.localhost', logs });
+  app.get(JournalWitnessSender).addWitness({ url: witness.url, verifierKey: witness.verifierKey, name: 'temoin-local.procuration.localhost' });
+  return {
+    ...witness,
+    close: async () => {
+      await witness.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -125,6 +125,8 @@ export interface JournalActionDetails {
     complete?: boolean;
   };
   'journal.verified': { chain: string | null; ok: boolean; entries: number; upToSeq?: number; brokenAtSeq?: number | null };
+  /** A witness refused the chain's checkpoint as inconsistent with one it cosigned before: the history forked. */
+  'journal.witness_refused': { witness: string; origin: string; size: number; cosignedSize: number; reason: string };
 
   // keys
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };

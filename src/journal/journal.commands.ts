@@ -6,7 +6,7 @@
  *   journal:export --chain ID [--out FILE]
  *   journal:verify-file FILE --jwks FILE|URL
  *   journal:checkpoint [--chain ID]
- *   journal:verify-proof FILE --key VERIFIER_KEY|URL [--key …]
+ *   journal:verify-proof FILE --key VERIFIER_KEY|URL [--key …] [--witness WITNESS_VERIFIER_KEY …]
  * Exit code 0: done and valid; 1: the journal or file is broken; 2: usage or runtime error.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -54,7 +54,7 @@ export async function withJournal<T>(config: AppConfig, work: (parts: JournalPar
   }
 }
 
-export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID] | journal:verify-proof FILE --key VERIFIER_KEY|URL';
+export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID] | journal:verify-proof FILE --key VERIFIER_KEY|URL [--witness VERIFIER_KEY]';
 
 function describeCheckpoint(c: JournalCheckpoint | null): string {
   return c ? `${c.chain}:${c.seq}@${c.at}` : 'none';
@@ -149,10 +149,11 @@ async function readVerifierKeys(sources: readonly string[]): Promise<NoteVerifie
 
 /** Checks an inclusion proof bundle offline, with public keys only. */
 async function verifyProof(args: string[], io: StandaloneIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { key: { type: 'string', multiple: true } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { key: { type: 'string', multiple: true }, witness: { type: 'string', multiple: true } } });
   const file = positionals[0];
   if (!file || !values.key?.length) throw new Error(`a file and --key are required\n${USAGE}`);
   const keys = await readVerifierKeys(values.key);
+  const witnesses = await readVerifierKeys(values.witness ?? []);
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(file, 'utf8'));
@@ -161,10 +162,10 @@ async function verifyProof(args: string[], io: StandaloneIo): Promise<number> {
     return 1;
   }
   try {
-    const { checkpoint, signedBy } = verifyProofBundle(bundle, keys);
+    const { checkpoint, signedBy, cosignedBy } = verifyProofBundle(bundle, keys, witnesses);
     const entry = (bundle as { entry: { chain: string; seq: number } }).entry;
     io.stdout.write(
-      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}\n`,
+      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}${cosignedBy.length ? ` cosigned_by=${cosignedBy.join(',')}` : ''}\n`,
     );
     return 0;
   } catch (error) {
@@ -187,5 +188,6 @@ export const JOURNAL_HELP = `  journal:verify [--chain <id>]       recalcule cha
   journal:export --chain <id> [--out <fichier>]  exporte une chaîne (JSON Lines, jusqu’à un point de contrôle signé)
   journal:verify-file <fichier> --jwks <fichier|URL>  vérifie un export hors ligne, avec les seules clés publiques
   journal:checkpoint [--chain <id>]   signe maintenant un point de contrôle des têtes de chaîne
-  journal:verify-proof <fichier> --key <clé de vérification|URL>  vérifie hors ligne la preuve qu’une entrée figure
-                                    au journal, avec les seules clés publiques`;
+  journal:verify-proof <fichier> --key <clé de vérification|URL> [--witness <clé d’un témoin>]
+                                    vérifie hors ligne la preuve qu’une entrée figure au journal, avec les seules
+                                    clés publiques (et la cosignature de chaque témoin nommé)`;

@@ -8,13 +8,14 @@ import { JournalService } from './journal.service.js';
 import { JournalVerification } from './verification/database-verification.js';
 import { JournalProofs } from './proofs/journal-proofs.service.js';
 import { JournalProofsController } from './proofs/journal-proofs.controller.js';
+import { JournalWitnessSender } from './witnesses/witness-sender.js';
 
 /** The append-only, hash-chained journal; global so every module can append. */
 @Global()
 @Module({
   imports: [KeysModule],
   controllers: [JournalProofsController],
-  providers: [JournalService, JournalQueries, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport, JournalProofs],
-  exports: [JournalService, JournalQueries, JournalProofs],
+  providers: [JournalService, JournalQueries, JournalSealer, JournalCheckpoints, JournalVerification, JournalExport, JournalProofs, JournalWitnessSender],
+  exports: [JournalService, JournalQueries, JournalProofs, JournalWitnessSender],
 })
 export class JournalModule {}

@@ -10,6 +10,8 @@ import { chainOf, JournalService } from '../journal/journal.service.js';
 import type { JournalCheckpoint, RequestFacts } from '../journal/journal.types.js';
 import { ChainVerifier, type ChainBreak } from '../journal/verification/chain-verifier.js';
 import { KeysService } from '../keys/keys.service.js';
+import { JournalWitnessSender } from '../journal/witnesses/witness-sender.js';
+import { frenchDateTime } from '../web/french/dates.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 
 const PAGE = 5000;
@@ -46,6 +48,7 @@ export class ChainVerificationService {
     private readonly journal: JournalService,
     private readonly transactions: TransactionRunner,
     private readonly keys: KeysService,
+    private readonly witnesses: JournalWitnessSender,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,7 +89,14 @@ export class ChainVerificationService {
     const chain = chainOf(structureId);
     const lastCheckpoint = await this.queries.lastCheckpoint(this.dataSource.manager, chain);
     const run = this.runs.get(chain) ?? null;
+    const witnesses = (await this.witnesses.statusOf(chain)).map((w) => ({
+      ...w,
+      cosignedAtText: w.cosigned ? frenchDateTime(w.cosigned.cosignedAt) : null,
+      lastErrorAtText: w.lastErrorAt ? frenchDateTime(w.lastErrorAt) : null,
+      nextAttemptAtText: w.nextAttemptAt ? frenchDateTime(w.nextAttemptAt) : null,
+    }));
     return {
+      witnesses,
       run,
       percent: run && run.upToSeq > 0 ? Math.floor((run.checked / run.upToSeq) * 100) : 100,
       lastCheckpoint,

@@ -53,6 +53,11 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['structure.demarches_restricted', { before: [], after: ['logement', 'social'] }, 'Marie Curie a limité les démarches de la structure à : Logement, Social – Santé'],
   ['journal.exported', { chain: 's1', format: 'csv', rows: 42, complete: false }, 'Marie Curie a exporté le journal (CSV, 42 lignes, téléchargement interrompu)'],
   ['journal.verified', { chain: 's1', ok: true, entries: 12 }, 'Marie Curie a vérifié l’intégrité du journal (12 entrées, intègre)'],
+  [
+    'journal.witness_refused',
+    { witness: 'witness.example', origin: 'procuration.example/journal/s1', size: 20, cosignedSize: 12, reason: 'not consistent' },
+    'Le témoin witness.example a refusé le point de contrôle de taille 20 : il ne prolonge pas l’historique de taille 12 qu’il avait attesté (historique réécrit)',
+  ],
   ['keys.rotated', { purpose: 'journal', kid: 'k', retiredKid: null }, 'Marie Curie a renouvelé une clé de signature du service'],
   ['franceconnect.consent_started', {}, 'Marie Curie a lancé une identification FranceConnect'],
   ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont a confirmé son identité avec FranceConnect pour donner son accord à un mandat'],

@@ -156,6 +156,8 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     `${who} a exporté le journal (${d.format === 'csv' ? 'CSV' : 'JSON Lines'}${typeof d.rows === 'number' ? `, ${plural(d.rows, 'ligne')}` : ''}${d.complete === false ? ', téléchargement interrompu' : ''})`,
   'journal.verified': ({ who, d }) =>
     `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${plural(d.entries, 'entrée')}, ` : ''}${d.ok ? 'intègre' : 'anomalie détectée'})`,
+  'journal.witness_refused': ({ d }) =>
+    `Le témoin ${text(d.witness)} a refusé le point de contrôle de taille ${String(d.size)} : il ne prolonge pas l’historique de taille ${String(d.cosignedSize)} qu’il avait attesté (historique réécrit)`,
   // keys
   'keys.rotated': ({ who }) => `${who} a renouvelé une clé de signature du service`,
   // franceconnect, usagers, mandates; then anticipated: provider.

@@ -79,7 +79,10 @@ export class JournalProofs {
 
   private async latestNote(manager: EntityManager, chain: string, atLeast: number): Promise<{ seq: number; note: string } | null> {
     const rows: { seq: string; note: string }[] = await manager.query(
-      `SELECT seq, note FROM journal_checkpoints WHERE chain = $1 AND seq >= $2 AND note IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      // The note with the witnesses' cosignatures appended (each a signature line).
+      `SELECT k.seq, k.note || coalesce((SELECT string_agg(c.cosignature || E'\\n', '' ORDER BY c.witness)
+                                            FROM journal_witness_cosignatures c WHERE c.chain = k.chain AND c.seq = k.seq), '') AS note
+         FROM journal_checkpoints k WHERE k.chain = $1 AND k.seq >= $2 AND k.note IS NOT NULL ORDER BY k.seq DESC LIMIT 1`,
       [chain, atLeast],
     );
     return rows[0] ? { seq: Number(rows[0].seq), note: rows[0].note } : null;

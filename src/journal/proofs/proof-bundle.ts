@@ -29,20 +29,26 @@ export interface ProofBundle {
 export interface VerifiedBundle {
   checkpoint: Checkpoint;
   signedBy: string[];
+  /** The witnesses asked for whose cosignature verified. */
+  cosignedBy: string[];
 }
 
 /** Refused bundle: `what` names the part that failed. */
 export class ProofBundleError extends Error {
   constructor(
-    readonly what: 'format' | 'entry' | 'checkpoint' | 'path',
+    readonly what: 'format' | 'entry' | 'checkpoint' | 'cosignature' | 'path',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** Checks a bundle with the given public keys; throws ProofBundleError naming what failed. */
-export function verifyProofBundle(input: unknown, verifiers: readonly NoteVerifier[]): VerifiedBundle {
+/**
+ * Checks a bundle with the given public keys; throws ProofBundleError naming
+ * what failed. `verifiers` are the log's keys (one must have signed);
+ * `witnesses` are cosignature keys whose cosignature the note must carry.
+ */
+export function verifyProofBundle(input: unknown, verifiers: readonly NoteVerifier[], witnesses: readonly NoteVerifier[] = []): VerifiedBundle {
   const bundle = input as Partial<ProofBundle> | null;
   if (!bundle || typeof bundle !== 'object' || bundle.format !== PROOF_BUNDLE_FORMAT) {
     throw new ProofBundleError('format', `not a proof bundle of format ${PROOF_BUNDLE_FORMAT}`);
@@ -70,6 +76,14 @@ export function verifyProofBundle(input: unknown, verifiers: readonly NoteVerifi
   } catch (error) {
     throw new ProofBundleError('checkpoint', `the checkpoint is refused: ${(error as Error).message}`);
   }
+  const cosignedBy: string[] = [];
+  for (const witness of witnesses) {
+    try {
+      cosignedBy.push(...verifyNote(checkpoint, [witness]).verified.map((s) => s.name));
+    } catch (error) {
+      throw new ProofBundleError('cosignature', `no valid cosignature of witness ${witness.name}: ${(error as Error).message}`);
+    }
+  }
   if (!parsed.origin.endsWith(`/journal/${entry.chain}`)) {
     throw new ProofBundleError('checkpoint', `the checkpoint is that of ${parsed.origin}, not of chain ${entry.chain}`);
   }
@@ -84,5 +98,5 @@ export function verifyProofBundle(input: unknown, verifiers: readonly NoteVerifi
   } catch (error) {
     throw new ProofBundleError('path', `the audit path does not lead to the checkpoint's root: ${(error as Error).message}`);
   }
-  return { checkpoint: parsed, signedBy };
+  return { checkpoint: parsed, signedBy, cosignedBy };
 }

@@ -50,6 +50,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'attestation.verified': 'Attestation vérifiée',
   'journal.exported': 'Journal exporté',
   'journal.verified': 'Intégrité du journal vérifiée',
+  'journal.witness_refused': 'Point de contrôle refusé par un témoin',
   'keys.rotated': 'Clé de signature renouvelée',
   'partner.registered': 'Service partenaire enregistré',
   'partner.disabled': 'Service partenaire désactivé',
