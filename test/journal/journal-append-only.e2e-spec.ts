@@ -28,7 +28,7 @@ describe('journal: the database refuses changes', () => {
     ['TRUNCATE of the entries', `TRUNCATE journal_entries`],
     ['UPDATE of a checkpoint', `UPDATE journal_checkpoints SET seq = 1`],
     ['DELETE of a checkpoint', `DELETE FROM journal_checkpoints`],
-    ['TRUNCATE of the checkpoints', `TRUNCATE journal_checkpoints`],
+    ['TRUNCATE of the checkpoints', `TRUNCATE journal_checkpoints CASCADE`],
     ['DELETE of a chain', `DELETE FROM journal_chains`],
     ['TRUNCATE of the chains', `TRUNCATE journal_chains CASCADE`],
     ['TRUNCATE of the pending entries', `TRUNCATE journal_pending`],
