@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import { USE_COUNTS_BACKFILL } from '../../migrations/1765100000000-journal-use-counts.js';
 import { USAGER_NAME_WORDS_BACKFILL } from '../../migrations/1765300000001-usager-name-words.js';
+import { dropSecondaryIndexes } from '../support/journal-indexes.js';
 
 export interface CounterData {
   structureId: string;
@@ -137,15 +138,4 @@ export async function generateCounterData(client: pg.Client, data: CounterData, 
     await client.query(`VACUUM (ANALYZE) ${table}`);
   }
   step('use counts, name words, vacuum and analyze');
-}
-
-/** Drops the journal's indexes other than its constraints'; returns their definitions. */
-async function dropSecondaryIndexes(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ name: string; definition: string }>(
-    `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
-      WHERE i.tablename = 'journal_entries' AND i.schemaname = current_schema()
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
-  );
-  for (const r of rows) await client.query(`DROP INDEX ${r.name}`);
-  return rows.map((r) => r.definition);
 }

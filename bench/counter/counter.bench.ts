@@ -25,7 +25,6 @@
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +39,7 @@ import { simulatorClientFrom, startFcSimulator, type FcSimulator } from '../../s
 import { KnownAccounts } from '../../src/seed/accounts.js';
 import { adminQuery } from '../../src/shared/admin-query.js';
 import { freeLoopbackPort } from '../../src/shared/loopback.js';
+import { processCpuSeconds } from '../support/backend-cpu.js';
 import { CounterBrowser, csrfOn, type Page, type Sample } from './counter-browser.js';
 import { generateCounterData } from './counter-data.js';
 
@@ -115,14 +115,9 @@ function appEnvironment(name: string, databaseUrl: string, port: number, issuer:
 
 // ---- Measuring the application's process and the database's backends ----
 
-/** CPU seconds (user + system) of a process of this machine, from /proc/<pid>/stat. */
+/** CPU seconds of a process of this machine; 0 once it has gone. */
 function processCpu(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return 0; // gone
-  }
+  return processCpuSeconds(pid) ?? 0;
 }
 
 interface Reading {

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { dropSecondaryIndexes } from '../support/journal-indexes.js';
 
 const DEMARCHES = ['papiers', 'famille', 'social', 'travail', 'logement', 'transports', 'argent', 'justice', 'etranger', 'loisirs'];
 const PARTNERS = ['caf-demo', 'impots-demo', 'ameli-demo', 'ants-demo'];
@@ -178,17 +179,6 @@ export async function generateBenchData(
     await client.query(`VACUUM (ANALYZE) ${table}`);
   }
   step('vacuum and analyze');
-}
-
-/** Drops the journal's indexes other than its constraints'; returns their definitions. */
-async function dropSecondaryIndexes(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ name: string; definition: string }>(
-    `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
-      WHERE i.tablename = 'journal_entries' AND i.schemaname = current_schema()
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
-  );
-  for (const r of rows) await client.query(`DROP INDEX ${r.name}`);
-  return rows.map((r) => r.definition);
 }
 
 /**

@@ -14,14 +14,20 @@ export async function backendCpu(
   const rows = await query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
   const cpu = new Map<number, number>();
   for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in clock ticks (100 Hz)
-    } catch {
-      // another machine, or the backend has gone: not counted
-    }
+    const seconds = processCpuSeconds(pid);
+    if (seconds !== undefined) cpu.set(pid, seconds); // else another machine, or the backend has gone: not counted
   }
   return cpu;
+}
+
+/** CPU seconds (user + system) used so far by a process of this machine, from /proc/<pid>/stat; undefined when it is not there. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return undefined;
+  }
 }
 
 /** The backends' CPU seconds between two readings of `backendCpu`. */

@@ -35,6 +35,16 @@ export function endedMandateSql(m: string): string {
   return `NOT (${liveMandateSql(m)})`;
 }
 
+/**
+ * When the mandate `m` ended or will end: its revocation if earlier than its
+ * end, else its end. Written exactly as the expression of
+ * `mandates_structure_end_idx` (migration 1766080000000), so that the ended
+ * mandates' pages read that index.
+ */
+export function mandateEndSql(m: string): string {
+  return `LEAST(COALESCE(${m}.revoked_at, ${m}.expires_at), ${m}.expires_at)`;
+}
+
 /** The autorisation `a`, whose mandate is `m` (joined on `m.id = a.mandate_id`), is live. */
 export function liveAutorisationSql(a: string, m: string): string {
   return `${openAutorisationSql(a)} AND ${liveMandateSql(m)}`;

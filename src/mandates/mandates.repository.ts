@@ -3,7 +3,7 @@ import { Autorisation, type ClosingReason } from './autorisation.entity.js';
 import { MandateConsent } from './mandate-consent.entity.js';
 import { Mandate, type RevokerType } from './mandate.entity.js';
 import type { Duration } from './mandate-status.js';
-import { endedMandateSql, liveAutorisationSql, liveMandateSql, openAutorisationSql } from './live-autorisation.js';
+import { endedMandateSql, liveAutorisationSql, liveMandateSql, mandateEndSql, openAutorisationSql } from './live-autorisation.js';
 import type { LiveAutorisation } from './mandates.types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -111,8 +111,8 @@ export const mandatesRepository = {
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
       .andWhere(endedMandateSql('m'))
-      .andWhere(`LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at) > now() - interval '365 days'`)
-      .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .andWhere(`${mandateEndSql('m')} > now() - interval '365 days'`)
+      .orderBy(mandateEndSql('m'), 'DESC')
       .limit(200)
       .getMany();
   },
@@ -142,7 +142,7 @@ export const mandatesRepository = {
       .createQueryBuilder(Mandate, 'm')
       .where('m.structure_id = :structureId', { structureId })
       .andWhere(endedMandateSql('m'))
-      .orderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .orderBy(mandateEndSql('m'), 'DESC')
       .addOrderBy('m.id', 'DESC')
       .offset(page.offset)
       .limit(page.limit)
@@ -196,7 +196,7 @@ export const mandatesRepository = {
     return qb
       .orderBy(`CASE WHEN ${liveMandateSql('m')} THEN 0 ELSE 1 END`, 'ASC')
       .addOrderBy(`CASE WHEN ${liveMandateSql('m')} THEN m.expires_at END`, 'ASC')
-      .addOrderBy('LEAST(COALESCE(m.revoked_at, m.expires_at), m.expires_at)', 'DESC')
+      .addOrderBy(mandateEndSql('m'), 'DESC')
       .limit(limit)
       .getMany();
   },
