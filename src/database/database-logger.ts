@@ -15,8 +15,8 @@ export class DatabaseLogger implements Logger {
     // Every statement at debug would flood the log and say nothing a trace would not.
   }
 
-  logQueryError(error: string | Error): void {
-    this.logger.debug({ err: error instanceof Error ? redactError(error) : scrubText(error) }, 'statement failed');
+  logQueryError(error: unknown): void {
+    this.logger.debug({ err: describeFailure(error) }, 'statement failed');
   }
 
   logQuerySlow(time: number, query: string): void {
@@ -36,4 +36,18 @@ export class DatabaseLogger implements Logger {
     if (level === 'warn') this.logger.warn(text);
     else this.logger.debug(text);
   }
+}
+
+/**
+ * TypeORM hands over whatever the driver rejected with: an Error, a string,
+ * or (when a connection is cut mid-statement) an object that is neither.
+ * Logging must never throw: a throw here would turn a lost connection,
+ * which the caller answers with a retry or a 503, into a 500.
+ */
+export function describeFailure(error: unknown): Record<string, unknown> | string {
+  if (typeof error === 'string') return scrubText(error);
+  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    return redactError(error as Error);
+  }
+  return typeof error;
 }
