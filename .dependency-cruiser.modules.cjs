@@ -25,7 +25,7 @@ const FLOORS = [
   { name: 'identities and peers', folders: ['aidants', 'franceconnect', 'partners'] },
   { name: 'usagers', folders: ['usagers', 'health', 'fc-simulator'] },
   { name: 'mandates', folders: ['mandates'] },
-  { name: 'faces over everything', folders: ['provider', 'supervision', 'notices'] },
+  { name: 'faces over everything', folders: ['provider', 'supervision', 'notices', 'remote-consent'] },
   { name: 'assembly', folders: ['cli', 'seed', 'demo-partner', 'witness'], files: ['app.module', 'app.factory', 'main'] },
 ];
 

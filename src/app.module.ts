@@ -15,6 +15,7 @@ import { withLogDestination } from './logging-redaction.js';
 import { MailModule } from './mail/mail.module.js';
 import { MandatesModule } from './mandates/mandates.module.js';
 import { NoticesModule } from './notices/notices.module.js';
+import { RemoteConsentModule } from './remote-consent/remote-consent.module.js';
 import { AppConfigModule } from './shared/app-config.module.js';
 import { StructuresModule } from './structures/structures.module.js';
 import { UsagersModule } from './usagers/usagers.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         PartnersModule,
         ProviderModule,
         NoticesModule,
+        RemoteConsentModule,
       ],
     };
   }

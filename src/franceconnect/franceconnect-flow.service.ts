@@ -204,7 +204,7 @@ export class FranceConnectFlowService {
     let path: string;
     try {
       if (!registered) throw new Error(`no FranceConnect handler registered for ${transaction.intent}`);
-      path = await registered.handler({ session, request, identity, payload: transaction.payload });
+      path = await registered.handler({ session, request, identity, payload: transaction.payload, transactionId: transaction.id });
       if (!isLocalPath(path)) throw new Error(`the ${transaction.intent} handler returned a path that is not local`);
     } catch (error) {
       await this.transactions.run((m) =>
@@ -357,7 +357,7 @@ export class FranceConnectFlowService {
     const { aidant, usager } = session.data;
     if (aidant) return { type: 'aidant', id: aidant.aidantId };
     if (usager) return { type: 'usager', id: usager.usagerId };
-    return intent === 'usager_sign_in' ? { type: 'usager', id: null } : { type: 'system', id: null };
+    return intent === 'usager_sign_in' || intent === 'remote_consent' ? { type: 'usager', id: null } : { type: 'system', id: null };
   }
 
   private subjectsOf(session: BrowserSession) {

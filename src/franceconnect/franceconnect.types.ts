@@ -9,7 +9,7 @@ import type { VerifiedIdentity } from './franceconnect.client.js';
 export type { VerifiedIdentity } from './franceconnect.client.js';
 export type { Gender, IdentityClaims } from './identity-claims.js';
 
-export const FRANCECONNECT_INTENTS = ['usager_sign_in', 'mandate_consent'] as const;
+export const FRANCECONNECT_INTENTS = ['usager_sign_in', 'mandate_consent', 'remote_consent'] as const;
 /** Why a browser is sent to FranceConnect: decides which handler receives the identity. */
 export type FranceConnectIntent = (typeof FRANCECONNECT_INTENTS)[number];
 
@@ -24,6 +24,8 @@ export type FranceConnectIntentHandler = (input: {
   request: RequestFacts;
   identity: VerifiedIdentity;
   payload: Record<string, unknown>;
+  /** The round trip's id (`franceconnect_transactions`), for evidence that names it. */
+  transactionId: string;
 }) => Promise<string>;
 
 export interface IntentHandlerOptions {

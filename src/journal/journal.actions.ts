@@ -56,9 +56,9 @@ export interface JournalActionDetails {
   'structure.status_changed': { active: boolean };
 
   // franceconnect
-  'franceconnect.consent_started': { intent: 'usager_sign_in' | 'mandate_consent'; transactionId: string; expiresAt: string };
+  'franceconnect.consent_started': { intent: 'usager_sign_in' | 'mandate_consent' | 'remote_consent'; transactionId: string; expiresAt: string };
   'franceconnect.consent_verified': {
-    intent: 'usager_sign_in' | 'mandate_consent';
+    intent: 'usager_sign_in' | 'mandate_consent' | 'remote_consent';
     transactionId: string;
     acr: string;
     authTime: number | null;
@@ -66,7 +66,7 @@ export interface JournalActionDetails {
     idTokenHash: string;
   };
   'franceconnect.failed': {
-    intent: 'usager_sign_in' | 'mandate_consent' | null;
+    intent: 'usager_sign_in' | 'mandate_consent' | 'remote_consent' | null;
     transactionId: string | null;
     reason:
       | 'access_denied'
@@ -96,7 +96,7 @@ export interface JournalActionDetails {
 
   // mandates
   'mandate.started': { demarches: string[]; duration: string };
-  'mandate.created': { demarches: string[]; duration: string; expiresAt: string; consentId: string; consent: 'franceconnect' | 'renewal' };
+  'mandate.created': { demarches: string[]; duration: string; expiresAt: string; consentId: string; consent: 'franceconnect' | 'renewal' | 'remote'; consentRequestId?: string };
   'autorisation.created': { autorisationId: string };
   'autorisation.superseded': { autorisationId: string; previousMandateId: string; supersededBy: string; lapsed: boolean };
   'mandate.renewed': { renewedFrom: string; previousConsentId: string; consentId: string };
@@ -113,6 +113,24 @@ export interface JournalActionDetails {
   'notice.failed': { noticeId: string; kind: string; attempts: number; smtpCode: number | null };
   /** `addressHash`: SHA-256 (hex) of the confirmed address. */
   'notice_address.confirmed': { addressHash: string; mode: 'each' | 'daily' | 'none' };
+
+  // remote-consent (ids and hashes only: never an address, a token or a code; never the identity FranceConnect returned)
+  'consent_request.created': { requestId: string; channel: 'email' | 'phone'; demarches: string[]; duration: string; expiresAt: string };
+  /** `shown`: the code was shown to the aidant to read out; otherwise the mail's delivery. `addressHash`: SHA-256 (hex) of the address. */
+  'consent_request.sent': { requestId: string; channel: 'email' | 'phone'; delivery: 'sent' | 'kept' | 'failed' | 'shown'; addressHash?: string };
+  'consent_request.accepted': { requestId: string; channel: 'email' | 'phone'; consentId: string; fcTransactionId: string };
+  'consent_request.refused': { requestId: string; reason: 'usager' | 'aidant_unavailable' };
+  'consent_request.expired': { requestId: string; expiresAt: string };
+  'consent_request.cancelled': { requestId: string };
+  /** Names (never values) of the expected fields that FranceConnect's identity did not match. */
+  'consent_request.identity_mismatch': { requestId: string; fcTransactionId: string; fields: Array<'family_name' | 'given_name' | 'birthdate'> };
+  /** A link or code that cannot be used (unknown, expired, answered, cancelled), or too many wrong codes from one address. */
+  'consent_request.access_refused': {
+    via: 'link' | 'code';
+    reason: 'unknown' | 'expired' | 'answered' | 'cancelled' | 'throttled';
+    requestId: string | null;
+    lockedUntil?: string;
+  };
 
   // journal (the optional fields are written by supervision's exports and verifications)
   'journal.exported': {

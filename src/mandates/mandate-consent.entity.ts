@@ -1,13 +1,17 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The evidence of a usager's consent: FranceConnect authentication, or a renewal of an earlier consent. */
+/**
+ * The evidence of a usager's consent: FranceConnect authentication at the
+ * counter, a renewal of an earlier consent, or FranceConnect authentication
+ * on the usager's own device answering a remote consent request.
+ */
 @Entity('mandate_consents')
 export class MandateConsent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
   @Column('text')
-  kind: 'franceconnect' | 'renewal';
+  kind: 'franceconnect' | 'renewal' | 'remote';
 
   /** Id of the wizard or renewal form submitted: a second submission of the same form fails on it. */
   @Column('uuid', { name: 'submission_id' })
@@ -28,10 +32,22 @@ export class MandateConsent {
   @Column('uuid', { name: 'previous_consent_id', nullable: true })
   previousConsentId: string | null;
 
+  /** Remote consent: the request the usager answered (one consent per request). */
+  @Column('uuid', { name: 'consent_request_id', nullable: true })
+  consentRequestId: string | null;
+
+  /** Remote consent: how the request reached the usager (a mailed link, or a code read out on the phone). */
+  @Column('text', { name: 'remote_channel', nullable: true })
+  remoteChannel: 'email' | 'phone' | null;
+
+  /** Remote consent: the FranceConnect round trip (`franceconnect_transactions.id`) the usager consented through. */
+  @Column('uuid', { name: 'fc_transaction_id', nullable: true })
+  fcTransactionId: string | null;
+
   @Column('uuid', { name: 'declared_by' })
   declaredBy: string;
 
-  /** When the aidant ticked the declaration (usager present, informed, agrees). */
+  /** When the aidant ticked the declaration (usager present, informed, agrees), or prepared the remote request. */
   @Column('timestamptz', { name: 'declared_at' })
   declaredAt: Date;
 

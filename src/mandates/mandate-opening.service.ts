@@ -13,7 +13,19 @@ import { MandatesService } from './mandates.service.js';
 
 export type ConsentEvidence =
   | { kind: 'franceconnect'; acr: string; authTime?: number; idTokenHash: string }
-  | { kind: 'renewal'; previousConsentId: string; renewedFrom: string };
+  | { kind: 'renewal'; previousConsentId: string; renewedFrom: string }
+  | RemoteConsentEvidence;
+
+/** FranceConnect authentication on the usager's own device, answering a remote consent request. */
+export interface RemoteConsentEvidence {
+  kind: 'remote';
+  acr: string;
+  authTime?: number;
+  idTokenHash: string;
+  consentRequestId: string;
+  channel: 'email' | 'phone';
+  fcTransactionId: string;
+}
 
 export interface MandateChoice {
   demarches: DemarcheId[];
@@ -71,13 +83,18 @@ export class MandateOpeningService {
       structure.allowedDemarches,
     );
     const actor = { type: 'aidant' as const, id: input.aidantId };
+    const fc = input.consent.kind === 'renewal' ? null : input.consent;
+    const remote = input.consent.kind === 'remote' ? input.consent : null;
     const consentId = await repo.insertConsent(manager, {
       kind: input.consent.kind,
       submissionId: input.submissionId,
-      fcAcr: input.consent.kind === 'franceconnect' ? input.consent.acr : null,
-      fcAuthTime: input.consent.kind === 'franceconnect' && input.consent.authTime ? new Date(input.consent.authTime * 1000) : null,
-      idTokenHash: input.consent.kind === 'franceconnect' ? input.consent.idTokenHash : null,
+      fcAcr: fc ? fc.acr : null,
+      fcAuthTime: fc?.authTime ? new Date(fc.authTime * 1000) : null,
+      idTokenHash: fc ? fc.idTokenHash : null,
       previousConsentId: input.consent.kind === 'renewal' ? input.consent.previousConsentId : null,
+      consentRequestId: remote?.consentRequestId ?? null,
+      remoteChannel: remote?.channel ?? null,
+      fcTransactionId: remote?.fcTransactionId ?? null,
       declaredBy: input.aidantId,
       declaredAt: input.declaredAt,
       totpConfirmedAt: input.totpConfirmedAt,
@@ -111,7 +128,14 @@ export class MandateOpeningService {
       ...base,
       action: 'mandate.created',
       subjects,
-      details: { demarches, duration, expiresAt: mandate.expiresAt.toISOString(), consentId, consent: input.consent.kind },
+      details: {
+        demarches,
+        duration,
+        expiresAt: mandate.expiresAt.toISOString(),
+        consentId,
+        consent: input.consent.kind,
+        ...(remote ? { consentRequestId: remote.consentRequestId } : {}),
+      },
     });
     for (const demarche of demarches) {
       const autorisationId = await repo.insertAutorisation(manager, {

@@ -111,6 +111,18 @@ export class MandateWizardService implements OnModuleInit {
     };
   }
 
+  /**
+   * The wizard's choice (démarches, duration) for a usager who is not at the
+   * counter: the remote consent module prepares its request from it. The
+   * same checks as the FranceConnect step (this aidant's, not too old, not
+   * created yet).
+   */
+  remoteChoice(state: MandateWizardState, actor: AidantActor): { pendingId: string } & MandateChoice {
+    requireOpener(actor);
+    const pending = this.pendingOf(state, actor);
+    return { pendingId: pending.id, demarches: pending.demarches, duration: pending.duration };
+  }
+
   /** Step 2: sends the counter's browser to FranceConnect for the usager's consent. */
   async startConsent(state: MandateWizardState, actor: AidantActor, session: BrowserSession, request: RequestFacts): Promise<string> {
     const pending = this.pendingOf(state, actor);

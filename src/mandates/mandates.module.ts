@@ -44,6 +44,6 @@ import { UsagerSpaceController } from './usager-space.controller.js';
     RevocationConfirmationsService,
     MandateExpiryJob,
   ],
-  exports: [MandatesService, MandateRevocationService, MandatePagesService],
+  exports: [MandatesService, MandateRevocationService, MandatePagesService, MandateWizardService, MandateOpeningService],
 })
 export class MandatesModule {}

@@ -189,6 +189,25 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'partner.access_refused': ({ who, partner, d }) => `${who} n’a pas pu agir sur ${partner} (${ACCESS_REFUSED[text(d.reason)] ?? 'refus'})`,
   'partner.sign_in_ended': ({ usager, partner, d }) =>
     `la connexion ${de(partner)} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
+  'consent_request.created': ({ who, d }) =>
+    `${who} a préparé une demande de consentement à distance${of(demarchesOf(d.demarches))}${mandateDays(d)}${d.channel === 'phone' ? ' (code à lire par téléphone)' : ' (lien par courriel)'}`,
+  'consent_request.sent': ({ d }) =>
+    d.delivery === 'shown'
+      ? 'le code de la demande de consentement a été affiché à l’aidant pour être lu par téléphone'
+      : `le lien de la demande de consentement a été ${d.delivery === 'failed' ? 'refusé par la messagerie' : 'envoyé par courriel'}`,
+  'consent_request.accepted': ({ usager }) => `${usager} a donné son accord à distance, avec FranceConnect`,
+  'consent_request.refused': ({ d }) =>
+    d.reason === 'aidant_unavailable'
+      ? 'la demande de consentement à distance a été refusée : l’aidant ou la structure ne peut plus agir'
+      : 'la personne a refusé la demande de consentement à distance',
+  'consent_request.expired': () => 'la demande de consentement à distance a expiré sans réponse',
+  'consent_request.cancelled': ({ who }) => `${who} a annulé la demande de consentement à distance`,
+  'consent_request.identity_mismatch': () =>
+    'la demande de consentement à distance a été refusée : l’identité FranceConnect ne correspond pas à la personne attendue',
+  'consent_request.access_refused': ({ d }) =>
+    d.reason === 'throttled'
+      ? 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
+      : `un ${d.via === 'code' ? 'code' : 'lien'} de consentement à distance inutilisable a été présenté`,
   'notice.queued': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été mis en file d’envoi`,
   'notice.sent': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} a été envoyé à ${noticeFor(d, usager, aidant)}`,
   'notice.failed': ({ usager, aidant, d }) =>
