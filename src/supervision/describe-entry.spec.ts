@@ -87,6 +87,14 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['notice.sent', { noticeId: 'n1', kind: 'structure_reminder', attempts: 1 }, 'un message de rappel des mandats à renouveler a été envoyé à Paul Langevin'],
   ['notice.failed', { noticeId: 'n1', kind: 'revocation', attempts: 1, smtpCode: 550 }, 'un message sur une révocation pour Jean Dupont a été refusé par sa messagerie'],
   ['notice_address.confirmed', { addressHash: 'ab', mode: 'each' }, 'Jean Dupont a confirmé son adresse pour être prévenu'],
+  ['consent_request.created', { requestId: 'r1', channel: 'phone', demarches: ['logement'], duration: 'mois' }, 'Marie Curie a préparé une demande de consentement à distance pour un mandat Logement de 31 jours (code à lire par téléphone)'],
+  ['consent_request.sent', { requestId: 'r1', channel: 'email', delivery: 'kept' }, 'le lien de la demande de consentement a été envoyé par courriel'],
+  ['consent_request.accepted', { requestId: 'r1', channel: 'email' }, 'Jean Dupont a donné son accord à distance, avec FranceConnect'],
+  ['consent_request.refused', { requestId: 'r1', reason: 'aidant_unavailable' }, 'la demande de consentement à distance a été refusée : l’aidant ou la structure ne peut plus agir'],
+  ['consent_request.expired', { requestId: 'r1' }, 'la demande de consentement à distance a expiré sans réponse'],
+  ['consent_request.cancelled', { requestId: 'r1' }, 'Marie Curie a annulé la demande de consentement à distance'],
+  ['consent_request.identity_mismatch', { requestId: 'r1', fields: ['birthdate'] }, 'la demande de consentement à distance a été refusée : l’identité FranceConnect ne correspond pas à la personne attendue'],
+  ['consent_request.access_refused', { via: 'code', reason: 'throttled', requestId: null }, 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'],
 ];
 
 describe('describeEntry', () => {

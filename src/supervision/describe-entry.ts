@@ -190,7 +190,7 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
   'partner.sign_in_ended': ({ usager, partner, d }) =>
     `la connexion ${de(partner)} pour ${usager} a été terminée (${SIGN_IN_ENDED[text(d.reason)] ?? 'fin anticipée'})`,
   'consent_request.created': ({ who, d }) =>
-    `${who} a préparé une demande de consentement à distance${of(demarchesOf(d.demarches))}${mandateDays(d)}${d.channel === 'phone' ? ' (code à lire par téléphone)' : ' (lien par courriel)'}`,
+    `${who} a préparé une demande de consentement à distance pour un mandat${of(demarchesOf(d.demarches))}${mandateDays(d)}${d.channel === 'phone' ? ' (code à lire par téléphone)' : ' (lien par courriel)'}`,
   'consent_request.sent': ({ d }) =>
     d.delivery === 'shown'
       ? 'le code de la demande de consentement a été affiché à l’aidant pour être lu par téléphone'
