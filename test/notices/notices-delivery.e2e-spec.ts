@@ -15,6 +15,7 @@ import { browser, csrfOf, journalOf, seedAidant, seedStructure, totpAt, TEST_PAS
 import { backdateMandate, openMandate } from '../support/mandates.js';
 import { createUsager, partnerClient, pathOf, registerPartner, startAuthorization, startProviderTestApp, uidOf } from '../support/provider.js';
 import { SmtpSink } from '../support/smtp-sink.js';
+import { LEASE_MS, leaseRunOut } from './lease.js';
 import type { TestApp } from '../support/test-app.js';
 
 const REDIRECT = 'https://logement.example/callback';
@@ -167,7 +168,7 @@ describe('notices: queued with their event, delivered once', () => {
     const [notice] = (await notices()).filter((n) => n.status === 'pending');
     const mailsBefore = (await outbox(ALICE_MAIL)).length;
     const dying = job.runner({
-      leaseMs: 300,
+      leaseMs: LEASE_MS,
       afterSend: () => {
         throw new Error('runner killed after the send');
       },
@@ -178,7 +179,7 @@ describe('notices: queued with their event, delivered once', () => {
 
     // While the lease holds, no other runner takes it.
     expect(await job.runner().drain()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await leaseRunOut(db, notice!.id);
     expect(await job.runner().drain()).toBe(1);
     expect(await job.runner().drain()).toBe(0);
     expect((await outbox(ALICE_MAIL)).length).toBe(mailsBefore + 2);
