@@ -331,6 +331,9 @@ describe('notices: queued with their event, delivered once', () => {
   });
 
   it('reminds each active aidant of the structure once a week of long and semester mandates ending within 30 days', async () => {
+    // A suspended aidant of the structure is not reminded.
+    const suspended = await seedAidant(t, { email: 'suspendu@test.example', memberships: [{ structureId: structure.id, roles: ['aidant'] }] });
+    await db.query(`UPDATE memberships SET suspended_at = now() WHERE aidant_id = $1`, [suspended]);
     const long = await openMandate(t, { aidantId, structureId: structure.id, usagerId: alice, demarches: ['logement'], duration: 'long' });
     await backdateMandate(t, long.id, 350);
     const semester = await openMandate(t, { aidantId, structureId: structure.id, usagerId: alice, demarches: ['transports'], duration: 'semestre' });
@@ -368,5 +371,19 @@ describe('notices: queued with their event, delivered once', () => {
       expect(mail.body).toContain(`${t.config.publicUrl}/usager`);
       expect(mail.body).toContain('Pour révoquer un mandat');
     }
+
+    // A week later, the mandates still ending: reminded again, once; the usager is not told twice.
+    // (This week's reminder rows, written back as last week's.)
+    const [{ week, before }]: Array<{ week: string; before: string }> = await db.query(
+      `SELECT to_char(week, 'YYYY-MM-DD') AS week, to_char(week - 7, 'YYYY-MM-DD') AS before FROM structure_reminders`,
+    );
+    await db.query(`UPDATE structure_reminders SET week = week - 7`);
+    await db.query(`UPDATE notices SET event_key = replace(event_key, $1, $2) WHERE kind = 'structure_reminder'`, [`:${week}:`, `:${before}:`]);
+    await Promise.all([job.scan(), job.scan()]);
+    await drain();
+    expect(await outbox('karim@test.example')).toHaveLength(2);
+    expect(await outbox('lea@test.example')).toHaveLength(2);
+    expect(await outbox('suspendu@test.example')).toHaveLength(0);
+    expect(await notices('expiring')).toHaveLength(expiring.length);
   });
 });
