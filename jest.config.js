@@ -28,7 +28,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
-  setupFiles: ['<rootDir>/test/support/quiet-runtime-warning.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet-runtime-warning.ts', '<rootDir>/test/support/quiet-nest-logger.ts'],
 };
 
 export default {

@@ -110,7 +110,14 @@ export interface JournalActionDetails {
   // notices (ids and hashes only: never an address or a token)
   'notice.queued': { noticeId: string; kind: string };
   'notice.sent': { noticeId: string; kind: string; attempts: number };
-  'notice.failed': { noticeId: string; kind: string; attempts: number; smtpCode: number | null };
+  'notice.failed': {
+    noticeId: string;
+    kind: string;
+    attempts: number;
+    smtpCode: number | null;
+    /** `refused`: this notice got the 5xx; `address_bounced`: dropped, its address having bounced another (absent on older entries: refused). */
+    reason?: 'refused' | 'address_bounced';
+  };
   /** `addressHash`: SHA-256 (hex) of the confirmed address. */
   'notice_address.confirmed': { addressHash: string; mode: 'each' | 'daily' | 'none' };
 

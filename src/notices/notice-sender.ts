@@ -144,14 +144,22 @@ export class NoticeSender {
           recipient.usager_id,
           recipient.recipient,
         ]);
-        // Nothing more goes to an address that bounced.
-        await m.query(
-          `UPDATE notices SET status = 'failed', last_error = 'address bounced'
-            WHERE usager_id = $1 AND recipient = $2 AND status = 'pending'`,
-          [recipient.usager_id, recipient.recipient],
+        // Nothing more goes to an address that bounced: its other notices are
+        // dropped, each with its own journal entry (the usager's history shows
+        // what they were not told). A notice left `sending` by a runner that
+        // died is dropped too, one still leased is its runner's to finish.
+        const dropped: ClaimedRow[] = await m.query(
+          `WITH dropped AS (
+             UPDATE notices SET status = 'failed', lease_until = NULL, last_error = 'address bounced'
+              WHERE usager_id = $1 AND recipient = $2 AND NOT (id = ANY($3))
+                AND (status = 'pending' OR (status = 'sending' AND lease_until < now()))
+              RETURNING id, kind, recipient, digest, facts, attempts, usager_id, aidant_id, structure_id, created_at)
+           SELECT * FROM dropped ORDER BY created_at, id`,
+          [recipient.usager_id, recipient.recipient, ids],
         );
+        for (const row of dropped) await this.journalOutcome(m, row, { action: 'notice.failed', smtpCode: null, reason: 'address_bounced' });
       }
-      for (const row of group) await this.journalOutcome(m, row, { action: 'notice.failed', smtpCode: code });
+      for (const row of group) await this.journalOutcome(m, row, { action: 'notice.failed', smtpCode: code, reason: 'refused' });
     });
     this.logger.warn({ kind: group[0]!.kind, smtpCode: code }, 'notice refused for good: address marked');
   }
@@ -159,7 +167,7 @@ export class NoticeSender {
   private async journalOutcome(
     m: EntityManager,
     row: ClaimedRow,
-    outcome: { action: 'notice.sent' } | { action: 'notice.failed'; smtpCode: number },
+    outcome: { action: 'notice.sent' } | { action: 'notice.failed'; smtpCode: number | null; reason: 'refused' | 'address_bounced' },
   ): Promise<void> {
     const base = {
       structureId: row.structure_id,
@@ -172,7 +180,7 @@ export class NoticeSender {
       await this.journal.append(m, {
         ...base,
         action: 'notice.failed',
-        details: { noticeId: row.id, kind: row.kind, attempts: row.attempts, smtpCode: outcome.smtpCode },
+        details: { noticeId: row.id, kind: row.kind, attempts: row.attempts, smtpCode: outcome.smtpCode, reason: outcome.reason },
       });
     }
   }

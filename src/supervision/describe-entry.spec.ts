@@ -86,6 +86,11 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ['notice.queued', { noticeId: 'n1', kind: 'use' }, 'un message sur une utilisation d’un mandat pour Jean Dupont a été mis en file d’envoi'],
   ['notice.sent', { noticeId: 'n1', kind: 'structure_reminder', attempts: 1 }, 'un message de rappel des mandats à renouveler a été envoyé à Paul Langevin'],
   ['notice.failed', { noticeId: 'n1', kind: 'revocation', attempts: 1, smtpCode: 550 }, 'un message sur une révocation pour Jean Dupont a été refusé par sa messagerie'],
+  [
+    'notice.failed',
+    { noticeId: 'n2', kind: 'use', attempts: 0, smtpCode: null, reason: 'address_bounced' },
+    'un message sur une utilisation d’un mandat pour Jean Dupont n’a pas été envoyé : son adresse avait été refusée par sa messagerie',
+  ],
   ['notice_address.confirmed', { addressHash: 'ab', mode: 'each' }, 'Jean Dupont a confirmé son adresse pour être prévenu'],
   ['consent_request.created', { requestId: 'r1', channel: 'phone', demarches: ['logement'], duration: 'mois' }, 'Marie Curie a préparé une demande de consentement à distance pour un mandat Logement de 31 jours (code à lire par téléphone)'],
   ['consent_request.sent', { requestId: 'r1', channel: 'email', delivery: 'kept' }, 'le lien de la demande de consentement a été envoyé par courriel'],

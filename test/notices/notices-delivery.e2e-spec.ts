@@ -6,6 +6,8 @@ import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { SmtpMailer } from '../../src/mail/mailer.js';
 import { MandateRevocationService } from '../../src/mandates/mandate-revocation.service.js';
+import { NoticeQueueService } from '../../src/notices/notice-queue.service.js';
+import { queueExpiringNotices } from '../../src/notices/notice-scan.js';
 import { NoticeSender } from '../../src/notices/notice-sender.js';
 import { NoticesJob } from '../../src/notices/notices.job.js';
 import { freeLoopbackPort } from '../../src/shared/loopback.js';
@@ -13,10 +15,13 @@ import { browser, csrfOf, journalOf, seedAidant, seedStructure, totpAt, TEST_PAS
 import { backdateMandate, openMandate } from '../support/mandates.js';
 import { createUsager, partnerClient, pathOf, registerPartner, startAuthorization, startProviderTestApp, uidOf } from '../support/provider.js';
 import { SmtpSink } from '../support/smtp-sink.js';
+import { LEASE_MS, leaseRunOut } from './lease.js';
 import type { TestApp } from '../support/test-app.js';
 
 const REDIRECT = 'https://logement.example/callback';
 const ALICE_MAIL = 'alice.notices@example.org';
+const BOB_MAIL = 'bob@bounce.example';
+const CAROL_MAIL = 'carole.notices@example.org';
 
 interface NoticeRow {
   id: string;
@@ -163,7 +168,7 @@ describe('notices: queued with their event, delivered once', () => {
     const [notice] = (await notices()).filter((n) => n.status === 'pending');
     const mailsBefore = (await outbox(ALICE_MAIL)).length;
     const dying = job.runner({
-      leaseMs: 300,
+      leaseMs: LEASE_MS,
       afterSend: () => {
         throw new Error('runner killed after the send');
       },
@@ -174,7 +179,7 @@ describe('notices: queued with their event, delivered once', () => {
 
     // While the lease holds, no other runner takes it.
     expect(await job.runner().drain()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await leaseRunOut(db, notice!.id);
     expect(await job.runner().drain()).toBe(1);
     expect(await job.runner().drain()).toBe(0);
     expect((await outbox(ALICE_MAIL)).length).toBe(mailsBefore + 2);
@@ -243,32 +248,96 @@ describe('notices: queued with their event, delivered once', () => {
     await db.query(`UPDATE notice_addresses SET mode = 'each' WHERE usager_id = $1`, [alice]);
   });
 
-  it('stops at a permanent refusal: the notice failed, the address marked, nothing more queued for it', async () => {
+  it('stops at a permanent refusal: the notice failed, the address marked, its other notices dropped and journaled, none retried', async () => {
     const bob = await createUsager(t, { givenName: 'Bob', familyName: 'Martin' });
-    await db.query(`INSERT INTO notice_addresses (usager_id, email, mode, confirmed_at) VALUES ($1, 'bob@bounce.example', 'each', now())`, [bob]);
+    await db.query(`INSERT INTO notice_addresses (usager_id, email, mode, confirmed_at) VALUES ($1, $2, 'each', now())`, [bob, BOB_MAIL]);
     await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['papiers'] });
-    const [notice] = (await notices()).filter((n) => n.status === 'pending');
+    await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['etranger'] });
+    const queued = (await notices()).filter((n) => n.status === 'pending');
+    expect(queued).toHaveLength(2);
     const sink = await SmtpSink.start(0, { refuseRecipients: true });
     const mailer = new SmtpMailer(sink.url, 'Procuration <ne-pas-repondre@procuration.test>');
     try {
-      const sender = new NoticeSender(t.app.get(TransactionRunner), t.app.get(JournalService), mailer, { publicUrl: t.config.publicUrl, leaseMs: 60_000 });
+      // One notice per claim: the first bounces while the second still waits in the queue.
+      const sender = new NoticeSender(t.app.get(TransactionRunner), t.app.get(JournalService), mailer, { publicUrl: t.config.publicUrl, leaseMs: 60_000, batch: 1 });
       expect(await sender.drain()).toBe(0);
       expect(await sender.drain()).toBe(0);
     } finally {
       mailer.close();
       await sink.close();
     }
-    expect((await notices()).find((n) => n.id === notice!.id)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(sink.refused).toBe(1); // one RCPT refused: the second notice was never tried
+    const after = (await notices()).filter((n) => queued.some((q) => q.id === n.id));
+    expect(after.map((n) => n.status)).toEqual(['failed', 'failed']);
+    const [bounced, dropped] = [after.find((n) => n.attempts === 1)!, after.find((n) => n.attempts === 0)!];
+    expect(dropped.last_error).toBe('address bounced');
     const [address]: Array<{ bounced: boolean }> = await db.query(`SELECT bounced_at IS NOT NULL AS bounced FROM notice_addresses WHERE usager_id = $1`, [bob]);
     expect(address!.bounced).toBe(true);
-    expect((await journalOf(t, 'notice.failed')).at(-1)).toMatchObject({ usager_id: bob, details: { noticeId: notice!.id, smtpCode: 550 } });
-    await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['justice'] });
-    expect((await notices()).filter((n) => n.status === 'pending')).toHaveLength(0);
+
+    // Each notice has its own notice.failed entry; the address is never in clear.
+    const failed = (await journalOf(t, 'notice.failed')).filter((e) => e.usager_id === bob);
+    expect(failed).toHaveLength(2);
+    expect(failed.find((e) => e.details.noticeId === bounced.id)).toMatchObject({ details: { smtpCode: 550, reason: 'refused', attempts: 1 } });
+    expect(failed.find((e) => e.details.noticeId === dropped.id)).toMatchObject({ details: { smtpCode: null, reason: 'address_bounced', attempts: 0 } });
+    expect(JSON.stringify(failed)).not.toContain(BOB_MAIL);
+
+    // Retried no more: even with a server that would accept it now, nothing leaves for that address.
+    const healthy = await SmtpSink.start(0);
+    const healthyMailer = new SmtpMailer(healthy.url, 'Procuration <ne-pas-repondre@procuration.test>');
+    try {
+      await db.query(`UPDATE notices SET next_attempt_at = now() - interval '1 day' WHERE usager_id = $1`, [bob]);
+      const sender = new NoticeSender(t.app.get(TransactionRunner), t.app.get(JournalService), healthyMailer, { publicUrl: t.config.publicUrl, leaseMs: 60_000 });
+      expect(await sender.drain()).toBe(0);
+      expect(healthy.mails).toHaveLength(0);
+    } finally {
+      healthyMailer.close();
+      await healthy.close();
+    }
+    // Nor is anything queued for it: neither the next event nor the calendar's "ends within 30 days".
+    const ending = await openMandate(t, { aidantId, structureId: structure.id, usagerId: bob, demarches: ['justice'], duration: 'long' });
+    await backdateMandate(t, ending.id, 350);
+    await t.app.get(TransactionRunner).run((m) => queueExpiringNotices(m, t.app.get(NoticeQueueService)));
+    expect((await notices()).filter((n) => n.recipient === BOB_MAIL && n.status !== 'failed')).toHaveLength(0);
+  });
+
+  it('still sends a notice queued before the usager revoked all their mandates: it tells the past', async () => {
+    const carol = await createUsager(t, { givenName: 'Carole', familyName: 'Petit' });
+    await db.query(`INSERT INTO notice_addresses (usager_id, email, mode, confirmed_at) VALUES ($1, $2, 'each', now())`, [carol, CAROL_MAIL]);
+    const mandates = [
+      await openMandate(t, { aidantId, structureId: structure.id, usagerId: carol, demarches: ['logement'] }),
+      await openMandate(t, { aidantId, structureId: structure.id, usagerId: carol, demarches: ['famille'] }),
+    ];
+    const created = await notices('mandate_created');
+    const queued = created.filter((n) => n.recipient === CAROL_MAIL);
+    expect(queued).toHaveLength(2);
+    expect(queued.every((n) => n.status === 'pending')).toBe(true);
+
+    for (const mandate of mandates) {
+      await t.app.get(TransactionRunner).run((m) =>
+        t.app.get(MandateRevocationService).revoke(m, { mandateId: mandate.id, by: { type: 'usager', usagerId: carol }, reason: 'demande_usager' }),
+      );
+    }
+    const [{ live }]: Array<{ live: number }> = await db.query(
+      `SELECT count(*)::int AS live FROM autorisations a JOIN mandates m ON m.id = a.mandate_id WHERE m.usager_id = $1 AND a.revoked_at IS NULL`,
+      [carol],
+    );
+    expect(live).toBe(0);
+
+    await drain();
+    const mails = await outbox(CAROL_MAIL);
+    expect(mails.filter((m) => m.subject === 'Procuration : un mandat a été créé en votre nom')).toHaveLength(2);
+    expect(mails.filter((m) => m.subject === 'Procuration : un mandat a été révoqué')).toHaveLength(2);
+    expect((await notices()).filter((n) => n.recipient === CAROL_MAIL).every((n) => n.status === 'sent')).toBe(true);
   });
 
   it('reminds each active aidant of the structure once a week of long and semester mandates ending within 30 days', async () => {
+    // A suspended aidant of the structure is not reminded.
+    const suspended = await seedAidant(t, { email: 'suspendu@test.example', memberships: [{ structureId: structure.id, roles: ['aidant'] }] });
+    await db.query(`UPDATE memberships SET suspended_at = now() WHERE aidant_id = $1`, [suspended]);
     const long = await openMandate(t, { aidantId, structureId: structure.id, usagerId: alice, demarches: ['logement'], duration: 'long' });
     await backdateMandate(t, long.id, 350);
+    const semester = await openMandate(t, { aidantId, structureId: structure.id, usagerId: alice, demarches: ['transports'], duration: 'semestre' });
+    await backdateMandate(t, semester.id, 170);
     const short = await openMandate(t, { aidantId, structureId: structure.id, usagerId: alice, demarches: ['loisirs'], duration: 'mois' });
     await backdateMandate(t, short.id, 20);
     await drain();
@@ -279,6 +348,7 @@ describe('notices: queued with their event, delivered once', () => {
     expect(reminders.map((r) => r.recipient).sort()).toEqual(['karim@test.example', 'lea@test.example']);
     const listed = reminders[0]!.facts.mandates as Array<{ id: string }>;
     expect(listed.map((m) => m.id)).toContain(long.id);
+    expect(listed.map((m) => m.id)).toContain(semester.id);
     expect(listed.map((m) => m.id)).not.toContain(short.id);
     expect(await db.query(`SELECT count(*)::int AS n FROM structure_reminders`)).toEqual([{ n: 1 }]);
 
@@ -290,6 +360,30 @@ describe('notices: queued with their event, delivered once', () => {
     expect(mails[0]!.body).toContain(`${t.config.publicUrl}/aidant/mandats/${long.id}/renouvellement`);
     expect(mails[0]!.body).not.toContain(short.id);
     // The usager is told too, once, of the long mandate ending.
-    expect((await notices('expiring')).filter((n) => (n.facts.demarches as string[]).includes('logement'))).toHaveLength(1);
+    const expiring = await notices('expiring');
+    expect(expiring.filter((n) => (n.facts.demarches as string[]).includes('logement'))).toHaveLength(1);
+    expect(expiring.filter((n) => (n.facts.demarches as string[]).includes('transports'))).toHaveLength(1);
+    // A one-month mandate ending within 30 days is no news: neither the usager nor the structure is told.
+    expect(expiring.filter((n) => (n.facts.demarches as string[]).includes('loisirs'))).toHaveLength(0);
+    const told = (await outbox(ALICE_MAIL)).filter((m) => m.subject === 'Procuration : un de vos mandats prend bientôt fin');
+    expect(told).toHaveLength(2);
+    for (const mail of told) {
+      expect(mail.body).toContain(`${t.config.publicUrl}/usager`);
+      expect(mail.body).toContain('Pour révoquer un mandat');
+    }
+
+    // A week later, the mandates still ending: reminded again, once; the usager is not told twice.
+    // (This week's reminder rows, written back as last week's.)
+    const [{ week, before }]: Array<{ week: string; before: string }> = await db.query(
+      `SELECT to_char(week, 'YYYY-MM-DD') AS week, to_char(week - 7, 'YYYY-MM-DD') AS before FROM structure_reminders`,
+    );
+    await db.query(`UPDATE structure_reminders SET week = week - 7`);
+    await db.query(`UPDATE notices SET event_key = replace(event_key, $1, $2) WHERE kind = 'structure_reminder'`, [`:${week}:`, `:${before}:`]);
+    await Promise.all([job.scan(), job.scan()]);
+    await drain();
+    expect(await outbox('karim@test.example')).toHaveLength(2);
+    expect(await outbox('lea@test.example')).toHaveLength(2);
+    expect(await outbox('suspendu@test.example')).toHaveLength(0);
+    expect(await notices('expiring')).toHaveLength(expiring.length);
   });
 });

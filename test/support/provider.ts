@@ -28,7 +28,7 @@ export async function startProviderTestApp(
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: String(port),
     FC_SIMULATOR_PORT: '0',
     DEMO_PARTNER_PORT: '0',

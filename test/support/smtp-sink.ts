@@ -15,7 +15,13 @@ export class SmtpSink {
     private readonly server: Server,
     readonly port: number,
     readonly mails: ReceivedMail[],
+    private readonly counts: { refused: number },
   ) {}
+
+  /** How many recipients were refused (550) so far: each is one delivery attempt. */
+  get refused(): number {
+    return this.counts.refused;
+  }
 
   /**
    * On `port` when given (a server coming back up at its address), else on a
@@ -23,9 +29,10 @@ export class SmtpSink {
    */
   static async start(port = 0, options: { refuseRecipients?: boolean } = {}): Promise<SmtpSink> {
     const mails: ReceivedMail[] = [];
-    const server = createServer((socket) => SmtpSink.serve(socket, mails, options.refuseRecipients ?? false));
+    const counts = { refused: 0 };
+    const server = createServer((socket) => SmtpSink.serve(socket, mails, counts, options.refuseRecipients ?? false));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    return new SmtpSink(server, (server.address() as { port: number }).port, mails);
+    return new SmtpSink(server, (server.address() as { port: number }).port, mails, counts);
   }
 
   get url(): string {
@@ -36,7 +43,7 @@ export class SmtpSink {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private static serve(socket: Socket, mails: ReceivedMail[], refuseRecipients: boolean): void {
+  private static serve(socket: Socket, mails: ReceivedMail[], counts: { refused: number }, refuseRecipients: boolean): void {
     let buffer = '';
     let current: ReceivedMail = { from: '', to: [], data: '' };
     let inData = false;
@@ -65,6 +72,7 @@ export class SmtpSink {
           current.from = line.slice(10).trim();
           socket.write('250 OK\r\n');
         } else if (verb === 'RCPT' && refuseRecipients) {
+          counts.refused += 1;
           socket.write('550 5.1.1 mailbox unavailable\r\n');
         } else if (verb === 'RCPT') {
           current.to.push(line.slice(8).trim());

@@ -33,7 +33,7 @@ export async function startTestApp(env: Environment = {}, options: CreateAppOpti
   const port = env.PORT !== undefined && env.PORT !== '0' ? Number(env.PORT) : await freeLoopbackPort();
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     FC_SIMULATOR_PORT: '0',
     DEMO_PARTNER_PORT: '0',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
