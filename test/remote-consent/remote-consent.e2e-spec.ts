@@ -78,6 +78,8 @@ describe('remote consent', () => {
     return pickIdentity(usager, fc, identity);
   }
 
+  const consentLineOf = (page: Page) => /<dd class="mandate-consent">([^<]*)<\/dd>/.exec(page.html)?.[1] ?? null;
+
   const requestIdOf = (page: Page) => /\/aidant\/consentements\/([0-9a-f-]{36})$/.exec(page.url)![1]!;
 
   it('by email: link from the outbox, FranceConnect on another browser, the mandate created with remote evidence', async () => {
@@ -121,6 +123,9 @@ describe('remote consent', () => {
     expect(page.html).toContain('Acceptée');
     expect(page.html).toContain(`/aidant/mandats/${row.mandate_id}`);
     expect((await browser.get(`${t.url}/aidant/consentements`)).html).toContain('Angela DUBOIS');
+    // The mandate page says how the consent was given (the attestation, signed once, does not carry it).
+    const mandatePage = await browser.get(`${t.url}/aidant/mandats/${row.mandate_id}`);
+    expect(consentLineOf(mandatePage)).toMatch(/^Donné à distance par courriel, le \d{1,2}(er)? \S+ \d{4} à \d{2}:\d{2} \(identification FranceConnect le /);
 
     // The link served once: opened again, one page that says so, and the refusal journaled.
     const again = await new TestBrowser(FOLLOW_ALL).get(`${t.url}${link}`);
@@ -164,6 +169,8 @@ describe('remote consent', () => {
     expect(done.html).toContain('Le mandat a été créé');
     const [row] = await db.query(`SELECT r.status, c.remote_channel FROM consent_requests r JOIN mandates m ON m.id = r.mandate_id JOIN mandate_consents c ON c.id = m.consent_id WHERE r.id = $1`, [requestIdOf(created)]);
     expect(row).toMatchObject({ status: 'accepted', remote_channel: 'phone' });
+    const [{ mandate_id: mandateId }] = await db.query(`SELECT mandate_id FROM consent_requests WHERE id = $1`, [requestIdOf(created)]);
+    expect(consentLineOf(await browser.get(`${t.url}/aidant/mandats/${mandateId}`))).toMatch(/^Donné à distance par téléphone avec un code, le /);
   });
 
   it('another identity at FranceConnect: refused, told to both sides without the identity returned', async () => {
