@@ -270,6 +270,52 @@ describe('remote consent', () => {
     expect(refusals).toEqual(expect.arrayContaining(['cancelled', 'expired', 'unknown']));
   });
 
+  it('a fault after the mandate rows are written (the attestation refused by the database): nothing is left, the request stays pending and can be answered again', async () => {
+    const browser = await aidant();
+    const created = await prepare(browser, { nom: 'Diallo', prenom: 'Mamadou', naissance: '30/12/2001' });
+    const requestId = requestIdOf(created);
+    const usager = new TestBrowser(FOLLOW_ALL);
+    const decision = await identify(usager, await openByCode(usager, codeOn(created)), 'mamadou');
+    expect(path(decision)).toBe('/consentement/demande/accord');
+
+    const tables = ['mandates', 'autorisations', 'mandate_consents', 'usagers'] as const;
+    const before = await Promise.all(tables.map((table) => countRows(t, table)));
+    const claims = ['mandate.created', 'autorisation.created', 'usager.created', 'consent_request.accepted'];
+    const claimedBefore = (await journalOf(t, ...claims)).length;
+    // A real fault inside the consent's transaction: the attestation, written last (after the consent,
+    // the mandate, its autorisations and their journal entries), is refused by the database.
+    await db.query(`CREATE FUNCTION test_refuse_attestation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'attestation store refused (test fault)'; END $$`);
+    await db.query(`CREATE TRIGGER test_refuse_attestation BEFORE INSERT ON attestations FOR EACH ROW EXECUTE FUNCTION test_refuse_attestation()`);
+    let failed: Page;
+    try {
+      failed = await submitForm(usager, decision, '/consentement/demande/accord');
+    } finally {
+      await db.query(`DROP TRIGGER test_refuse_attestation ON attestations`);
+      await db.query(`DROP FUNCTION test_refuse_attestation()`);
+    }
+    expect(failed.status).toBe(500);
+    expect(failed.html).not.toContain('Le mandat a été créé');
+    expect(await Promise.all(tables.map((table) => countRows(t, table)))).toEqual(before);
+    const [row] = await db.query(`SELECT status, mandate_id, decided_at FROM consent_requests WHERE id = $1`, [requestId]);
+    expect(row).toEqual({ status: 'pending', mandate_id: null, decided_at: null });
+    const [{ n: consents }] = await db.query(`SELECT count(*)::int AS n FROM mandate_consents WHERE consent_request_id = $1`, [requestId]);
+    expect(consents).toBe(0);
+    // The journal claims nothing that did not happen.
+    expect((await journalOf(t, ...claims)).length).toBe(claimedBefore);
+    const about = (await journalOf(t, 'consent_request.created', 'consent_request.sent', 'consent_request.accepted', 'consent_request.refused', 'mandate.created'))
+      .filter((e) => e.details.requestId === requestId || e.details.consentRequestId === requestId)
+      .map((e) => e.action);
+    expect(about).toEqual(['consent_request.created', 'consent_request.sent']);
+    expect((await browser.get(created.url)).html).toContain('En attente');
+
+    // The fault gone, the usager's same answer goes through: one mandate.
+    const done = await submitForm(usager, decision, '/consentement/demande/accord');
+    expect(done.html).toContain('Le mandat a été créé');
+    expect(await countRows(t, 'mandates')).toBe(before[0]! + 1);
+    const [accepted] = await db.query(`SELECT status FROM consent_requests WHERE id = $1`, [requestId]);
+    expect(accepted.status).toBe('accepted');
+  });
+
   it('the usager pages refuse a step reached without the one before', async () => {
     const usager = new TestBrowser(FOLLOW_ALL);
     expect((await usager.get(`${t.url}/consentement/demande`)).status).toBe(409);
