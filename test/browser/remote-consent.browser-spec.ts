@@ -141,6 +141,7 @@ describe('remote consent in Chromium', () => {
       expect(pathOf(counter)).toMatch(/^\/aidant\/mandats\/[0-9a-f-]{36}$/);
       const mandatePage = await visibleText(counter);
       expect(mandatePage).toContain('Angela Claire Louise');
+      expect(mandatePage).toContain('Donné à distance par courriel');
       await story.record(counter, 'aidant-mandat-a-distance');
       const mandatePath = pathOf(counter);
       await counter.goto(`${t.url}/aidant`);
@@ -178,7 +179,9 @@ describe('remote consent in Chromium', () => {
       // Shown once: the code is no longer on the request's page.
       expect(await counter.locator('.consent-code').count()).toBe(0);
       await clickAndWait(counter, counter.getByRole('link', { name: 'Voir le mandat créé' }));
-      expect(await visibleText(counter)).toContain('Paul-Antoine');
+      const phoneMandate = await visibleText(counter);
+      expect(phoneMandate).toContain('Paul-Antoine');
+      expect(phoneMandate).toContain('Donné à distance par téléphone avec un code');
       await story.record(counter, 'aidant-mandat-par-telephone');
     });
     expect(story.csp).toEqual({});
