@@ -13,6 +13,7 @@ import { displayName, type UsagerIdentity, type UsagerView } from '../usagers/us
 import { frenchCalendarDate, frenchDate, frenchDateTime, identityDisplay } from '../web/french/index.js';
 import { AttestationVerificationsService } from './attestation-verifications.service.js';
 import { AttestationsService, VERIFICATION_PATH, type AttestationClaims } from './attestations.service.js';
+import { MandateConsent } from './mandate-consent.entity.js';
 import { MandateRevocationService, readReason, REVOCATION_REASONS, type Revoker } from './mandate-revocation.service.js';
 import { STATUS_LABELS } from './mandate-status.js';
 import { MandateNotLiveError } from './mandates.errors.js';
@@ -139,6 +140,7 @@ export class MandatePagesService {
       const mandate = await this.mandates.getForStructure(m, actor.structureId, mandateId);
       const usager = await this.usagerOf(m, mandate);
       const opener = await this.aidants.findById(m, mandate.openedBy);
+      const consent = await m.findOneBy(MandateConsent, { id: mandate.consentId });
       const entries = (await this.journal.find(m, { chain: actor.structureId, mandateId: mandate.id }, { limit: 100 })).entries;
       const names = new Map<string, string>();
       for (const id of new Set(entries.filter((e) => e.actor.type === 'aidant' && e.actor.id).map((e) => e.actor.id!))) {
@@ -153,6 +155,7 @@ export class MandatePagesService {
         openedBy: opener ? `${opener.givenName} ${opener.familyName}` : '—',
         createdLabel: frenchDateTime(mandate.createdAt),
         endLabel: frenchDateTime(mandate.expiresAt),
+        consent: consent ? consentCircumstances(consent, mandate.createdAt) : null,
         canRenew: actor.canOpenMandates && mandate.status !== 'revoked',
         reasons: REVOCATION_REASONS,
         created: flags.created ?? false,
@@ -300,6 +303,24 @@ function attestedIdentity(signed: AttestationClaims['usager'], usager: UsagerVie
     birthplace: signed.birthplace ?? usager.birthplace,
     birthcountry: signed.birthcountry ?? usager.birthcountry,
   };
+}
+
+const REMOTE_CHANNELS: Record<'email' | 'phone', string> = { email: 'par courriel', phone: 'par téléphone avec un code' };
+
+/**
+ * How the usager consented, from the consent evidence, for the mandate page
+ * only: the signed attestation does not carry it, and attestations already
+ * signed keep their content. A remote consent is given when the mandate is
+ * created, in the same transaction.
+ */
+function consentCircumstances(consent: MandateConsent, createdAt: Date) {
+  const identified = consent.fcAuthTime ? ` (identification FranceConnect le ${frenchDateTime(consent.fcAuthTime)})` : '';
+  if (consent.kind === 'remote') {
+    const channel = consent.remoteChannel ? ` ${REMOTE_CHANNELS[consent.remoteChannel]}` : '';
+    return { remote: true, line: `Donné à distance${channel}, le ${frenchDateTime(createdAt)}${identified}` };
+  }
+  if (consent.kind === 'renewal') return { remote: false, line: `Renouvellement au guichet du consentement précédent, le ${frenchDateTime(createdAt)}` };
+  return { remote: false, line: `Donné au guichet, en présence de l’aidant, le ${frenchDateTime(createdAt)}${identified}` };
 }
 
 /** A birthdate typed as `AAAA-MM-JJ` (what a date picker sends) or `JJ/MM/AAAA` (typed by hand); '' when neither. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { Clock } from '../clock/clock.js';
@@ -16,45 +16,25 @@ import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { frenchDateTime } from '../web/french/index.js';
 import { codeThrottleKey, reserveCodeAttempt, settleRightCode } from './code-throttle.js';
-import { effectiveStatus, isTokenShaped, mismatchedFields, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
+import { lockUsable, noStep, progressOf, RECAP_PATH, refusalOf, RESULT_PATH, unusable } from './consent-answer-steps.js';
+import { isTokenShaped, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
 import { consentRequestsRepository as repo } from './consent-requests.repository.js';
 import type { RemoteConsentProgress } from './consent-session.js';
-import { ConsentCodeThrottledError, ConsentRequestUnusableError, ConsentStepError } from './remote-consent.errors.js';
+import { ConsentCodeThrottledError, ConsentStepError } from './remote-consent.errors.js';
 
-export const RECAP_PATH = '/consentement/demande';
-export const DECISION_PATH = '/consentement/demande/accord';
-export const RESULT_PATH = '/consentement/demande/resultat';
 /** How long a verified FranceConnect identity may wait for the usager's answer. */
 const VERIFIED_LIFETIME_MS = 10 * 60 * 1000;
-
-type Refusal = 'unknown' | 'expired' | 'answered' | 'cancelled';
-
-const REFUSAL_MESSAGES: Record<Refusal, string> = {
-  unknown: 'Ce lien ou ce code ne correspond à aucune demande. Vérifiez-le, ou demandez à l’aidant de vous en transmettre un nouveau.',
-  expired: 'Cette demande a expiré (elle est valable 24 heures). Demandez à l’aidant d’en préparer une nouvelle.',
-  answered: 'Cette demande a déjà reçu une réponse : un lien ou un code ne sert qu’une fois.',
-  cancelled: 'L’aidant a annulé cette demande. Rien n’a été créé en votre nom.',
-};
-
-function refusalOf(row: ConsentRequest | null, now: Date): Refusal | null {
-  if (!row) return 'unknown';
-  const status = effectiveStatus(row, now);
-  if (status === 'pending') return null;
-  if (status === 'expired') return 'expired';
-  if (status === 'cancelled') return 'cancelled';
-  return 'answered';
-}
 
 /**
  * The usager's side of remote consent, on their own device: open the
  * request by its link or its code (throttled), read the recap, identify with
  * FranceConnect, then consent or refuse. On consent the mandate is opened by
  * the mandates module's own path (MandateOpeningService.open), with remote
- * evidence. No TOTP is asked of the usager; nothing is written for an
+ * evidence. The FranceConnect return is ConsentFranceConnectHandler's. No TOTP is asked of the usager; nothing is written for an
  * unusable link or code but the refusal in the journal.
  */
 @Injectable()
-export class ConsentAnswersService implements OnModuleInit {
+export class ConsentAnswersService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly journal: JournalService,
@@ -65,11 +45,6 @@ export class ConsentAnswersService implements OnModuleInit {
     private readonly structures: StructuresService,
     private readonly clock: Clock,
   ) {}
-
-  /** The FranceConnect round trip of this module: its identity comes back to `afterFranceConnect`. */
-  onModuleInit(): void {
-    this.flow.registerIntentHandler('remote_consent', (input) => this.afterFranceConnect(input), { endFranceConnectSession: false, retryPath: RECAP_PATH });
-  }
 
   /** `/consentement/<token>`: the request of this link, remembered in the session; the token leaves the address bar. */
   async openLink(session: BrowserSession, token: unknown, request: RequestFacts): Promise<string> {
@@ -158,7 +133,7 @@ export class ConsentAnswersService implements OnModuleInit {
     const progress = progressOf(session);
     const verified = this.verifiedOf(progress);
     const outcome = await this.transactions.run(async (m) => {
-      const row = await this.lockUsable(m, progress.requestId);
+      const row = await lockUsable(m, progress.requestId, this.clock.now());
       const now = this.clock.now();
       if (!(await this.aidantCanAct(m, row))) {
         await repo.decide(m, row.id, { status: 'refused', at: now, refusalReason: 'aidant_unavailable' });
@@ -215,7 +190,7 @@ export class ConsentAnswersService implements OnModuleInit {
   async refuse(session: BrowserSession, request: RequestFacts): Promise<string> {
     const progress = progressOf(session);
     await this.transactions.run(async (m) => {
-      const row = await this.lockUsable(m, progress.requestId);
+      const row = await lockUsable(m, progress.requestId, this.clock.now());
       await repo.decide(m, row.id, { status: 'refused', at: this.clock.now(), refusalReason: 'usager' });
       await this.journal.append(m, {
         action: 'consent_request.refused',
@@ -235,44 +210,6 @@ export class ConsentAnswersService implements OnModuleInit {
     return { pageTitle: 'Demande de mandat', outcome };
   }
 
-  /**
-   * FranceConnect's identity for this request: compared with the one the
-   * aidant expected (folded). A mismatch ends the request at once, told to
-   * both sides without the identity returned.
-   */
-  private async afterFranceConnect(input: {
-    session: BrowserSession;
-    request: RequestFacts;
-    identity: VerifiedIdentity;
-    payload: Record<string, unknown>;
-    transactionId: string;
-  }): Promise<string> {
-    const progress = input.session.data.remoteConsent;
-    if (!progress || progress.requestId !== input.payload.requestId) throw noStep();
-    const mismatch = await this.transactions.run(async (m) => {
-      const row = await this.lockUsable(m, progress.requestId);
-      const fields = mismatchedFields(row, input.identity);
-      if (fields.length === 0) return false;
-      await repo.decide(m, row.id, { status: 'identity_mismatch', at: this.clock.now() });
-      await this.journal.append(m, {
-        action: 'consent_request.identity_mismatch',
-        structureId: row.structureId,
-        actor: { type: 'usager', id: null },
-        subjects: { aidantId: row.aidantId },
-        request: input.request,
-        details: { requestId: row.id, fcTransactionId: input.transactionId, fields },
-      });
-      return true;
-    });
-    if (mismatch) {
-      input.session.data.remoteConsent = { requestId: progress.requestId, openedAt: progress.openedAt, outcome: 'identity_mismatch' };
-      return RESULT_PATH;
-    }
-    const { idToken: _idToken, ...kept } = input.identity;
-    input.session.data.remoteConsent = { ...progress, verified: { identity: kept, fcTransactionId: input.transactionId, at: this.clock.nowMs() } };
-    return DECISION_PATH;
-  }
-
   /** Only a habilitated aidant, still an unsuspended aidant of an active structure, may receive the mandate. */
   private async aidantCanAct(m: EntityManager, row: ConsentRequest): Promise<boolean> {
     const access = await this.aidants.accessOf(m, row.aidantId);
@@ -284,18 +221,6 @@ export class ConsentAnswersService implements OnModuleInit {
       membership.roles.includes('aidant') &&
       membership.structure.active
     );
-  }
-
-  /**
-   * The request locked until the transaction ends, if it can still be
-   * answered (a pending one past its end is refused here and marked expired
-   * by ConsentExpiryJob).
-   */
-  private async lockUsable(m: EntityManager, id: string): Promise<ConsentRequest> {
-    const row = await repo.findById(m, id, true);
-    const refusal = refusalOf(row, this.clock.now());
-    if (refusal) throw unusable(refusal);
-    return row!;
   }
 
   private verifiedOf(progress: RemoteConsentProgress) {
@@ -336,21 +261,4 @@ export class ConsentAnswersService implements OnModuleInit {
     await session.save();
     return RESULT_PATH;
   }
-}
-
-function progressOf(session: BrowserSession): RemoteConsentProgress {
-  const progress = session.data.remoteConsent;
-  if (!progress || progress.outcome) throw noStep();
-  return progress;
-}
-
-function noStep(): ConsentStepError {
-  return new ConsentStepError(
-    'Aucune demande de mandat n’est ouverte dans ce navigateur. Suivez le lien reçu par courriel, ou saisissez le code donné par l’aidant.',
-    'no consent request in this session',
-  );
-}
-
-function unusable(refusal: Refusal): ConsentRequestUnusableError {
-  return new ConsentRequestUnusableError(REFUSAL_MESSAGES[refusal], `consent request unusable: ${refusal}`);
 }

@@ -5,6 +5,7 @@ import { MandatesModule } from '../mandates/mandates.module.js';
 import { StructuresModule } from '../structures/structures.module.js';
 import { UsagersModule } from '../usagers/usagers.module.js';
 import { ConsentAnswersService } from './consent-answers.service.js';
+import { ConsentFranceConnectHandler } from './consent-franceconnect.handler.js';
 import { ConsentExpiryJob } from './consent-expiry.job.js';
 import { ConsentRequestsController } from './consent-requests.controller.js';
 import { ConsentRequestsService } from './consent-requests.service.js';
@@ -19,6 +20,6 @@ import { ConsentementController } from './consentement.controller.js';
 @Module({
   imports: [AidantsModule, FranceConnectModule, MandatesModule, StructuresModule, UsagersModule],
   controllers: [ConsentRequestsController, ConsentementController],
-  providers: [ConsentRequestsService, ConsentAnswersService, ConsentExpiryJob],
+  providers: [ConsentRequestsService, ConsentAnswersService, ConsentFranceConnectHandler, ConsentExpiryJob],
 })
 export class RemoteConsentModule {}

@@ -78,6 +78,8 @@ describe('remote consent', () => {
     return pickIdentity(usager, fc, identity);
   }
 
+  const consentLineOf = (page: Page) => /<dd class="mandate-consent">([^<]*)<\/dd>/.exec(page.html)?.[1] ?? null;
+
   const requestIdOf = (page: Page) => /\/aidant\/consentements\/([0-9a-f-]{36})$/.exec(page.url)![1]!;
 
   it('by email: link from the outbox, FranceConnect on another browser, the mandate created with remote evidence', async () => {
@@ -121,6 +123,9 @@ describe('remote consent', () => {
     expect(page.html).toContain('Acceptée');
     expect(page.html).toContain(`/aidant/mandats/${row.mandate_id}`);
     expect((await browser.get(`${t.url}/aidant/consentements`)).html).toContain('Angela DUBOIS');
+    // The mandate page says how the consent was given (the attestation, signed once, does not carry it).
+    const mandatePage = await browser.get(`${t.url}/aidant/mandats/${row.mandate_id}`);
+    expect(consentLineOf(mandatePage)).toMatch(/^Donné à distance par courriel, le \d{1,2}(er)? \S+ \d{4} à \d{2}:\d{2} \(identification FranceConnect le /);
 
     // The link served once: opened again, one page that says so, and the refusal journaled.
     const again = await new TestBrowser(FOLLOW_ALL).get(`${t.url}${link}`);
@@ -164,6 +169,8 @@ describe('remote consent', () => {
     expect(done.html).toContain('Le mandat a été créé');
     const [row] = await db.query(`SELECT r.status, c.remote_channel FROM consent_requests r JOIN mandates m ON m.id = r.mandate_id JOIN mandate_consents c ON c.id = m.consent_id WHERE r.id = $1`, [requestIdOf(created)]);
     expect(row).toMatchObject({ status: 'accepted', remote_channel: 'phone' });
+    const [{ mandate_id: mandateId }] = await db.query(`SELECT mandate_id FROM consent_requests WHERE id = $1`, [requestIdOf(created)]);
+    expect(consentLineOf(await browser.get(`${t.url}/aidant/mandats/${mandateId}`))).toMatch(/^Donné à distance par téléphone avec un code, le /);
   });
 
   it('another identity at FranceConnect: refused, told to both sides without the identity returned', async () => {
@@ -261,6 +268,52 @@ describe('remote consent', () => {
     expect(unknown.html).toContain('ne correspond à aucune demande');
     const refusals = (await journalOf(t, 'consent_request.access_refused')).map((e) => e.details.reason);
     expect(refusals).toEqual(expect.arrayContaining(['cancelled', 'expired', 'unknown']));
+  });
+
+  it('a fault after the mandate rows are written (the attestation refused by the database): nothing is left, the request stays pending and can be answered again', async () => {
+    const browser = await aidant();
+    const created = await prepare(browser, { nom: 'Diallo', prenom: 'Mamadou', naissance: '30/12/2001' });
+    const requestId = requestIdOf(created);
+    const usager = new TestBrowser(FOLLOW_ALL);
+    const decision = await identify(usager, await openByCode(usager, codeOn(created)), 'mamadou');
+    expect(path(decision)).toBe('/consentement/demande/accord');
+
+    const tables = ['mandates', 'autorisations', 'mandate_consents', 'usagers'] as const;
+    const before = await Promise.all(tables.map((table) => countRows(t, table)));
+    const claims = ['mandate.created', 'autorisation.created', 'usager.created', 'consent_request.accepted'];
+    const claimedBefore = (await journalOf(t, ...claims)).length;
+    // A real fault inside the consent's transaction: the attestation, written last (after the consent,
+    // the mandate, its autorisations and their journal entries), is refused by the database.
+    await db.query(`CREATE FUNCTION test_refuse_attestation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'attestation store refused (test fault)'; END $$`);
+    await db.query(`CREATE TRIGGER test_refuse_attestation BEFORE INSERT ON attestations FOR EACH ROW EXECUTE FUNCTION test_refuse_attestation()`);
+    let failed: Page;
+    try {
+      failed = await submitForm(usager, decision, '/consentement/demande/accord');
+    } finally {
+      await db.query(`DROP TRIGGER test_refuse_attestation ON attestations`);
+      await db.query(`DROP FUNCTION test_refuse_attestation()`);
+    }
+    expect(failed.status).toBe(500);
+    expect(failed.html).not.toContain('Le mandat a été créé');
+    expect(await Promise.all(tables.map((table) => countRows(t, table)))).toEqual(before);
+    const [row] = await db.query(`SELECT status, mandate_id, decided_at FROM consent_requests WHERE id = $1`, [requestId]);
+    expect(row).toEqual({ status: 'pending', mandate_id: null, decided_at: null });
+    const [{ n: consents }] = await db.query(`SELECT count(*)::int AS n FROM mandate_consents WHERE consent_request_id = $1`, [requestId]);
+    expect(consents).toBe(0);
+    // The journal claims nothing that did not happen.
+    expect((await journalOf(t, ...claims)).length).toBe(claimedBefore);
+    const about = (await journalOf(t, 'consent_request.created', 'consent_request.sent', 'consent_request.accepted', 'consent_request.refused', 'mandate.created'))
+      .filter((e) => e.details.requestId === requestId || e.details.consentRequestId === requestId)
+      .map((e) => e.action);
+    expect(about).toEqual(['consent_request.created', 'consent_request.sent']);
+    expect((await browser.get(created.url)).html).toContain('En attente');
+
+    // The fault gone, the usager's same answer goes through: one mandate.
+    const done = await submitForm(usager, decision, '/consentement/demande/accord');
+    expect(done.html).toContain('Le mandat a été créé');
+    expect(await countRows(t, 'mandates')).toBe(before[0]! + 1);
+    const [accepted] = await db.query(`SELECT status FROM consent_requests WHERE id = $1`, [requestId]);
+    expect(accepted.status).toBe('accepted');
   });
 
   it('the usager pages refuse a step reached without the one before', async () => {
