@@ -24,6 +24,7 @@ import { Notices1766100000000 } from './1766100000000-notices.js';
 import { JournalMerkleNodes1766110000000 } from './1766110000000-journal-merkle-nodes.js';
 import { JournalCheckpointNotes1766110001000 } from './1766110001000-journal-checkpoint-notes.js';
 import { JournalWitnessCosignatures1766120000000 } from './1766120000000-journal-witness-cosignatures.js';
+import { JournalTreeV21766140000000 } from './1766140000000-journal-tree-v2.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   JournalMerkleNodes1766110000000,
   JournalCheckpointNotes1766110001000,
   JournalWitnessCosignatures1766120000000,
+  JournalTreeV21766140000000,
 ];

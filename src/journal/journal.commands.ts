@@ -162,10 +162,10 @@ async function verifyProof(args: string[], io: StandaloneIo): Promise<number> {
     return 1;
   }
   try {
-    const { checkpoint, signedBy, cosignedBy } = verifyProofBundle(bundle, keys, witnesses);
+    const { checkpoint, requestFacts, signedBy, cosignedBy } = verifyProofBundle(bundle, keys, witnesses);
     const entry = (bundle as { entry: { chain: string; seq: number } }).entry;
     io.stdout.write(
-      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}${cosignedBy.length ? ` cosigned_by=${cosignedBy.join(',')}` : ''}\n`,
+      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}${cosignedBy.length ? ` cosigned_by=${cosignedBy.join(',')}` : ''} request_facts=${requestFacts}\n`,
     );
     return 0;
   } catch (error) {

@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
-import { merkleLeaf } from '../../src/journal/entries/hash-chain.js';
-import { entryOf } from '../../src/journal/entries/entry-rows.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalSealer } from '../../src/journal/sealing/sealer.js';
 import { catchUpTrees, withStoredTree, type NodeQuery } from '../../src/journal/tree/merkle-nodes.js';
 import { InMemoryMerkleTree, inclusionProof, leafHash, rootAt } from '../../src/journal/merkle/index.js';
 import { JournalMerkleNodes1766110000000 } from '../../migrations/1766110000000-journal-merkle-nodes.js';
+import { JournalTreeV21766140000000 } from '../../migrations/1766140000000-journal-tree-v2.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { appendOne, sealedRows } from './journal-helpers.js';
+import { appendOne, leafOfRow, sealedRows } from './journal-helpers.js';
 
 describe("journal: each chain's Merkle tree", () => {
   let testApp: TestApp;
@@ -32,7 +31,7 @@ describe("journal: each chain's Merkle tree", () => {
   /** The tree of a chain computed in memory from its sealed entries, leaf bytes as docs/decisions/0104 says. */
   async function treeInMemory(chain: string): Promise<InMemoryMerkleTree> {
     const tree = new InMemoryMerkleTree();
-    for (const row of await sealedRows(dataSource, chain)) tree.append(merkleLeaf(entryOf(row, Number(row.seq))));
+    for (const row of await sealedRows(dataSource, chain)) tree.append(leafOfRow(row));
     return tree;
   }
 
@@ -73,7 +72,7 @@ describe("journal: each chain's Merkle tree", () => {
         `SELECT encode(hash, 'hex') AS hash FROM journal_merkle_nodes WHERE chain = $1 AND level = 0 AND idx = 0`,
         [chain],
       );
-      expect(leaf.hash).toBe(leafHash(merkleLeaf(entryOf(first!, 1))).toString('hex'));
+      expect(leaf.hash).toBe(leafHash(leafOfRow(first!)).toString('hex'));
     }
   });
 
@@ -91,19 +90,32 @@ describe("journal: each chain's Merkle tree", () => {
     expect(before.length).toBeGreaterThan(0);
     const sealer = testApp.app.get(JournalSealer);
     await sealer.stop();
-    // The database as it was before the migration: chains, no tree.
-    const migration = new JournalMerkleNodes1766110000000();
+    // The database as it was before the migrations: chains, no tree, no request salts.
+    const migrations = [new JournalMerkleNodes1766110000000(), new JournalTreeV21766140000000()];
     const runner = dataSource.createQueryRunner();
     try {
-      await migration.down(runner);
-      await migration.up(runner);
+      for (const migration of [...migrations].reverse()) await migration.down(runner);
+      for (const migration of migrations) await migration.up(runner);
     } finally {
       await runner.release();
     }
     expect(await storedNodes()).toEqual([]);
     const added = await dataSource.transaction((manager) => catchUpTrees(manager));
     expect(added).toBeGreaterThanOrEqual(before.filter((n) => n.level === 0).length);
-    expect(await storedNodes()).toEqual(before);
+    // The same nodes; their hashes follow the salts the catch-up gave the older entries.
+    const after = await storedNodes();
+    expect(after.map(({ hash: _hash, ...key }) => key)).toEqual(before.map(({ hash: _hash, ...key }) => key));
+    for (const chain of chains) {
+      const rows = await sealedRows(dataSource, chain);
+      expect(rows.every((row) => row.salt?.length === 16)).toBe(true);
+      const tree = await treeInMemory(chain);
+      const leaves = after.filter((n) => n.chain === chain && n.level === 0).sort((a, b) => Number(a.idx) - Number(b.idx));
+      expect(leaves.map((n) => n.hash)).toEqual(
+        rows.map((row) => leafHash(leafOfRow(row)).toString('hex')),
+      );
+      const root = await withStoredTree(query, chain, tree.size(), (store) => rootAt(store, tree.size()));
+      expect(root).toEqual(rootAt(tree, tree.size()));
+    }
     expect(await dataSource.transaction((manager) => catchUpTrees(manager))).toBe(0);
 
     sealer.start();
