@@ -127,4 +127,52 @@ describe("journal: each chain's Merkle tree", () => {
       expect(root).toEqual(rootAt(tree, tree.size()));
     }
   });
+
+  it('upgrades to tree version 2 beside the existing tree: its nodes and notes stay, the new tree and the salts are built', async () => {
+    const sealer = testApp.app.get(JournalSealer);
+    await journal.checkpoint(chains);
+    await sealer.stop();
+    const nodesBefore: { count: number }[] = await dataSource.query(`SELECT count(*)::int AS count FROM journal_merkle_nodes`);
+    const notesBefore: { chain: string; seq: string; note: string }[] = await dataSource.query(
+      `SELECT chain, seq::text AS seq, note FROM journal_checkpoints WHERE chain = ANY($1::text[]) AND note IS NOT NULL ORDER BY chain, seq`,
+      [chains],
+    );
+    expect(notesBefore.length).toBeGreaterThanOrEqual(chains.length);
+    // Back to the schema before version 2 (the tree there becomes tree 1), then the upgrade as it runs on a populated database.
+    const migration = new JournalTreeV21766140000000();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    const [{ count: tree1 }]: { count: number }[] = await dataSource.query(`SELECT count(*)::int AS count FROM journal_merkle_nodes WHERE tree = 1`);
+    expect(tree1).toBe(nodesBefore[0]!.count);
+    expect(await dataSource.query(`SELECT count(*)::int AS count FROM journal_checkpoints WHERE tree IS NOT NULL`)).toEqual([{ count: 0 }]);
+    // What a sequencer starting after the upgrade does before its first batch (this one caught up already, before it).
+    const [{ count: entries }]: { count: number }[] = await dataSource.query(`SELECT count(*)::int AS count FROM journal_entries`);
+    expect(await dataSource.transaction((manager) => catchUpTrees(manager))).toBe(entries);
+
+    sealer.start();
+    for (const chain of chains) await appendOne(transactions, journal, chain);
+    await journal.flush();
+    for (const chain of chains) {
+      const rows = await sealedRows(dataSource, chain);
+      const tree = await treeInMemory(chain);
+      expect(tree.size()).toBe(rows.length);
+      expect(await withStoredTree(query, chain, tree.size(), (store) => rootAt(store, tree.size()))).toEqual(rootAt(tree, tree.size()));
+    }
+    // The notes signed before stay as they were; the next ones are over tree 2, under the new origin.
+    expect(
+      await dataSource.query(`SELECT chain, seq::text AS seq, note FROM journal_checkpoints WHERE chain = ANY($1::text[]) AND note IS NOT NULL AND tree IS NULL ORDER BY chain, seq`, [chains]),
+    ).toEqual(notesBefore);
+    const signed = await journal.checkpoint([chains[0]!]);
+    const [latest]: { tree: number; note: string }[] = await dataSource.query(
+      `SELECT tree, note FROM journal_checkpoints WHERE chain = $1 AND seq = $2`,
+      [chains[0], signed[0]!.seq],
+    );
+    expect(latest!.tree).toBe(2);
+    expect(latest!.note.split('\n')[0]).toMatch(new RegExp(`/journal/v2/${chains[0]}$`));
+  });
 });
