@@ -163,6 +163,12 @@ describe("journal: each chain's Merkle tree", () => {
       expect(tree.size()).toBe(rows.length);
       expect(await withStoredTree(query, chain, tree.size(), (store) => rootAt(store, tree.size()))).toEqual(rootAt(tree, tree.size()));
     }
+    // Each chain idle since its last checkpoint got one entry saying so, whose checkpoint can carry a tree-2 note.
+    const upgraded: { chain: string }[] = await dataSource.query(
+      `SELECT chain FROM journal_entries WHERE action = 'journal.tree_upgraded' AND chain = ANY($1::text[]) ORDER BY chain`,
+      [chains],
+    );
+    expect(upgraded.map((r) => r.chain)).toEqual([...chains].sort());
     // The notes signed before stay as they were; the next ones are over tree 2, under the new origin.
     expect(
       await dataSource.query(`SELECT chain, seq::text AS seq, note FROM journal_checkpoints WHERE chain = ANY($1::text[]) AND note IS NOT NULL AND tree IS NULL ORDER BY chain, seq`, [chains]),

@@ -138,6 +138,7 @@ export async function catchUpTrees(manager: EntityManager): Promise<number> {
                            ORDER BY idx DESC LIMIT 1) t ON true
       WHERE coalesce(t.size, 0) < h.seq`,
   );
+  await markIdleChainsUpgraded(manager);
   let added = 0;
   for (const { chain, size: from } of lagging) {
     let size = Number(from);
@@ -167,4 +168,24 @@ export async function catchUpTrees(manager: EntityManager): Promise<number> {
     }
   }
   return added;
+}
+
+/**
+ * A chain whose head is covered only by a checkpoint without a note over
+ * tree version 2 (no entry since before the upgrade) could never get one: a
+ * checkpoint is one row per (chain, seq). Each such chain gets one entry
+ * `journal.tree_upgraded`, which the batch that follows seals, so that the
+ * checkpoint of its new head carries a tree-2 note (docs/decisions/0109).
+ * Written as a pending row, like an append, in the sequencer's transaction.
+ */
+async function markIdleChainsUpgraded(manager: EntityManager): Promise<void> {
+  await manager.query(
+    `INSERT INTO journal_pending (id, chain, action, actor_type, details)
+     SELECT gen_random_uuid(), c.chain, 'journal.tree_upgraded', 'system', jsonb_build_object('tree', ${TREE_VERSION})
+       FROM journal_chains c
+       JOIN LATERAL (SELECT seq FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true
+       JOIN LATERAL (SELECT seq, tree FROM journal_checkpoints k WHERE k.chain = c.chain ORDER BY seq DESC LIMIT 1) k ON true
+      WHERE k.seq = h.seq AND k.tree IS DISTINCT FROM ${TREE_VERSION}
+        AND NOT EXISTS (SELECT 1 FROM journal_pending p WHERE p.chain = c.chain)`,
+  );
 }
