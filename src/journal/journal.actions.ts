@@ -152,6 +152,8 @@ export interface JournalActionDetails {
   'journal.verified': { chain: string | null; ok: boolean; entries: number; upToSeq?: number; brokenAtSeq?: number | null };
   /** A witness refused the chain's checkpoint as inconsistent with one it cosigned before: the history forked. */
   'journal.witness_refused': { witness: string; origin: string; size: number; cosignedSize: number; reason: string };
+  /** Written by the sequencer, once, in a chain idle since before tree version 2 (docs/decisions/0109), so its next checkpoint has a note over that tree. */
+  'journal.tree_upgraded': { tree: number };
 
   // keys
   'keys.rotated': { purpose: string; kid: string; retiredKid: string | null };

@@ -4,7 +4,7 @@
  * `journal:*` npm scripts):
  *   journal:verify [--chain ID]
  *   journal:export --chain ID [--out FILE]
- *   journal:verify-file FILE --jwks FILE|URL
+ *   journal:verify-file FILE --jwks FILE|URL [--key VERIFIER_KEY|URL …]
  *   journal:checkpoint [--chain ID]
  *   journal:verify-proof FILE --key VERIFIER_KEY|URL [--key …] [--witness WITNESS_VERIFIER_KEY …]
  * Exit code 0: done and valid; 1: the journal or file is broken; 2: usage or runtime error.
@@ -54,7 +54,7 @@ export async function withJournal<T>(config: AppConfig, work: (parts: JournalPar
   }
 }
 
-export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL | journal:checkpoint [--chain ID] | journal:verify-proof FILE --key VERIFIER_KEY|URL [--witness VERIFIER_KEY]';
+export const USAGE = 'usage: journal:verify [--chain ID] | journal:export --chain ID [--out FILE] | journal:verify-file FILE --jwks FILE|URL [--key VERIFIER_KEY|URL] | journal:checkpoint [--chain ID] | journal:verify-proof FILE --key VERIFIER_KEY|URL [--witness VERIFIER_KEY]';
 
 function describeCheckpoint(c: JournalCheckpoint | null): string {
   return c ? `${c.chain}:${c.seq}@${c.at}` : 'none';
@@ -106,18 +106,20 @@ async function readJwks(source: string): Promise<JWK[]> {
 }
 
 async function verifyFile(args: string[], io: StandaloneIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { jwks: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { jwks: { type: 'string' }, key: { type: 'string', multiple: true } } });
   const file = positionals[0];
   if (!file || !values.jwks) throw new Error(`a file and --jwks are required\n${USAGE}`);
   const keys = await readJwks(values.jwks);
+  // Optional: the note verifier keys, to check the notes' signatures besides their roots.
+  const noteKeys = await readVerifierKeys(values.key ?? []);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  const report = await verifyExportLines(lines, keys);
+  const report = await verifyExportLines(lines, keys, noteKeys);
   if (!report.ok) {
     io.stdout.write(`FAILED ${file}: ${report.error}\n`);
     return 1;
   }
   io.stdout.write(
-    `OK chain=${report.chain} entries=${report.entries} checkpoints=${report.checkpoints} last_checkpoint=${describeCheckpoint(report.lastCheckpoint)}\n`,
+    `OK chain=${report.chain} entries=${report.entries} checkpoints=${report.checkpoints} last_checkpoint=${describeCheckpoint(report.lastCheckpoint)} merkle_roots=${report.merkleRoots}${noteKeys.length > 0 ? ' notes_signed' : ''}\n`,
   );
   return 0;
 }
@@ -162,10 +164,10 @@ async function verifyProof(args: string[], io: StandaloneIo): Promise<number> {
     return 1;
   }
   try {
-    const { checkpoint, signedBy, cosignedBy } = verifyProofBundle(bundle, keys, witnesses);
+    const { checkpoint, requestFacts, signedBy, cosignedBy } = verifyProofBundle(bundle, keys, witnesses);
     const entry = (bundle as { entry: { chain: string; seq: number } }).entry;
     io.stdout.write(
-      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}${cosignedBy.length ? ` cosigned_by=${cosignedBy.join(',')}` : ''}\n`,
+      `OK chain=${entry.chain} seq=${entry.seq} origin=${checkpoint.origin} tree_size=${checkpoint.size} signed_by=${signedBy.join(',')}${cosignedBy.length ? ` cosigned_by=${cosignedBy.join(',')}` : ''} request_facts=${requestFacts}\n`,
     );
     return 0;
   } catch (error) {
@@ -186,7 +188,9 @@ export const JOURNAL_COMMANDS: Record<string, StandaloneCommand> = {
 /** The journal commands as the operator CLI's help lists them. */
 export const JOURNAL_HELP = `  journal:verify [--chain <id>]       recalcule chaque empreinte et vérifie chaque point de contrôle signé
   journal:export --chain <id> [--out <fichier>]  exporte une chaîne (JSON Lines, jusqu’à un point de contrôle signé)
-  journal:verify-file <fichier> --jwks <fichier|URL>  vérifie un export hors ligne, avec les seules clés publiques
+  journal:verify-file <fichier> --jwks <fichier|URL> [--key <clé de vérification|URL>]
+                                    vérifie un export hors ligne, avec les seules clés publiques (et les racines
+                                    de Merkle de ses points de contrôle, recalculées à partir des entrées)
   journal:checkpoint [--chain <id>]   signe maintenant un point de contrôle des têtes de chaîne
   journal:verify-proof <fichier> --key <clé de vérification|URL> [--witness <clé d’un témoin>]
                                     vérifie hors ligne la preuve qu’une entrée figure au journal, avec les seules

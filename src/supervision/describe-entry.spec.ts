@@ -58,6 +58,11 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
     { witness: 'witness.example', origin: 'procuration.example/journal/s1', size: 20, cosignedSize: 12, reason: 'not consistent' },
     'Le témoin witness.example a refusé le point de contrôle de taille 20 : il ne prolonge pas l’historique de taille 12 qu’il avait attesté (historique réécrit)',
   ],
+  [
+    'journal.tree_upgraded',
+    { tree: 2 },
+    'Le journal est passé à la version 2 de son arbre de preuves : les preuves ne contiennent plus l’adresse IP ni le navigateur de la personne qui a agi',
+  ],
   ['keys.rotated', { purpose: 'journal', kid: 'k', retiredKid: null }, 'Marie Curie a renouvelé une clé de signature du service'],
   ['franceconnect.consent_started', {}, 'Marie Curie a lancé une identification FranceConnect'],
   ['franceconnect.consent_verified', { intent: 'mandate_consent' }, 'Jean Dupont a confirmé son identité avec FranceConnect pour donner son accord à un mandat'],

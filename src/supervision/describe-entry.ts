@@ -158,6 +158,8 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     `${who} a vérifié l’intégrité du journal (${typeof d.entries === 'number' ? `${plural(d.entries, 'entrée')}, ` : ''}${d.ok ? 'intègre' : 'anomalie détectée'})`,
   'journal.witness_refused': ({ d }) =>
     `Le témoin ${text(d.witness)} a refusé le point de contrôle de taille ${String(d.size)} : il ne prolonge pas l’historique de taille ${String(d.cosignedSize)} qu’il avait attesté (historique réécrit)`,
+  'journal.tree_upgraded': ({ d }) =>
+    `Le journal est passé à la version ${String(d.tree)} de son arbre de preuves : les preuves ne contiennent plus l’adresse IP ni le navigateur de la personne qui a agi`,
   // keys
   'keys.rotated': ({ who }) => `${who} a renouvelé une clé de signature du service`,
   // franceconnect, usagers, mandates; then anticipated: provider.

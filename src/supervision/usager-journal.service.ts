@@ -31,6 +31,8 @@ export interface UsagerEntryView {
   partner: string | null;
   demarche: string | null;
   action: string;
+  /** Where its inclusion proof is downloaded. */
+  proofLink: string;
 }
 
 /**
@@ -88,6 +90,7 @@ export class UsagerJournalService {
       partner: e.subjects.partnerId ? (names.partners?.get(e.subjects.partnerId) ?? 'un service partenaire') : null,
       demarche: e.demarche ? demarcheLabelOf(e.demarche) : null,
       action: e.action,
+      proofLink: `/usager/journal/${encodeURIComponent(e.chain)}/${e.seq}/preuve`,
     };
   }
 

@@ -1,10 +1,12 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock/clock.js';
 import { verifyExportLines } from '../../src/journal/export/export-format.js';
+import { verifierFromKey } from '../../src/journal/notes/note.verifiers.js';
+import { verifyProofBundle } from '../../src/journal/proofs/proof-bundle.js';
 import { seedDemoPartner } from '../../src/seed/demo-partner-seed.js';
 import { runDemoSeed } from '../../src/seed/demo-seed.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -180,6 +182,16 @@ describe('the whole story in Chromium', () => {
     await clickAndWait(home, home.getByRole('link', { name: 'Consulter mon journal' }));
     expect(await visibleText(home)).toContain('Karim Benali a agi pour Angela Claire Louise DUBOIS (épouse MARTIN) sur Démarche de démonstration — Logement (démarche Logement)');
     await story.record(home, 'usager-journal');
+    // The proof of that entry, downloaded and checked offline with the published note keys only (docs/journal-proofs.md).
+    const [proof] = await Promise.all([
+      home.waitForEvent('download'),
+      home.locator('.fr-card', { hasText: 'Karim Benali a agi pour' }).first().getByRole('link', { name: 'Télécharger la preuve' }).click(),
+    ]);
+    const proofFile = join(ARTIFACTS_DIR, SUITE, 'preuve-usager.json');
+    await proof.saveAs(proofFile);
+    const noteKeys = (await (await fetch(`${app}/.well-known/procuration/journal-note-keys`)).text()).trim().split('\n').map(verifierFromKey);
+    expect(verifyProofBundle(JSON.parse(readFileSync(proofFile, 'utf8')), noteKeys).requestFacts).toBe('committed');
+    expect(readFileSync(proofFile, 'utf8')).not.toMatch(/"ip"|"userAgent"/);
 
     // Meanwhile, at the counter, Angela asks Karim to stop the social démarche only: a confirmation page first.
     const desk = story.watch(await counter.context().newPage());

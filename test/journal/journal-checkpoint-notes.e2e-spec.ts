@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
-import { merkleLeaf } from '../../src/journal/entries/hash-chain.js';
-import { entryOf } from '../../src/journal/entries/entry-rows.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { InMemoryMerkleTree, rootAt } from '../../src/journal/merkle/index.js';
 import { parseCheckpoint } from '../../src/journal/notes/checkpoint.js';
@@ -11,7 +9,7 @@ import { verifyNote } from '../../src/journal/notes/note.js';
 import { verifierFromKey } from '../../src/journal/notes/note.verifiers.js';
 import { KeysService } from '../../src/keys/keys.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { appendOne, sealedRows } from './journal-helpers.js';
+import { appendOne, leafOfRow, sealedRows } from './journal-helpers.js';
 
 describe('journal: checkpoints as C2SP signed notes', () => {
   let testApp: TestApp;
@@ -59,10 +57,10 @@ describe('journal: checkpoints as C2SP signed notes', () => {
 
     const note = verifyNote(await noteAt(seq), [verifierFromKey(keys[0]!)]);
     const checkpoint = parseCheckpoint(note.text);
-    expect(checkpoint.origin).toBe(`${host}/journal/${chain}`);
+    expect(checkpoint.origin).toBe(`${host}/journal/v2/${chain}`);
     expect(checkpoint.size).toBe(5);
     const tree = new InMemoryMerkleTree();
-    for (const row of await sealedRows(dataSource, chain)) tree.append(merkleLeaf(entryOf(row, Number(row.seq))));
+    for (const row of await sealedRows(dataSource, chain)) tree.append(leafOfRow(row));
     expect(checkpoint.rootHash).toEqual(rootAt(tree, 5));
 
     // The private part is encrypted at rest, like the other service keys.

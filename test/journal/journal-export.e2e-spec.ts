@@ -10,6 +10,7 @@ import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { rotateKey } from '../../src/cli/operator-commands.js';
 import { JOURNAL_COMMANDS } from '../../src/journal/journal.commands.js';
 import { JournalService } from '../../src/journal/journal.service.js';
+import { formatVerifierKey, generateSignerKey, parseVerifierKey, SIGNATURE_TYPE } from '../../src/journal/notes/note.keys.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { appendOne } from './journal-helpers.js';
 
@@ -68,7 +69,10 @@ describe('journal: export and offline verification (command line)', () => {
 
   it('exports header, entries with their checkpoints, and an end record; the export itself is journaled', () => {
     const records = exported.map((line) => JSON.parse(line) as { type: string; seq?: number; action?: string });
-    expect(records[0]).toMatchObject({ type: 'header', format: 'procuration-journal', version: 1, chain, lastSeq: 11 });
+    expect(records[0]).toMatchObject({ type: 'header', format: 'procuration-journal', version: 2, chain, lastSeq: 11 });
+    // Version 2: each entry with the salt of its request commitment, each checkpoint with its C2SP note.
+    expect(records.filter((r) => r.type === 'entry').every((r) => /^[0-9a-f]{32}$/.test((r as { requestSalt?: string }).requestSalt ?? ''))).toBe(true);
+    expect(records.filter((r) => r.type === 'checkpoint').every((r) => typeof (r as { note?: unknown }).note === 'string')).toBe(true);
     expect(records.filter((r) => r.type === 'entry').map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     // Checkpoints every 4 entries at most (at the end of a sealed batch), and one at the exported head.
     const checkpoints = records.filter((r) => r.type === 'checkpoint').map((r) => r.seq!);
@@ -82,10 +86,22 @@ describe('journal: export and offline verification (command line)', () => {
     const file = join(dir, 'chain.jsonl');
     expect(await run('verify-file', file, '--jwks', jwksUrl())).toMatchObject({
       code: 0,
-      stdout: `OK chain=${chain} entries=11 checkpoints=${exported.length - 13} last_checkpoint=${chain}:11@${JSON.parse(exported.at(-2)!).at}\n`,
+      stdout: `OK chain=${chain} entries=11 checkpoints=${exported.length - 13} last_checkpoint=${chain}:11@${JSON.parse(exported.at(-2)!).at} merkle_roots=${exported.length - 13}\n`,
     });
     writeFileSync(join(dir, 'jwks.json'), await (await fetch(jwksUrl())).text());
     expect((await run('verify-file', file, '--jwks', join(dir, 'jwks.json'))).code).toBe(0);
+    // With the note verifier keys, the notes' signatures are checked too.
+    // The service and the command that exported run with different PUBLIC_URLs: one key, served once, under each name the notes carry.
+    const names = new Set(exported.filter((l) => l.includes('"type":"checkpoint"')).map((l) => /\n— (\S+) /.exec((JSON.parse(l) as { note: string }).note)![1]!));
+    const [served] = (await (await fetch(`${testApp.url}/.well-known/procuration/journal-note-keys`)).text()).trim().split('\n');
+    const noteKeys = [...names].flatMap((name) => ['--key', formatVerifierKey(name, SIGNATURE_TYPE.ed25519, parseVerifierKey(served!).publicKey)]);
+    expect(await run('verify-file', file, '--jwks', jwksUrl(), ...noteKeys)).toMatchObject({ code: 0, stdout: expect.stringMatching(/ merkle_roots=\d+ notes_signed\n$/) });
+    const other = generateSignerKey('procuration.invalid/journal');
+    const stranger = formatVerifierKey(other.name, SIGNATURE_TYPE.ed25519, other.publicKey);
+    expect(await run('verify-file', file, '--jwks', jwksUrl(), '--key', stranger)).toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/: line \d+: chain \S+ seq \d+: checkpoint note is refused: /),
+    });
   });
 
   const entryLine = (seq: number) => exported.findIndex((l) => l.includes('"type":"entry"') && JSON.parse(l).seq === seq);
@@ -107,7 +123,13 @@ describe('journal: export and offline verification (command line)', () => {
     ['the tail of entries and the end dropped', (l) => l.slice(0, entryLine(10)), /^the file is truncated: no end record after line \d+ \(last entry seq 9\)$/],
     ['the last checkpoint removed', (l) => l.filter((x) => !(x.includes('"type":"checkpoint"') && JSON.parse(x).seq === 11)), /^line \d+: end record \(11 entries, (\d+) checkpoints\) does not match the file \(11 entries, \d+ checkpoints\)$/],
     ['a field added', (l) => l.map((x, i) => (i === entryLine(1) ? x.replace('{"type":"entry",', '{"type":"entry","note":"x",') : x)), /^line 2: unexpected field note$/],
-    ['no header', (l) => l.slice(1), /^line 1: not a procuration-journal version 1 header$/],
+    ['no header', (l) => l.slice(1), /^line 1: not a procuration-journal version 1 or 2 header$/],
+    [
+      'a request salt changed (the chain hash does not cover it: the Merkle root does)',
+      (l) => l.map((x, i) => (i === entryLine(1) ? x.replace(/"requestSalt":"([0-9a-f]{31})([0-9a-f])"/, (_all, head: string, last: string) => `"requestSalt":"${head}${last === '0' ? '1' : '0'}"`) : x)),
+      /^line \d+: chain \S+ seq \d+: checkpoint note's Merkle root \S+ differs from the root of the entries \S+$/,
+    ],
+    ['a checkpoint without its note member', (l) => l.map((x) => (x.includes('"type":"checkpoint"') ? x.replace(/,"note":"(?:[^"\\]|\\.)*"/, '') : x)), /^line \d+: missing field note$/],
   ])('rejects an export with %s, precisely', async (_what, change, message) => {
     const file = join(dir, `bad-${randomUUID()}.jsonl`);
     writeFileSync(file, `${change(exported).join('\n')}\n`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
-import { chainHash, GENESIS_HASH } from '../../src/journal/entries/hash-chain.js';
+import { chainHash, GENESIS_HASH, merkleLeaf, requestCommitment } from '../../src/journal/entries/hash-chain.js';
 import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../../src/journal/entries/entry-rows.js';
 
 /** Appends one `aidant.signed_in` event in its own transaction. */
@@ -20,11 +20,20 @@ export function appendOne(transactions: TransactionRunner, journal: JournalServi
   );
 }
 
-export async function sealedRows(dataSource: DataSource, chain: string): Promise<SealedRow[]> {
+export async function sealedRows(dataSource: DataSource, chain: string): Promise<(SealedRow & { salt: Buffer | null })[]> {
   return dataSource.query(
-    `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries WHERE chain = $1 ORDER BY seq`,
+    `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, s.salt
+       FROM journal_entries e LEFT JOIN journal_request_salts s ON s.chain = e.chain AND s.seq = e.seq
+      WHERE e.chain = $1 ORDER BY e.seq`,
     [chain],
   );
+}
+
+/** A sealed row's leaf in its chain's tree (docs/decisions/0109), from its stored salt. */
+export function leafOfRow(row: SealedRow & { salt: Buffer | null }): Buffer {
+  if (!row.salt) throw new Error(`entry ${row.chain}:${row.seq} has no request salt`);
+  const entry = entryOf(row, Number(row.seq));
+  return merkleLeaf(entry, requestCommitment(row.salt, entry.request));
 }
 
 /** Independent check of a chain (seq from 1 without gaps, every hash recomputed). */

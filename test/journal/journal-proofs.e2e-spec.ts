@@ -83,7 +83,7 @@ describe('journal: proofs over HTTP', () => {
     expect(bundle.entry.seq).toBe(3);
     expect(bundle.leafIndex).toBe(2);
     const keys = await noteKeys();
-    expect(verifyProofBundle(bundle, keys).checkpoint.origin).toMatch(new RegExp(`/journal/${vesoul}$`));
+    expect(verifyProofBundle(bundle, keys).checkpoint.origin).toMatch(new RegExp(`/journal/v2/${vesoul}$`));
 
     const refusal = (change: (b: ProofBundle) => void) => {
       const copy = JSON.parse(res.text) as ProofBundle;
@@ -137,7 +137,7 @@ describe('journal: proofs over HTTP', () => {
       const keysUrl = `${t.url}/.well-known/procuration/journal-note-keys`;
       const accepted = await run(file, '--key', keysUrl);
       expect(accepted.code).toBe(0);
-      expect(accepted.stdout).toMatch(new RegExp(`^OK chain=${vesoul} seq=2 origin=\\S+/journal/${vesoul} tree_size=\\d+ signed_by=\\S+/journal\\n$`));
+      expect(accepted.stdout).toMatch(new RegExp(`^OK chain=${vesoul} seq=2 origin=\\S+/journal/v2/${vesoul} tree_size=\\d+ signed_by=\\S+/journal request_facts=revealed\\n$`));
       const [key] = (await browser(t).get('/.well-known/procuration/journal-note-keys').expect(200)).text.trim().split('\n');
       expect((await run(file, '--key', key!)).code).toBe(0);
 

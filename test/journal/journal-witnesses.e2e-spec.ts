@@ -8,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
 import { journalNoteSigner, journalOrigin } from '../../src/journal/checkpoints/checkpoint-notes.js';
-import { merkleLeaf } from '../../src/journal/entries/hash-chain.js';
-import { entryOf } from '../../src/journal/entries/entry-rows.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { InMemoryMerkleTree, rootAt } from '../../src/journal/merkle/index.js';
 import { formatCheckpoint } from '../../src/journal/notes/checkpoint.js';
@@ -24,7 +22,7 @@ import { startWitness, type RunningWitness } from '../../src/witness/witness.ser
 import { ManualClock } from '../../src/clock/clock.js';
 import { browser, seedAidant, seedStructure, signIn } from '../support/aidants.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { appendOne, sealedRows } from './journal-helpers.js';
+import { appendOne, leafOfRow, sealedRows } from './journal-helpers.js';
 
 describe('journal: checkpoints sent to a witness', () => {
   const witnessKey = generateSignerKey('witness.test');
@@ -135,7 +133,7 @@ describe('journal: checkpoints sent to a witness', () => {
     };
     const keysUrl = `${testApp.url}/.well-known/procuration/journal-note-keys`;
     const accepted = await run(file, '--key', keysUrl, '--witness', witnessVerifierKey);
-    expect(accepted.stdout).toMatch(/ signed_by=\S+\/journal cosigned_by=witness\.test\n$/);
+    expect(accepted.stdout).toMatch(/ signed_by=\S+\/journal cosigned_by=witness\.test request_facts=revealed\n$/);
     expect(accepted.code).toBe(0);
 
     const stranger = ed25519Cosigner(generateSignerKey('witness.test')).verifierKey;
@@ -180,11 +178,11 @@ describe('journal: checkpoints sent to a witness', () => {
     const size = rows.length;
     // The operator rewrites entry 2 and signs a checkpoint of the rewritten tree with the journal's own note key.
     const forked = new InMemoryMerkleTree();
-    rows.forEach((row, i) => forked.append(i === 1 ? Buffer.from('entry 2, rewritten') : merkleLeaf(entryOf(row, Number(row.seq)))));
+    rows.forEach((row, i) => forked.append(i === 1 ? Buffer.from('entry 2, rewritten') : leafOfRow(row)));
     const signer = ed25519Signer(await journalNoteSigner(testApp.app.get(KeysService), testApp.config.publicUrl));
     const note = signNote(formatCheckpoint({ origin: journalOrigin(testApp.config.publicUrl, chain), size, rootHash: rootAt(forked, size), extensions: [] }), [signer]);
     const [head] = await dataSource.query(`SELECT hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
-    await dataSource.query(`INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws, note) VALUES ($1, $2, $3, now(), $4, $5, $6)`, [
+    await dataSource.query(`INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws, note, tree) VALUES ($1, $2, $3, now(), $4, $5, $6, 2)`, [
       chain,
       size,
       rows[size - 1]!.hash,

@@ -12,8 +12,13 @@ export function journalNoteKeyName(publicUrl: string): string {
   return `${new URL(publicUrl).host}/journal`;
 }
 
+/**
+ * The origin of a chain's checkpoints over tree version 2 (docs/decisions/0109):
+ * `<host>/journal/v2/<chain>`. A new origin is a new log for witnesses, so
+ * the notes of version 1, `<host>/journal/<chain>`, stay valid under theirs.
+ */
 export function journalOrigin(publicUrl: string, chain: string): string {
-  return `${journalNoteKeyName(publicUrl)}/${chain}`;
+  return `${journalNoteKeyName(publicUrl)}/v2/${chain}`;
 }
 
 /** The journal's note signer (the key store's active `journal-note` key, named for PUBLIC_URL). */

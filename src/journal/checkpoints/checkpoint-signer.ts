@@ -9,7 +9,7 @@ import { formatCheckpoint } from '../notes/checkpoint.js';
 import { ed25519Signer, signNote } from '../notes/note.js';
 import { rootAt } from '../merkle/merkle.proofs.js';
 import { runPrepared } from '../../database/prepared-statement.js';
-import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
+import { TREE_VERSION, withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
 import type { JournalCheckpoint } from '../journal.types.js';
 
 export interface ChainHead {
@@ -83,7 +83,7 @@ export class JournalCheckpoints {
       const rootHash = await withStoredTree(query, head.chain, head.seq, (store) => rootAt(store, head.seq));
       const text = formatCheckpoint({ origin: journalOrigin(this.config.publicUrl, head.chain), size: head.seq, rootHash, extensions: [] });
       await manager.query(
-        `INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws, note) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO journal_checkpoints (chain, seq, hash, at, kid, jws, note, tree) VALUES ($1, $2, $3, $4, $5, $6, $7, ${TREE_VERSION})
            ON CONFLICT (chain, seq) DO NOTHING`,
         [checkpoint.chain, checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.kid, checkpoint.jws, signNote(text, [noteSigner])],
       );

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import canonicalize from 'canonicalize';
-import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm } from './hash-chain.js';
+import { canonicalEntry, chainHash, GENESIS_HASH, hashedForm, merkleLeaf, merkleLeafV1, requestCommitment } from './hash-chain.js';
 import type { JournalEntry } from '../journal.types.js';
 
 const entry: JournalEntry = {
@@ -72,5 +72,33 @@ describe('journal chain', () => {
   ])('refuses what the generic library refuses: %s', (_what, details) => {
     expect(() => canonicalize(hashedForm({ ...entry, details }))).toThrow();
     expect(() => canonicalEntry({ ...entry, details })).toThrow();
+  });
+});
+
+describe('journal Merkle leaves (docs/decisions/0109)', () => {
+  const salt = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+
+  it('commits to the request facts by SHA-256 over the salt then their RFC 8785 form', () => {
+    const expected = createHash('sha256')
+      .update(salt)
+      .update('{"ip":"192.0.2.1","requestId":"r1","userAgent":"UA"}')
+      .digest('hex');
+    expect(requestCommitment(salt, entry.request)).toBe(expected);
+    expect(requestCommitment(salt, entry.request)).toBe(createHash('sha256').update(salt).update(canonicalize(entry.request)!).digest('hex'));
+    // Another salt, another commitment: without the salt, the facts cannot be tried one by one.
+    expect(requestCommitment(Buffer.alloc(16, 1), entry.request)).not.toBe(expected);
+    expect(() => requestCommitment(Buffer.alloc(15), entry.request)).toThrow('a request salt has 16 bytes, not 15');
+  });
+
+  it('is the RFC 8785 form of the hashed members with the commitment in place of the request facts', () => {
+    const commitment = requestCommitment(salt, entry.request);
+    const { request: _request, ...rest } = hashedForm(entry);
+    expect(merkleLeaf(entry, commitment).toString('utf8')).toBe(canonicalize({ ...rest, request: commitment }));
+    // Built from the redacted entry alone (no request member): the same bytes.
+    expect(merkleLeaf(rest, commitment)).toEqual(merkleLeaf(entry, commitment));
+    expect(merkleLeaf(entry, commitment).toString('utf8')).not.toContain('192.0.2.1');
+    expect(() => merkleLeaf(entry, commitment.toUpperCase())).toThrow('not 64 lowercase hex digits');
+    // Version 1 leaves were the whole hashed form.
+    expect(merkleLeafV1(entry).toString('utf8')).toBe(canonicalEntry(entry));
   });
 });

@@ -109,19 +109,62 @@ function canonicalDetails(details: unknown): string | undefined {
  * equal over every shape.
  */
 export function canonicalEntry(entry: JournalEntry): string {
+  return canonicalWith(entry, canonicalRequest(entry.request));
+}
+
+/** RFC 8785 of the request facts alone: `{"ip":…,"requestId":…,"userAgent":…}`. */
+function canonicalRequest(request: JournalEntry['request']): string {
+  return `{"ip":${jcsString(request.ip)},"requestId":${jcsString(request.requestId)},"userAgent":${jcsString(request.userAgent)}}`;
+}
+
+/** The canonical form with `requestJson` (already canonical) as the value of `request`. */
+function canonicalWith(entry: Omit<JournalEntry, 'request'>, requestJson: string): string {
   const details = canonicalDetails(entry.details);
   if (details === undefined || !Number.isSafeInteger(entry.seq)) throw new Error('journal entry has no canonical form');
-  const { actor, request, subjects } = entry;
+  const { actor, subjects } = entry;
   return (
     `{"action":${jcsString(entry.action)}` +
     `,"actor":{"id":${jcsString(actor.id)},"type":${jcsString(actor.type)}}` +
     `,"at":${jcsString(entry.at)},"chain":${jcsString(entry.chain)},"demarche":${jcsString(entry.demarche)}` +
     `,"details":${details},"id":${jcsString(entry.id)}` +
-    `,"request":{"ip":${jcsString(request.ip)},"requestId":${jcsString(request.requestId)},"userAgent":${jcsString(request.userAgent)}}` +
+    `,"request":${requestJson}` +
     `,"seq":${entry.seq}` +
     `,"subjects":{"aidantId":${jcsString(subjects.aidantId)},"mandateId":${jcsString(subjects.mandateId)}` +
     `,"partnerId":${jcsString(subjects.partnerId)},"usagerId":${jcsString(subjects.usagerId)}}}`
   );
+}
+
+/** Bytes of the random salt of an entry's request commitment. */
+export const REQUEST_SALT_BYTES = 16;
+const COMMITMENT = /^[0-9a-f]{64}$/;
+
+/**
+ * The commitment to an entry's request facts (docs/decisions/0109):
+ * lowercase hex of `SHA-256(salt ‖ UTF-8(JCS(request)))`, the salt being
+ * the entry's 16 random bytes. Without the salt, the facts cannot be found
+ * back by trying every IP address and common user agent.
+ */
+export function requestCommitment(salt: Buffer, request: JournalEntry['request']): string {
+  if (salt.length !== REQUEST_SALT_BYTES) throw new Error(`a request salt has ${REQUEST_SALT_BYTES} bytes, not ${salt.length}`);
+  return hash('sha256', Buffer.concat([salt, Buffer.from(canonicalRequest(request), 'utf8')]), 'hex');
+}
+
+/**
+ * The entry's leaf in its chain's Merkle tree, version 2 (docs/decisions/0109):
+ * UTF-8 of the RFC 8785 canonical JSON of the hashed form in which `request`
+ * is replaced by its commitment, a hex string.
+ */
+export function merkleLeaf(entry: Omit<JournalEntry, 'request'>, commitment: string): Buffer {
+  if (!COMMITMENT.test(commitment)) throw new Error('the request commitment is not 64 lowercase hex digits');
+  return Buffer.from(canonicalWith(entry, `"${commitment}"`), 'utf8');
+}
+
+/**
+ * The leaf of tree version 1 (docs/decisions/0104), kept to check proofs
+ * made before version 2: the whole canonical form, request facts included.
+ */
+export function merkleLeafV1(entry: JournalEntry): Buffer {
+  return Buffer.from(canonicalEntry(entry), 'utf8');
 }
 
 /** Reused input of `chainHash` (grown when an entry needs more): no buffer and no hash object per entry. */
@@ -130,14 +173,6 @@ let scratch = Buffer.allocUnsafe(16384);
 /** `hash = hex(SHA-256(bytes(prev_hash) ‖ UTF-8(JCS(entry))))`. */
 export function chainHash(prevHash: string, entry: JournalEntry): string {
   return chainHashOfCanonical(prevHash, canonicalEntry(entry));
-}
-
-/**
- * The entry's leaf in its chain's Merkle tree (docs/decisions/0104): the
- * UTF-8 bytes of the same canonical JSON the chain hash covers.
- */
-export function merkleLeaf(entry: JournalEntry): Buffer {
-  return Buffer.from(canonicalEntry(entry), 'utf8');
 }
 
 /** `chainHash` of an entry whose canonical text is already known (the sealer uses it for the leaf too). */

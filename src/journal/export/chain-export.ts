@@ -9,14 +9,14 @@ const PAGE = 5000;
 /** Where export lines go; resolves when the line may be followed by the next (back-pressure). */
 export type LineSink = (line: string) => Promise<void>;
 
-/** Streams one chain, up to a sealed seq, as JSON Lines (format in export/export-format.ts). */
+/** Streams one chain, up to a sealed seq, as JSON Lines (format version 2 in export/export-format.ts: with salts and notes). */
 @Injectable()
 export class JournalExport {
   constructor(private readonly dataSource: DataSource) {}
 
   async write(chain: string, upToSeq: number, sink: LineSink): Promise<{ entries: number; checkpoints: number }> {
     const [{ now }]: { now: Date }[] = await this.dataSource.query(`SELECT date_trunc('milliseconds', now()) AS now`);
-    await sink(exportLine.header(chain, upToSeq, now.toISOString()));
+    await sink(exportLine.header(chain, upToSeq, now.toISOString(), 2));
     let after = 0;
     let entries = 0;
     let checkpoints = 0;
@@ -24,14 +24,15 @@ export class JournalExport {
     while (after < upToSeq) {
       // One short transaction per page (see JournalVerification.page).
       const { rows, checkpointRows } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-        const entries: SealedRow[] = await manager.query(
-          `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
-            WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${PAGE}`,
+        const entries: (SealedRow & { salt: Buffer | null })[] = await manager.query(
+          `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, s.salt
+             FROM journal_entries e LEFT JOIN journal_request_salts s ON s.chain = e.chain AND s.seq = e.seq
+            WHERE e.chain = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT ${PAGE}`,
           [chain, after, upToSeq],
         );
         const last = entries.length > 0 ? Number(entries[entries.length - 1]!.seq) : after;
-        const checkpoints: CheckpointRow[] = await manager.query(
-          `SELECT chain, seq, hash, at, kid, jws FROM journal_checkpoints WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+        const checkpoints: (CheckpointRow & { note: string | null })[] = await manager.query(
+          `SELECT chain, seq, hash, at, kid, jws, note FROM journal_checkpoints WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
           [chain, after, last],
         );
         return { rows: entries, checkpointRows: checkpoints };
@@ -41,11 +42,14 @@ export class JournalExport {
       let next = 0;
       for (const row of rows) {
         const entry = sealedEntryOf(row);
-        await sink(exportLine.entry(entry));
+        // Every sealed entry has its salt once the sequencer has caught up, which signing the export's checkpoint ensures.
+        if (!row.salt) throw new Error(`journal chain ${chain}: entry ${entry.seq} has no request salt yet`);
+        await sink(exportLine.entry(entry, row.salt.toString('hex')));
         entries++;
         lastHash = entry.hash;
         while (next < checkpointRows.length && Number(checkpointRows[next]!.seq) <= entry.seq) {
-          await sink(exportLine.checkpoint(checkpointOf(checkpointRows[next++]!)));
+          const checkpointRow = checkpointRows[next++]!;
+          await sink(exportLine.checkpoint(checkpointOf(checkpointRow), checkpointRow.note));
           checkpoints++;
         }
       }

@@ -7,7 +7,7 @@
  * complete. So a store that sits in a database reads O(log n) hashes to
  * extend a tree by a batch, and writes exactly the nodes that became complete.
  */
-import { HASH_SIZE, leafHash, nodeHash } from './merkle.hash.js';
+import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './merkle.hash.js';
 
 /** A complete node, named as in MerkleNodeStore. */
 export interface MerkleNode {
@@ -45,6 +45,20 @@ export class MerkleFrontier {
 
   size(): number {
     return this.leaves;
+  }
+
+  /**
+   * The root of the tree at its current size: the peaks folded from the
+   * lowest up, each higher peak the left child (RFC 9162 splits at the
+   * largest power of two, so the left part is always the bigger complete one).
+   */
+  root(): Buffer {
+    let root: Buffer | null = null;
+    for (const level of [...this.peaks.keys()].sort((a, b) => a - b)) {
+      const peak = this.peaks.get(level)!;
+      root = root === null ? peak : nodeHash(peak, root);
+    }
+    return root ?? Buffer.from(EMPTY_ROOT);
   }
 
   /** Appends one leaf (its bytes); returns the nodes that became complete, the leaf's own first. */

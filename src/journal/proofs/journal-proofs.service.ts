@@ -4,8 +4,8 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.js';
 import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from '../entries/entry-rows.js';
 import { JournalSealer } from '../sealing/sealer.js';
 import { consistencyProof, inclusionProof } from '../merkle/merkle.proofs.js';
-import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
-import { PROOF_BUNDLE_FORMAT, type ProofBundle } from './proof-bundle.js';
+import { TREE_VERSION, withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
+import { PROOF_BUNDLE_FORMAT, redactedEntry, type ProofBundle } from './proof-bundle.js';
 
 const SIZE = /^[1-9][0-9]{0,15}$/;
 
@@ -50,27 +50,39 @@ export class JournalProofs {
   /**
    * The inclusion proof bundle of entry `seq` of `chain` in the latest signed
    * checkpoint (signing one now when none covers the entry yet); null when
-   * there is no such entry.
+   * there is no such entry. `forUsager`: only an entry about that usager, and
+   * in the redacted form (docs/decisions/0109): the commitment to the request
+   * facts instead of them, no chain hashes. Otherwise the full form, for
+   * whoever may read every member of the entry (the caller decides).
    */
-  async bundle(chain: string, seq: number): Promise<ProofBundle | null> {
+  async bundle(chain: string, seq: number, forUsager?: string): Promise<ProofBundle | null> {
     if (!Number.isSafeInteger(seq) || seq < 1) return null;
     const manager = this.dataSource.manager;
-    const rows: SealedRow[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries WHERE chain = $1 AND seq = $2`,
-      [chain, seq],
-    );
+    const about = forUsager === undefined ? '' : 'AND e.usager_id = $3';
+    const select = () =>
+      manager.query(
+        `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, s.salt
+           FROM journal_entries e LEFT JOIN journal_request_salts s ON s.chain = e.chain AND s.seq = e.seq
+          WHERE e.chain = $1 AND e.seq = $2 ${about}`,
+        forUsager === undefined ? [chain, seq] : [chain, seq, forUsager],
+      ) as Promise<(SealedRow & { salt: Buffer | null })[]>;
+    let rows = await select();
     if (rows.length === 0) return null;
     let checkpoint = await this.latestNote(manager, chain, seq);
     if (!checkpoint) {
+      // Signing also builds the tree (and salts) of entries sealed before version 2, the first time.
       await this.sealer.checkpointNow([chain]);
       checkpoint = await this.latestNote(manager, chain, seq);
+      rows = await select();
     }
-    if (!checkpoint) throw new Error(`journal chain ${chain} has no checkpoint note covering entry ${seq}`);
+    const row = rows[0]!;
+    if (!checkpoint || !row.salt) throw new Error(`journal chain ${chain} has no checkpoint note or salt covering entry ${seq}`);
     const size = checkpoint.seq;
     const path = await withStoredTree(this.query(manager), chain, size, (store) => inclusionProof(store, seq - 1, size));
+    const full = { ...sealedEntryOf(row), requestSalt: row.salt.toString('hex') };
     return {
       format: PROOF_BUNDLE_FORMAT,
-      entry: sealedEntryOf(rows[0]!),
+      entry: forUsager === undefined ? full : redactedEntry(full),
       leafIndex: seq - 1,
       checkpoint: checkpoint.note,
       auditPath: path.map((hash) => hash.toString('base64')),
@@ -82,7 +94,7 @@ export class JournalProofs {
       // The note with the witnesses' cosignatures appended (each a signature line).
       `SELECT k.seq, k.note || coalesce((SELECT string_agg(c.cosignature || E'\\n', '' ORDER BY c.witness)
                                             FROM journal_witness_cosignatures c WHERE c.chain = k.chain AND c.seq = k.seq), '') AS note
-         FROM journal_checkpoints k WHERE k.chain = $1 AND k.seq >= $2 AND k.note IS NOT NULL ORDER BY k.seq DESC LIMIT 1`,
+         FROM journal_checkpoints k WHERE k.chain = $1 AND k.seq >= $2 AND k.tree = ${TREE_VERSION} ORDER BY k.seq DESC LIMIT 1`,
       [chain, atLeast],
     );
     return rows[0] ? { seq: Number(rows[0].seq), note: rows[0].note } : null;

@@ -3,7 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/config.js';
 import { preparedStatement, runPrepared } from '../../database/prepared-statement.js';
 import { APP_CONFIG } from '../../shared/app-config.module.js';
-import { canonicalEntry, chainHashOfCanonical, GENESIS_HASH } from '../entries/hash-chain.js';
+import { canonicalEntry, chainHashOfCanonical, GENESIS_HASH, merkleLeaf, requestCommitment } from '../entries/hash-chain.js';
+import { newRequestSalts, writeRequestSalts, type RequestSalt } from '../entries/request-salts.js';
 import { JournalCheckpoints, type ChainHead } from '../checkpoints/checkpoint-signer.js';
 import { ENTRY_COLUMNS, entryOf, type EntryRow } from '../entries/entry-rows.js';
 import type { JournalCheckpoint } from '../journal.types.js';
@@ -242,21 +243,27 @@ export class JournalSealer implements OnApplicationBootstrap, BeforeApplicationS
     const prevHashes: string[] = [];
     const hashes: string[] = [];
     const nodes: ChainNode[] = [];
-    for (const row of pending) {
+    const fresh = newRequestSalts(pending.length);
+    const salts: RequestSalt[] = [];
+    for (const [i, row] of pending.entries()) {
       const head = heads.get(row.chain) ?? { chain: row.chain, seq: 0, hash: GENESIS_HASH };
       const seq = head.seq + 1;
-      const text = canonicalEntry(entryOf(row, seq));
-      const hash = chainHashOfCanonical(head.hash, text);
+      const entry = entryOf(row, seq);
+      const hash = chainHashOfCanonical(head.hash, canonicalEntry(entry));
       heads.set(row.chain, { chain: row.chain, seq, hash });
       seqs.push(seq);
       prevHashes.push(head.hash);
       hashes.push(hash);
-      for (const node of frontiers.get(row.chain)!.append(Buffer.from(text, 'utf8'))) nodes.push({ chain: row.chain, ...node });
+      // The leaf commits to the request facts by a salted hash instead of holding them (docs/decisions/0109).
+      const salt = fresh[i]!;
+      salts.push({ chain: row.chain, seq, salt });
+      for (const node of frontiers.get(row.chain)!.append(merkleLeaf(entry, requestCommitment(salt, entry.request)))) nodes.push({ chain: row.chain, ...node });
     }
     const pendingIds = pending.map((row) => row.pending_id);
     await runPrepared(manager, SQL.chains, [[...heads.keys()]]);
     const inserted = await runPrepared(manager, SQL.seal, [pendingIds, seqs, prevHashes, hashes]);
     if (inserted.rowCount !== pending.length) throw new Error('journal sealing lost pending entries mid-batch');
+    await writeRequestSalts(query, salts);
     await writeNodes(query, nodes);
     await runPrepared(manager, SQL.deleteSealed, [pendingIds]);
     await this.checkpoints.signDueByCount(manager, [...heads.values()]);

@@ -4,14 +4,20 @@
  * hash). The sealer extends a chain's tree in the transaction that seals its
  * entries, reading only the tree's peaks; proofs and roots read the O(log n)
  * nodes they need in one query; `catchUpTrees` builds what older chains lack.
+ * Only tree version 2 (docs/decisions/0109) is read and extended; the nodes
+ * of version 1 stay in the table for the notes signed over them.
  */
 import { HASH_SIZE } from '../merkle/merkle.hash.js';
 import { MerkleFrontier, peakPositions, type MerkleNode } from '../merkle/merkle.frontier.js';
 import type { MerkleNodeStore } from '../merkle/merkle.store.js';
 import type { EntityManager } from 'typeorm';
 import { preparedStatement, type PreparedStatement } from '../../database/prepared-statement.js';
-import { merkleLeaf } from '../entries/hash-chain.js';
+import { merkleLeaf, requestCommitment } from '../entries/hash-chain.js';
 import { ENTRY_COLUMNS, entryOf, type SealedRow } from '../entries/entry-rows.js';
+import { newRequestSalts, writeRequestSalts } from '../entries/request-salts.js';
+
+/** The tree version the journal extends and proves (docs/decisions/0109). */
+export const TREE_VERSION = 2;
 
 /** Runs one statement (prepared on hot paths, plain in a migration) and returns its rows. */
 export type NodeQuery = (statement: PreparedStatement, values: unknown[]) => Promise<unknown[]>;
@@ -21,12 +27,12 @@ export const MERKLE_SQL = {
     'journal_merkle_read',
     `SELECT k.chain, k.level, k.idx, n.hash
        FROM unnest($1::text[], $2::int[], $3::bigint[]) AS k(chain, level, idx)
-       JOIN journal_merkle_nodes n ON n.chain = k.chain AND n.level = k.level AND n.idx = k.idx`,
+       JOIN journal_merkle_nodes n ON n.chain = k.chain AND n.tree = ${TREE_VERSION} AND n.level = k.level AND n.idx = k.idx`,
   ),
   write: preparedStatement(
     'journal_merkle_write',
-    `INSERT INTO journal_merkle_nodes (chain, level, idx, hash)
-     SELECT chain, level, idx, decode(hash, 'hex') FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[]) AS x(chain, level, idx, hash)`,
+    `INSERT INTO journal_merkle_nodes (chain, tree, level, idx, hash)
+     SELECT chain, ${TREE_VERSION}, level, idx, decode(hash, 'hex') FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[]) AS x(chain, level, idx, hash)`,
   ),
 };
 
@@ -118,7 +124,8 @@ const CATCH_UP_PAGE = 5000;
 /**
  * Builds the part of each chain's tree that its entries have and the table
  * lacks: the trees of chains sealed before the table existed (the migration
- * that creates it cannot compute leaves, which are canonical JSON made here).
+ * that creates it cannot compute leaves, which are canonical JSON made here),
+ * giving the entries sealed before `journal_request_salts` existed their salt.
  * The sequencer runs it once per process, holding its lock, before sealing;
  * afterwards every batch extends the trees itself. Returns the leaves added.
  */
@@ -127,31 +134,58 @@ export async function catchUpTrees(manager: EntityManager): Promise<number> {
   const lagging: { chain: string; size: string; head: string }[] = await manager.query(
     `SELECT c.chain, coalesce(t.size, 0) AS size, h.seq AS head FROM journal_chains c
        JOIN LATERAL (SELECT seq FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true
-       LEFT JOIN LATERAL (SELECT idx + 1 AS size FROM journal_merkle_nodes n WHERE n.chain = c.chain AND n.level = 0
+       LEFT JOIN LATERAL (SELECT idx + 1 AS size FROM journal_merkle_nodes n WHERE n.chain = c.chain AND n.tree = ${TREE_VERSION} AND n.level = 0
                            ORDER BY idx DESC LIMIT 1) t ON true
       WHERE coalesce(t.size, 0) < h.seq`,
   );
+  await markIdleChainsUpgraded(manager);
   let added = 0;
   for (const { chain, size: from } of lagging) {
     let size = Number(from);
     for (;;) {
-      const rows: SealedRow[] = await manager.query(
-        `SELECT ${ENTRY_COLUMNS.join(', ')}, seq, prev_hash, hash FROM journal_entries
-          WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT ${CATCH_UP_PAGE}`,
+      const rows: (SealedRow & { salt: Buffer | null })[] = await manager.query(
+        `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, s.salt FROM journal_entries e
+           LEFT JOIN journal_request_salts s ON s.chain = e.chain AND s.seq = e.seq
+          WHERE e.chain = $1 AND e.seq > $2 ORDER BY e.seq LIMIT ${CATCH_UP_PAGE}`,
         [chain, size],
       );
       if (rows.length === 0) break;
       const frontier = (await loadFrontiers(query, new Map([[chain, size]]))).get(chain)!;
       const nodes: ChainNode[] = [];
+      const unsalted = rows.filter((row) => row.salt === null);
+      const fresh = newRequestSalts(unsalted.length);
+      unsalted.forEach((row, i) => (row.salt = fresh[i]!));
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== size + 1) throw new Error(`journal chain ${chain}: entry ${seq} follows ${size}, the chain has a gap`);
-        for (const node of frontier.append(merkleLeaf(entryOf(row, seq)))) nodes.push({ chain, ...node });
+        const entry = entryOf(row, seq);
+        for (const node of frontier.append(merkleLeaf(entry, requestCommitment(row.salt!, entry.request)))) nodes.push({ chain, ...node });
         size = seq;
       }
+      await writeRequestSalts(query, unsalted.map((row) => ({ chain, seq: Number(row.seq), salt: row.salt! })));
       await writeNodes(query, nodes);
       added += rows.length;
     }
   }
   return added;
+}
+
+/**
+ * A chain whose head is covered only by a checkpoint without a note over
+ * tree version 2 (no entry since before the upgrade) could never get one: a
+ * checkpoint is one row per (chain, seq). Each such chain gets one entry
+ * `journal.tree_upgraded`, which the batch that follows seals, so that the
+ * checkpoint of its new head carries a tree-2 note (docs/decisions/0109).
+ * Written as a pending row, like an append, in the sequencer's transaction.
+ */
+async function markIdleChainsUpgraded(manager: EntityManager): Promise<void> {
+  await manager.query(
+    `INSERT INTO journal_pending (id, chain, action, actor_type, details)
+     SELECT gen_random_uuid(), c.chain, 'journal.tree_upgraded', 'system', jsonb_build_object('tree', ${TREE_VERSION})
+       FROM journal_chains c
+       JOIN LATERAL (SELECT seq FROM journal_entries e WHERE e.chain = c.chain ORDER BY seq DESC LIMIT 1) h ON true
+       JOIN LATERAL (SELECT seq, tree FROM journal_checkpoints k WHERE k.chain = c.chain ORDER BY seq DESC LIMIT 1) k ON true
+      WHERE k.seq = h.seq AND k.tree IS DISTINCT FROM ${TREE_VERSION}
+        AND NOT EXISTS (SELECT 1 FROM journal_pending p WHERE p.chain = c.chain)`,
+  );
 }

@@ -9,7 +9,7 @@ import { parseCheckpoint } from '../notes/checkpoint.js';
 import { cosignatureTime, cosignatureVerifier } from '../notes/cosignature.js';
 import { parseNote, verifyNote, type NoteVerifier } from '../notes/note.js';
 import { parseVerifierKey } from '../notes/note.keys.js';
-import { withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
+import { TREE_VERSION, withStoredTree, type NodeQuery } from '../tree/merkle-nodes.js';
 import { JournalService } from '../journal.service.js';
 import { NATIONAL_CHAIN } from '../journal.types.js';
 
@@ -143,7 +143,7 @@ export class JournalWitnessSender implements OnApplicationBootstrap, BeforeAppli
       `SELECT k.chain, k.seq, k.note, s.cosigned_size, s.refused_seq
          FROM journal_chains c
          JOIN LATERAL (SELECT chain, seq, note FROM journal_checkpoints k
-                        WHERE k.chain = c.chain AND k.note IS NOT NULL ORDER BY seq DESC LIMIT 1) k ON true
+                        WHERE k.chain = c.chain AND k.tree = ${TREE_VERSION} ORDER BY seq DESC LIMIT 1) k ON true
          LEFT JOIN journal_witness_state s ON s.witness = $1 AND s.chain = c.chain
         WHERE k.seq > coalesce(s.cosigned_size, 0)
           AND ($2 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())

@@ -51,6 +51,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'journal.exported': 'Journal exporté',
   'journal.verified': 'Intégrité du journal vérifiée',
   'journal.witness_refused': 'Point de contrôle refusé par un témoin',
+  'journal.tree_upgraded': 'Arbre de preuves du journal mis à jour',
   'keys.rotated': 'Clé de signature renouvelée',
   'partner.registered': 'Service partenaire enregistré',
   'partner.disabled': 'Service partenaire désactivé',
