@@ -21,8 +21,18 @@ describe('journal: the local witness of development', () => {
     const [checkpoint] = (await journal.checkpoint([chain])) as { seq: number }[];
     const sender = testApp.app.get(JournalWitnessSender);
     const outcomes = (await sender.sendDue({ ignoreBackoff: true })).filter((o) => o.chain === chain);
-    expect(outcomes).toEqual([{ witness: 'temoin-local.procuration.localhost', chain, seq: checkpoint!.seq, result: 'cosigned', oldSize: 0 }]);
-    const [status] = await sender.statusOf(chain);
+    // The sender also runs on its own timer in development: it may have sent
+    // this checkpoint first, and then there is nothing left for this call.
+    expect(outcomes.length).toBeLessThanOrEqual(1);
+    for (const outcome of outcomes) {
+      expect(outcome).toEqual({ witness: 'temoin-local.procuration.localhost', chain, seq: checkpoint!.seq, result: 'cosigned', oldSize: 0 });
+    }
+    const deadline = Date.now() + 20_000;
+    let [status] = await sender.statusOf(chain);
+    while (status?.cosigned?.seq !== checkpoint!.seq && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      [status] = await sender.statusOf(chain);
+    }
     expect(status).toMatchObject({ name: 'temoin-local.procuration.localhost', cosigned: { seq: checkpoint!.seq }, lastError: null });
   });
 });
