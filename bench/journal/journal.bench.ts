@@ -18,7 +18,7 @@
  *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --rounds 1 --writers 1,8,32
  *                            --verify-entries 1000000 --verify-threads N]
  *   npm run bench:journal -- --merkle [--merkle-entries 10000000 --clients 1,4,8 --proof-requests 5000 --verify-runs 5000
- *                                      --keep-database | --reuse procuration_journal_bench_<time>] [--profile DIR]
+ *                                      --keep-database | --reuse procuration_journal_bench_<time>] [--port N --profile DIR]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -61,6 +61,8 @@ const { values } = parseArgs({
     'verify-runs': { type: 'string', default: '5000' },
     /** Measure the proofs again on a database kept by an earlier `--merkle --keep-database`, without generating. */
     reuse: { type: 'string' },
+    /** With --merkle: the application's port (default derived from the database's name, the same for --reuse). */
+    port: { type: 'string' },
     /** With --merkle: write a V8 CPU profile of the application's process into this directory. */
     profile: { type: 'string' },
   },
@@ -316,7 +318,7 @@ async function main() {
     }, MERKLE_HARD_LIMIT_MS);
     await merkleBenchmark({
       server: values.server!, entries: Number(values['merkle-entries']), clients: [...new Set(values.clients!.split(',').map(Number))].sort((a, b) => a - b),
-      requests: Number(values['proof-requests']), verifyRuns: Number(values['verify-runs']), keepDatabase: values['keep-database']!, reuse: values.reuse, profile: values.profile,
+      requests: Number(values['proof-requests']), verifyRuns: Number(values['verify-runs']), keepDatabase: values['keep-database']!, reuse: values.reuse, profile: values.profile, port: values.port ? Number(values.port) : undefined,
     });
     clearTimeout(timer);
     return;

@@ -19,7 +19,7 @@
  *   6. states the tree's storage per entry.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHmac, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,6 @@ import { verifierFromKey } from '../../src/journal/notes/note.verifiers.js';
 import { verifyProofBundle, type ProofBundle } from '../../src/journal/proofs/proof-bundle.js';
 import { KnownAccounts } from '../../src/seed/accounts.js';
 import { adminQuery } from '../../src/shared/admin-query.js';
-import { freeLoopbackPort } from '../../src/shared/loopback.js';
 import { CounterBrowser, csrfOn, type Sample } from '../counter/counter-browser.js';
 import { backendCpu, cpuSecondsSince, processCpuSeconds } from '../support/backend-cpu.js';
 import { generateChain } from './merkle-chain.js';
@@ -50,6 +49,11 @@ export interface MerkleOptions {
   verifyRuns: number;
   keepDatabase: boolean;
   reuse?: string;
+  /**
+   * The application's port. Checkpoint notes name their signing key after the service's public URL, so a
+   * kept database is measured again on the port it was generated with: by default one derived from its name.
+   */
+  port?: number;
   /** Write a V8 CPU profile of the application's process into this directory (`--cpu-prof`). */
   profile?: string;
 }
@@ -126,11 +130,28 @@ async function signIn(base: string, email: string): Promise<CounterBrowser> {
   throw new Error(`sign-in of ${email} failed`);
 }
 
+/** The statements the application's process has sent to PostgreSQL so far (statement-counter.ts). */
+function statementsSent(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the statement counter did not answer')), 10_000);
+    const listen = (message: unknown) => {
+      const count = (message as { statements?: number } | null)?.statements;
+      if (typeof count !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', listen);
+      resolve(count);
+    };
+    child.on('message', listen);
+    child.send({ statements: true });
+  });
+}
+
 async function startApplication(env: Record<string, string>, profile?: string): Promise<ChildProcess> {
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, '../../src/main.js'), [], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [],
+    // The counter benchmark's statement counter, loaded beside the application, answers on the IPC channel.
+    execArgv: ['--import', join(here, '../counter/statement-counter.js'), ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [])],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let ready = false;
@@ -150,7 +171,7 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
   url.pathname = `/${name}`;
   out(`journal Merkle benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; ${load()}`);
   out(`database ${name}${options.reuse ? ' (reused)' : ''}`);
-  const port = await freeLoopbackPort();
+  const port = options.port ?? 20_000 + (createHash('sha256').update(name).digest().readUInt32BE(0) % 20_000);
   const base = `http://127.0.0.1:${port}`;
   const client = new pg.Client({ connectionString: url.toString() });
   let simulator: FcSimulator | undefined;
@@ -197,21 +218,35 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
     // The first proof signs the chain's checkpoint if none covers the entry yet.
     const keyLines = (await (await fetch(`${base}/.well-known/procuration/journal-note-keys`)).text()).split('\n').filter((l) => l.trim() !== '');
     const keys = keyLines.map(verifierFromKey);
-    const checked: ProofBundle[] = [];
-    for (const seq of [1, chainSize, ...Array.from({ length: 8 }, () => 1 + randomInt(chainSize))]) {
-      const page = await referents[0]!.get(proofUrl(seq));
-      if (page.status !== 200) throw new Error(`proof of entry ${seq}: HTTP ${page.status}`);
-      const bundle = JSON.parse(page.html) as ProofBundle;
-      verifyProofBundle(bundle, keys);
-      checked.push(bundle);
-    }
-    const served = await fetch(`${base}/journal/${chain}/checkpoint`);
-    const checkpoint = parseCheckpoint(verifyNote(await served.text(), keys).text);
-    for (const bundle of checked) {
-      const root = parseCheckpoint(verifyNote(bundle.checkpoint, keys).text);
-      if (root.size !== checkpoint.size || !Buffer.from(root.rootHash).equals(Buffer.from(checkpoint.rootHash))) {
-        throw new Error(`proof of entry ${bundle.entry.seq}: its checkpoint is not the chain's served checkpoint`);
+    // The sign-ins above journaled entries, and the sequencer signs a checkpoint of them shortly: until the
+    // served checkpoint stays the same while the proofs are fetched, fetch them again.
+    const servedCheckpoint = async () =>
+      parseCheckpoint(verifyNote(await (await fetch(`${base}/journal/${chain}/checkpoint`)).text(), keys).text);
+    let checked: ProofBundle[] = [];
+    let checkpoint = await servedCheckpoint();
+    for (let attempt = 1; ; attempt++) {
+      checked = [];
+      for (const seq of [1, chainSize, ...Array.from({ length: 8 }, () => 1 + randomInt(chainSize))]) {
+        const page = await referents[0]!.get(proofUrl(seq));
+        if (page.status !== 200) throw new Error(`proof of entry ${seq}: HTTP ${page.status}`);
+        const bundle = JSON.parse(page.html) as ProofBundle;
+        verifyProofBundle(bundle, keys);
+        checked.push(bundle);
       }
+      const after = await servedCheckpoint();
+      const same = (a: { size: number; rootHash: Uint8Array }, b: { size: number; rootHash: Uint8Array }) =>
+        a.size === b.size && Buffer.from(a.rootHash).equals(Buffer.from(b.rootHash));
+      if (same(after, checkpoint)) {
+        for (const bundle of checked) {
+          if (!same(parseCheckpoint(verifyNote(bundle.checkpoint, keys).text), checkpoint)) {
+            throw new Error(`proof of entry ${bundle.entry.seq}: its checkpoint is not the chain's served checkpoint`);
+          }
+        }
+        break;
+      }
+      if (attempt === 20) throw new Error('the chain\'s served checkpoint kept changing');
+      checkpoint = after;
+      await sleep(3000);
     }
     out(
       `${checked.length} served proofs (entries 1, ${chainSize} and 8 at random) verified with the published keys only, ` +
@@ -229,6 +264,7 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
       let next = 0;
       const appBefore = processCpuSeconds(child!.pid!) ?? 0;
       const backendsBefore = await backends();
+      const statementsBefore = await statementsSent(child!);
       const started = performance.now();
       await Promise.all(
         browsers.map(async (browser) => {
@@ -242,16 +278,17 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
       const seconds = (performance.now() - started) / 1000;
       const app = (processCpuSeconds(child!.pid!) ?? 0) - appBefore;
       const database = cpuSecondsSince(backendsBefore, await backends());
+      const statements = (await statementsSent(child!)) - statementsBefore;
       times.sort((a, b) => a - b);
       const perRequest = (cpu: number) => ((cpu * 1000) / times.length).toFixed(2);
       out(
         `| ${browsers.length} | ${times.length} | ${(times.length / seconds).toFixed(0)} | ${ms(percentile(times, 0.5))} | ${ms(percentile(times, 0.95))} | ` +
-          `${ms(percentile(times, 0.99))} | ${ms(times.at(-1)!)} | ${errors} | ${perRequest(app)} + ${perRequest(database)} |`,
+          `${ms(percentile(times, 0.99))} | ${ms(times.at(-1)!)} | ${errors} | ${perRequest(app)} + ${perRequest(database)} | ${(statements / times.length).toFixed(1)} |`,
       );
     };
     out(`\nproofs of random entries over HTTP, closed loop; before: ${load()}`);
-    out('| référents at once | requests | per s | p50 | p95 | p99 | max | HTTP errors | CPU ms per proof (application + PostgreSQL) |');
-    out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out('| référents at once | requests | per s | p50 | p95 | p99 | max | HTTP errors | CPU ms per proof (application + PostgreSQL) | statements per proof |');
+    out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     await run(referents, Math.min(500, options.requests)); // warm-up, printed as such below
     out('(the row above is the warm-up)');
     const cpuBefore = process.cpuUsage();
