@@ -18,8 +18,7 @@
  */
 import type pg from 'pg';
 import { canonicalEntry, chainHash, merkleLeaf } from '../../src/journal/entries/hash-chain.js';
-import { sealedEntryOf, type SealedRow } from '../../src/journal/entries/entry-rows.js';
-import { ENTRY_COLUMNS } from '../../src/journal/entries/entry-rows.js';
+import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from '../../src/journal/entries/entry-rows.js';
 import { leafHash } from '../../src/journal/merkle/merkle.hash.js';
 import type { SealedJournalEntry } from '../../src/journal/journal.types.js';
 import { dropSecondaryIndexes } from '../support/journal-indexes.js';
