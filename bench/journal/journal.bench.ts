@@ -10,9 +10,15 @@
  *       an event with no other change is recorded), timed the same way;
  *   both at 1, 8 and 32 concurrent writers over 16 chains; then
  *   (c) verification of at least 1,000,000 bulk-generated entries, with RSS.
+ * The sequencer extends each chain's Merkle tree in the transaction that
+ * seals, so (b) includes the tree's maintenance; the run says how many nodes
+ * it wrote. With `--merkle`, instead: proofs over one chain of ten million
+ * entries, served over HTTP and checked offline (merkle.bench.ts).
  *
  *   npm run bench:journal [-- --server postgres://postgres@127.0.0.1:5432/postgres --entries 12000 --rounds 1 --writers 1,8,32
  *                            --verify-entries 1000000 --verify-threads N]
+ *   npm run bench:journal -- --merkle [--merkle-entries 10000000 --clients 1,4,8 --proof-requests 5000 --verify-runs 5000
+ *                                      --keep-database | --reuse procuration_journal_bench_<time>] [--port N --profile DIR]
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +35,7 @@ import { chainHash, GENESIS_HASH } from '../../src/journal/entries/hash-chain.js
 import { signCheckpoint } from '../../src/journal/checkpoints/checkpoint-signature.js';
 import { createJournal, type JournalParts } from '../../src/journal/journal.factory.js';
 import type { JournalEntry } from '../../src/journal/journal.types.js';
+import { merkleBenchmark } from './merkle.bench.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -44,6 +51,20 @@ const { values } = parseArgs({
     'verify-threads': { type: 'string' },
     /** Keep the database afterwards (to look into a result); the default drops it. */
     'keep-database': { type: 'boolean', default: false },
+    /** Proofs over one long chain instead (merkle.bench.ts); the options below are its. */
+    merkle: { type: 'boolean', default: false },
+    'merkle-entries': { type: 'string', default: '10000000' },
+    /** Numbers of référents asking for proofs at once (each with its own session), comma-separated. */
+    clients: { type: 'string', default: '1,4,8' },
+    'proof-requests': { type: 'string', default: '5000' },
+    /** Runs of the offline verification of one bundle. */
+    'verify-runs': { type: 'string', default: '5000' },
+    /** Measure the proofs again on a database kept by an earlier `--merkle --keep-database`, without generating. */
+    reuse: { type: 'string' },
+    /** With --merkle: the application's port (default derived from the database's name, the same for --reuse). */
+    port: { type: 'string' },
+    /** With --merkle: write a V8 CPU profile of the application's process into this directory. */
+    profile: { type: 'string' },
   },
 });
 const ENTRIES = Number(values.entries);
@@ -52,6 +73,8 @@ const ROUNDS = Math.max(1, Number(values.rounds));
 const WRITERS = values.writers!.split(',').map(Number);
 const CHAINS = Array.from({ length: 16 }, () => randomUUID());
 const HARD_LIMIT_MS = 8 * 60_000;
+/** Generating ten million entries and their tree takes most of it. */
+const MERKLE_HARD_LIMIT_MS = 60 * 60_000;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`;
 
@@ -185,6 +208,13 @@ async function writeBenchmarks(dataSource: DataSource, parts: JournalParts, data
   out(`after the writes: ${load()}`);
   const report = await journal.verify();
   out(`verification after (b): ${report.ok ? 'OK' : `BROKEN ${JSON.stringify(report.broken)}`} (${report.entries} entries, ${report.checkpoints} checkpoints)`);
+  // The tree is maintained by the same sealing transactions that (b) timed: one leaf per sealed entry, and the nodes above.
+  const [tree] = await dataSource.query(
+    `SELECT (SELECT count(*)::int FROM journal_entries) AS entries, count(*) FILTER (WHERE level = 0)::int AS leaves, count(*)::int AS nodes
+       FROM journal_merkle_nodes`,
+  );
+  out(`Merkle trees extended while sealing during (b): ${tree.leaves} leaves for ${tree.entries} sealed entries, ${tree.nodes} nodes in all`);
+  if (tree.leaves !== tree.entries) throw new Error('the sealer did not extend the Merkle trees of every sealed entry');
   return rows;
 }
 
@@ -281,6 +311,18 @@ async function verifyBenchmark(dataSource: DataSource, parts: JournalParts & { v
 
 async function main() {
   Logger.overrideLogger(false);
+  if (values.merkle) {
+    const timer = setTimeout(() => {
+      process.stderr.write('benchmark took too long: stopping\n');
+      process.exit(2);
+    }, MERKLE_HARD_LIMIT_MS);
+    await merkleBenchmark({
+      server: values.server!, entries: Number(values['merkle-entries']), clients: [...new Set(values.clients!.split(',').map(Number))].sort((a, b) => a - b),
+      requests: Number(values['proof-requests']), verifyRuns: Number(values['verify-runs']), keepDatabase: values['keep-database']!, reuse: values.reuse, profile: values.profile, port: values.port ? Number(values.port) : undefined,
+    });
+    clearTimeout(timer);
+    return;
+  }
   const name = `procuration_bench_${Date.now()}`;
   const url = new URL(values.server!);
   url.pathname = `/${name}`;
