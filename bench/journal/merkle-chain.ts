@@ -17,9 +17,10 @@
  * no proof matches.
  */
 import type pg from 'pg';
-import { canonicalEntry, chainHash, merkleLeaf } from '../../src/journal/entries/hash-chain.js';
+import { canonicalEntry, canonicalRequest, chainHash, merkleLeaf, requestCommitment } from '../../src/journal/entries/hash-chain.js';
 import { ENTRY_COLUMNS, sealedEntryOf, type SealedRow } from '../../src/journal/entries/entry-rows.js';
 import { leafHash } from '../../src/journal/merkle/merkle.hash.js';
+import { TREE_VERSION } from '../../src/journal/tree/merkle-nodes.js';
 import type { SealedJournalEntry } from '../../src/journal/journal.types.js';
 import { dropSecondaryIndexes } from '../support/journal-indexes.js';
 
@@ -30,6 +31,7 @@ const SENTINEL = {
   at: '2999-12-31T23:59:59.999Z',
   prevHash: '0123456789abcdef'.repeat(4),
   hash: 'fedcba9876543210'.repeat(4),
+  commitment: '89abcdef01234567'.repeat(4),
 };
 
 /** Rows per INSERT of entries and leaves: progress is printed after each. */
@@ -79,7 +81,10 @@ export interface GeneratedChain {
 export async function generateChain(client: pg.Client, chain: string, aidant: string, size: number, out: (line: string) => void): Promise<GeneratedChain> {
   const entry = sentinelEntry(chain, aidant);
   const text = canonicalEntry(entry);
-  const leaf = merkleLeaf(entry);
+  // Tree version 2's leaf holds a commitment to the request facts with a salt
+  // per entry (docs/decisions/0109): each row's salt is filler derived from
+  // its seq, written to journal_request_salts, and its commitment computed in SQL.
+  const leaf = merkleLeaf(entry, SENTINEL.commitment);
   const leafText = leaf.toString('utf8');
   if (!Buffer.from(leafText, 'utf8').equals(leaf)) throw new Error('the Merkle leaf is not UTF-8 text: the SQL generation cannot build it');
   for (const name of ['id', 'seq', 'at'] as const) {
@@ -102,7 +107,10 @@ export async function generateChain(client: pg.Client, chain: string, aidant: st
                            '${START}'::timestamptz + s * interval '1 millisecond' AS at,
                            encode(sha256(int8send(s)), 'hex') AS prev_hash
                       FROM generate_series($2::bigint, $3::bigint) AS s) AS g) AS c`;
-  const leafSql = substituted(leafText, { id: 'id::text', seq: 'seq::text', at: atText, prevHash: 'prev_hash', hash: 'hash' }, 5);
+  const saltSql = `substring(sha256(int8send(seq) || '\\x5a'::bytea) from 1 for 16)`;
+  const commitmentSql = `encode(sha256(${saltSql} || convert_to($6::text, 'UTF8')), 'hex')`;
+  const leafSql = substituted(leafText, { id: 'id::text', seq: 'seq::text', at: atText, commitment: commitmentSql }, 5);
+  const requestText = canonicalRequest(entry.request);
   const constants = [entry.action, entry.actor.type, entry.actor.id, entry.subjects.aidantId, entry.request.ip, entry.request.userAgent, JSON.stringify(entry.details)];
 
   const indexes = await dropSecondaryIndexes(client);
@@ -118,9 +126,13 @@ export async function generateChain(client: pg.Client, chain: string, aidant: st
     seconds.entries += (performance.now() - t) / 1000;
     t = performance.now();
     await client.query(
-      `INSERT INTO journal_merkle_nodes (chain, level, idx, hash)
-       SELECT $4, 0, seq - 1, sha256('\\x00'::bytea || convert_to(${leafSql}, 'UTF8')) FROM (${rows}) AS r`,
-      [text, first, last, chain, leafText],
+      `INSERT INTO journal_merkle_nodes (chain, tree, level, idx, hash)
+       SELECT $4, ${TREE_VERSION}, 0, seq - 1, sha256('\\x00'::bytea || convert_to(${leafSql}, 'UTF8')) FROM (${rows}) AS r`,
+      [text, first, last, chain, leafText, requestText],
+    );
+    await client.query(
+      `INSERT INTO journal_request_salts (chain, seq, salt) SELECT $1, seq, ${saltSql} FROM generate_series($2::bigint, $3::bigint) AS seq`,
+      [chain, first, last],
     );
     seconds.leaves += (performance.now() - t) / 1000;
     out(`  entries and leaves ${first}…${last} written (${(seconds.entries + seconds.leaves).toFixed(0)} s so far)`);
@@ -130,15 +142,15 @@ export async function generateChain(client: pg.Client, chain: string, aidant: st
   let t = performance.now();
   for (let level = 0; ; level++) {
     const { rowCount } = await client.query(
-      `INSERT INTO journal_merkle_nodes (chain, level, idx, hash)
-       SELECT $1, $2::int + 1, idx / 2, sha256('\\x01'::bytea || hash || right_hash)
+      `INSERT INTO journal_merkle_nodes (chain, tree, level, idx, hash)
+       SELECT $1, ${TREE_VERSION}, $2::int + 1, idx / 2, sha256('\\x01'::bytea || hash || right_hash)
          FROM (SELECT idx, hash, lead(idx) OVER w AS right_idx, lead(hash) OVER w AS right_hash
-                 FROM journal_merkle_nodes WHERE chain = $1 AND level = $2 WINDOW w AS (ORDER BY idx)) AS pairs
+                 FROM journal_merkle_nodes WHERE chain = $1 AND tree = ${TREE_VERSION} AND level = $2 WINDOW w AS (ORDER BY idx)) AS pairs
         WHERE idx % 2 = 0 AND right_idx = idx + 1
        ON CONFLICT DO NOTHING`,
       [chain, level],
     );
-    const [{ n }] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_merkle_nodes WHERE chain = $1 AND level = $2::int + 1`, [chain, level]))
+    const [{ n }] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_merkle_nodes WHERE chain = $1 AND tree = ${TREE_VERSION} AND level = $2::int + 1`, [chain, level]))
       .rows as [{ n: number }];
     out(`  level ${level + 1}: ${rowCount} nodes written`);
     // The level above holds at most one complete node: there is no pair left to hash.
@@ -150,7 +162,7 @@ export async function generateChain(client: pg.Client, chain: string, aidant: st
   for (const definition of indexes) await client.query(definition);
   seconds.indexes = (performance.now() - t) / 1000;
   t = performance.now();
-  await client.query(`VACUUM (ANALYZE) journal_entries, journal_merkle_nodes`);
+  await client.query(`VACUUM (ANALYZE) journal_entries, journal_merkle_nodes, journal_request_salts`);
   seconds.vacuum = (performance.now() - t) / 1000;
   await checkSample(client, chain, from, size);
   return { written: size - from + 1, seconds };
@@ -159,9 +171,11 @@ export async function generateChain(client: pg.Client, chain: string, aidant: st
 /** Checks generated rows against the project's own functions: the chain hash of each, and its leaf hash in the tree. */
 async function checkSample(client: pg.Client, chain: string, from: number, size: number): Promise<void> {
   const seqs = [from, size, ...Array.from({ length: 20 }, () => from + Math.floor(Math.random() * (size - from + 1)))];
-  const { rows } = await client.query<SealedRow & { leaf: Buffer }>(
-    `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, n.hash AS leaf
-       FROM journal_entries e JOIN journal_merkle_nodes n ON n.chain = e.chain AND n.level = 0 AND n.idx = e.seq - 1
+  const { rows } = await client.query<SealedRow & { leaf: Buffer; salt: Buffer }>(
+    `SELECT ${ENTRY_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq, e.prev_hash, e.hash, n.hash AS leaf, s.salt
+       FROM journal_entries e
+       JOIN journal_merkle_nodes n ON n.chain = e.chain AND n.tree = ${TREE_VERSION} AND n.level = 0 AND n.idx = e.seq - 1
+       JOIN journal_request_salts s ON s.chain = e.chain AND s.seq = e.seq
       WHERE e.chain = $1 AND e.seq = ANY($2::bigint[])`,
     [chain, seqs],
   );
@@ -169,6 +183,6 @@ async function checkSample(client: pg.Client, chain: string, from: number, size:
   for (const row of rows) {
     const entry = sealedEntryOf(row);
     if (chainHash(entry.prevHash, entry) !== entry.hash) throw new Error(`generated entry ${entry.seq}: its hash is not the project's chain hash`);
-    if (!leafHash(merkleLeaf(entry)).equals(row.leaf)) throw new Error(`generated entry ${entry.seq}: its leaf is not the project's leaf hash`);
+    if (!leafHash(merkleLeaf(entry, requestCommitment(row.salt, entry.request))).equals(row.leaf)) throw new Error(`generated entry ${entry.seq}: its leaf is not the project's leaf hash`);
   }
 }

@@ -216,6 +216,9 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
 
     const proofUrl = (seq: number) => `${base}/structure/journal/${chain}/${seq}/preuve`;
     // The first proof signs the chain's checkpoint if none covers the entry yet.
+    // The note key is created when the first note is signed: ask for a proof before reading the published keys.
+    const first = await referents[0]!.get(proofUrl(chainSize));
+    if (first.status !== 200) throw new Error(`proof of entry ${chainSize}: HTTP ${first.status}`);
     const keyLines = (await (await fetch(`${base}/.well-known/procuration/journal-note-keys`)).text()).split('\n').filter((l) => l.trim() !== '');
     const keys = keyLines.map(verifierFromKey);
     // The sign-ins above journaled entries, and the sequencer signs a checkpoint of them shortly: until the
@@ -316,15 +319,19 @@ export async function merkleBenchmark(options: MerkleOptions): Promise<void> {
         `CPU ${ms((verifyUsed.user + verifyUsed.system) / 1000 / options.verifyRuns)} per run on average (${load()})`,
     );
 
-    const [storage] = (await client.query<{ entries: string; nodes: string; heap: string; indexes: string; total: string; entries_total: string }>(
-      `SELECT (SELECT count(*) FROM journal_entries) AS entries, (SELECT count(*) FROM journal_merkle_nodes) AS nodes,
-              pg_table_size('journal_merkle_nodes') AS heap, pg_indexes_size('journal_merkle_nodes') AS indexes,
-              pg_total_relation_size('journal_merkle_nodes') AS total, pg_total_relation_size('journal_entries') AS entries_total`,
-    )).rows;
+    const [storage] = (
+      await client.query<{ entries: string; nodes: string; heap: string; indexes: string; total: string; salts: string; entries_total: string }>(
+        `SELECT (SELECT count(*) FROM journal_entries) AS entries, (SELECT count(*) FROM journal_merkle_nodes) AS nodes,
+                pg_table_size('journal_merkle_nodes') AS heap, pg_indexes_size('journal_merkle_nodes') AS indexes,
+                pg_total_relation_size('journal_merkle_nodes') AS total, pg_total_relation_size('journal_request_salts') AS salts,
+                pg_total_relation_size('journal_entries') AS entries_total`,
+      )
+    ).rows;
     const per = (bytes: string) => (Number(bytes) / Number(storage!.entries)).toFixed(0);
     out(
       `\ntree storage: ${storage!.nodes} nodes for ${storage!.entries} entries; per entry ${per(storage!.total)} bytes ` +
         `(table ${per(storage!.heap)} + primary key ${per(storage!.indexes)}); ${(Number(storage!.total) / 2 ** 30).toFixed(2)} GiB in all. ` +
+        `The request salts (tree version 2): ${per(storage!.salts)} bytes per entry. ` +
         `The entries themselves: ${per(storage!.entries_total)} bytes per entry with their indexes`,
     );
   } finally {

@@ -113,7 +113,7 @@ export function canonicalEntry(entry: JournalEntry): string {
 }
 
 /** RFC 8785 of the request facts alone: `{"ip":…,"requestId":…,"userAgent":…}`. */
-function canonicalRequest(request: JournalEntry['request']): string {
+export function canonicalRequest(request: JournalEntry['request']): string {
   return `{"ip":${jcsString(request.ip)},"requestId":${jcsString(request.requestId)},"userAgent":${jcsString(request.userAgent)}}`;
 }
 
