@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { ManualClock } from '../../src/clock/clock.js';
+import { TestBrowser, type Page } from '../franceconnect/support/browser.js';
+import { browser, csrfOf, journalOf, seedAidant, seedStructure, totpAt } from '../support/aidants.js';
+import { chooseAtCounter, csrfIn, postEntries, signInAtCounter } from '../support/mandates.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { FOLLOW_ALL } from '../support/usagers.js';
+
+/** Every line the application logs, as it would reach standard output. */
+class LogCapture extends Writable {
+  text = '';
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+const path = (page: Page) => new URL(page.url).pathname;
+
+/**
+ * Findings of the security review of remote consent, each over real HTTP:
+ * the link's secret in the request log, and the code throttle keyed by
+ * single IPv6 addresses.
+ */
+describe('remote consent: security review', () => {
+  const clock = new ManualClock();
+  const logs = new LogCapture();
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true', LOG_LEVEL: 'info' }, { clock, logDestination: logs });
+    db = t.app.get(DataSource);
+    const structure = (await seedStructure(t, 'Médiathèque de Lure', '21700550300016')).id;
+    await seedAidant(t, { email: 'nadia@example.fr', memberships: [{ structureId: structure, roles: ['aidant'] }] });
+  });
+  afterAll(() => t?.close());
+
+  async function prepareByEmail(email: string, fields: { nom: string; prenom: string; naissance: string }): Promise<Page> {
+    const aidant = new TestBrowser(FOLLOW_ALL);
+    clock.advance(30_000);
+    expect(path(await signInAtCounter(t, aidant, clock, 'nadia@example.fr'))).toBe('/aidant');
+    await chooseAtCounter(t, aidant, ['logement'], 'mois');
+    const form = await aidant.get(`${t.url}/aidant/mandats/nouveau/a-distance`);
+    clock.advance(30_000);
+    return postEntries(aidant, `${t.url}/aidant/mandats/nouveau/a-distance`, [
+      ['_csrf', csrfIn(form)],
+      ['nom', fields.nom],
+      ['prenom', fields.prenom],
+      ['naissance', fields.naissance],
+      ['email', email],
+      ['totp', totpAt(clock)],
+    ]);
+  }
+
+  it('never writes the link’s token in the request log, whether the link works or not', async () => {
+    const created = await prepareByEmail('angela.lure@example.fr', { nom: 'Dubois', prenom: 'Angela', naissance: '24/08/1962' });
+    expect(path(created)).toMatch(/^\/aidant\/consentements\/[0-9a-f-]{36}$/);
+    const [mail]: Array<{ body: string }> = await db.query(`SELECT body FROM mail_outbox WHERE recipient = 'angela.lure@example.fr'`);
+    const token = /\/consentement\/([A-Za-z0-9_-]{43})/.exec(mail!.body)![1]!;
+
+    const start = logs.text.length;
+    const usager = new TestBrowser(FOLLOW_ALL);
+    const recap = await usager.get(`${t.url}/consentement/${token}`);
+    expect(path(recap)).toBe('/consentement/demande');
+    const unknown = 'x'.repeat(43);
+    expect((await new TestBrowser(FOLLOW_ALL).get(`${t.url}/consentement/${unknown}`)).status).toBe(410);
+
+    const written = logs.text.slice(start);
+    expect(written).toContain('/consentement/[masqué]');
+    expect(written).toContain('/consentement/demande');
+    expect(written).not.toContain(token);
+    expect(written).not.toContain(unknown);
+  });
+
+  it('counts wrong codes per IPv6 /64, not per address: a client cannot escape the lock by changing addresses', async () => {
+    const attempt = async (ip: string) => {
+      const agent = browser(t);
+      const form = await agent.get('/consentement').set('X-Forwarded-For', ip);
+      return agent.post('/consentement').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrfOf(form.text), code: 'AAAA AAAA' });
+    };
+    for (let i = 1; i <= 10; i += 1) expect((await attempt(`2001:db8:77:1::${i.toString(16)}`)).status).toBe(410);
+    const locked = await attempt('2001:db8:77:1:abcd::99');
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Trop de codes erronés');
+    // Another /64 is another client.
+    expect((await attempt('2001:db8:77:2::1')).status).toBe(410);
+    const throttled = (await journalOf(t, 'consent_request.access_refused')).filter((e) => e.details.reason === 'throttled');
+    expect(throttled).toHaveLength(1);
+  });
+});
