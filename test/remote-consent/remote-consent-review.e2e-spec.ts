@@ -76,6 +76,45 @@ describe('remote consent: security review', () => {
     expect(written).not.toContain(unknown);
   });
 
+  let wizard: TestBrowser | undefined;
+  /** One aidant, signed in once, the wizard's first step done: each bad form is answered on the same page. */
+  async function remoteForm(): Promise<{ aidant: TestBrowser; form: Page }> {
+    if (!wizard) {
+      wizard = new TestBrowser(FOLLOW_ALL);
+      clock.advance(30_000);
+      await signInAtCounter(t, wizard, clock, 'nadia@example.fr');
+      await chooseAtCounter(t, wizard, ['social'], 'court');
+    }
+    return { aidant: wizard, form: await wizard.get(`${t.url}/aidant/mandats/nouveau/a-distance`) };
+  }
+
+  it.each([
+    ['a birth date to come', { naissance: '01/01/2999' }, 'naissance', 'Saisissez une date de naissance passée'],
+    ['a birth date centuries ago', { naissance: '12/05/1700' }, 'naissance', 'Saisissez une date de naissance passée'],
+    ['a date that does not exist', { naissance: '31/02/1980' }, 'naissance', 'Saisissez une date de naissance valide'],
+    ['a date in another format', { naissance: '1980/02/12' }, 'naissance', 'Saisissez une date de naissance valide'],
+    ['a name too long', { nom: 'A'.repeat(101) }, 'nom', 'au plus 100 caractères'],
+    ['a name without letters', { prenom: '--- ' }, 'prenom', 'doit contenir des lettres'],
+    ['an address that is not one', { email: 'pas-une-adresse' }, 'email', 'adresse électronique'],
+  ])('refuses %s with a French message and writes nothing', async (_case, changed, field, message) => {
+    const { aidant, form } = await remoteForm();
+    const before: Array<{ n: number }> = await db.query(`SELECT count(*)::int AS n FROM consent_requests`);
+    const fields = { nom: 'Dubois', prenom: 'Angela', naissance: '24/08/1962', email: '', ...changed };
+    clock.advance(30_000);
+    const page = await postEntries(aidant, `${t.url}/aidant/mandats/nouveau/a-distance`, [
+      ['_csrf', csrfIn(form)],
+      ['nom', fields.nom],
+      ['prenom', fields.prenom],
+      ['naissance', fields.naissance],
+      ['email', fields.email],
+      ['totp', totpAt(clock)],
+    ]);
+    expect(page.status).toBe(400);
+    expect(page.html).toContain(message);
+    expect(page.html).toContain(`id="${field}-error"`);
+    expect(await db.query(`SELECT count(*)::int AS n FROM consent_requests`)).toEqual(before);
+  });
+
   it('counts wrong codes per IPv6 /64, not per address: a client cannot escape the lock by changing addresses', async () => {
     const attempt = async (ip: string) => {
       const agent = browser(t);
