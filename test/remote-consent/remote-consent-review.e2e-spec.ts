@@ -76,6 +76,17 @@ describe('remote consent: security review', () => {
     expect(written).not.toContain(unknown);
   });
 
+  it.each(['/consentement', '/consentement/demande/franceconnect', '/consentement/demande/accord', '/consentement/demande/refus'])(
+    'refuses POST %s without the form’s CSRF token, before anything else',
+    async (route) => {
+      const agent = browser(t);
+      await agent.get('/consentement').expect(200);
+      const res = await agent.post(route).type('form').send({ code: 'AAAA AAAA' });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('jeton de sécurité');
+    },
+  );
+
   let wizard: TestBrowser | undefined;
   /** One aidant, signed in once, the wizard's first step done: each bad form is answered on the same page. */
   async function remoteForm(): Promise<{ aidant: TestBrowser; form: Page }> {
