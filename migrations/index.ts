@@ -25,6 +25,7 @@ import { JournalMerkleNodes1766110000000 } from './1766110000000-journal-merkle-
 import { JournalCheckpointNotes1766110001000 } from './1766110001000-journal-checkpoint-notes.js';
 import { JournalWitnessCosignatures1766120000000 } from './1766120000000-journal-witness-cosignatures.js';
 import { ConsentRequests1766130000000 } from './1766130000000-consent-requests.js';
+import { ConsentCodeKeyedDigest1766170000000 } from './1766170000000-consent-code-keyed-digest.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -58,4 +59,5 @@ export const MIGRATIONS = [
   JournalCheckpointNotes1766110001000,
   JournalWitnessCosignatures1766120000000,
   ConsentRequests1766130000000,
+  ConsentCodeKeyedDigest1766170000000,
 ];

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
+import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel } from '../demarches/demarches.js';
@@ -12,12 +13,13 @@ import type { RequestFacts } from '../journal/journal.types.js';
 import { MandateOpeningService } from '../mandates/mandate-opening.service.js';
 import { DURATIONS, expiryOf } from '../mandates/mandate-status.js';
 import type { BrowserSession } from '../sessions/browser-session.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { frenchDateTime } from '../web/french/index.js';
 import { codeThrottleKey, reserveCodeAttempt, settleRightCode } from './code-throttle.js';
 import { lockUsable, noStep, progressOf, RECAP_PATH, refusalOf, RESULT_PATH, unusable } from './consent-answer-steps.js';
-import { isTokenShaped, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
+import { codeDigest, isTokenShaped, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
 import { consentRequestsRepository as repo } from './consent-requests.repository.js';
 import type { RemoteConsentProgress } from './consent-session.js';
 import { ConsentCodeThrottledError, ConsentStepError } from './remote-consent.errors.js';
@@ -44,6 +46,7 @@ export class ConsentAnswersService {
     private readonly aidants: AidantsService,
     private readonly structures: StructuresService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** `/consentement/<token>`: the request of this link, remembered in the session; the token leaves the address bar. */
@@ -72,7 +75,8 @@ export class ConsentAnswersService {
         }
         return { throttled: true as const };
       }
-      const row = code ? await repo.findByCodeHash(m, sha256Hex(code)) : null;
+      // The plain SHA-256 finds the requests stored before codes were keyed (they end within 24 hours).
+      const row = code ? await repo.findByCodeHash(m, [codeDigest(code, this.config.sessionSecret), sha256Hex(code)]) : null;
       if (row) await settleRightCode(m, reservation);
       return { throttled: false as const, row };
     });

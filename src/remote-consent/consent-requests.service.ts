@@ -19,6 +19,7 @@ import { FormInput } from '../web/form-input.js';
 import { frenchDateTime } from '../web/french/index.js';
 import {
   CONSENT_REQUEST_LIFETIME_MS,
+  codeDigest,
   effectiveStatus,
   isoDate,
   newCode,
@@ -116,7 +117,7 @@ export class ConsentRequestsService {
           duration: choice.duration,
           channel,
           tokenHash: token && sha256Hex(token),
-          codeHash: code && sha256Hex(code),
+          codeHash: code && codeDigest(code, this.config.sessionSecret),
           totpConfirmedAt: new Date(totpAt),
           createdAt: now,
           expiresAt: new Date(now.getTime() + CONSENT_REQUEST_LIFETIME_MS),

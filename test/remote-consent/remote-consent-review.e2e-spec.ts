@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
@@ -124,6 +125,26 @@ describe('remote consent: security review', () => {
     expect(page.html).toContain(message);
     expect(page.html).toContain(`id="${field}-error"`);
     expect(await db.query(`SELECT count(*)::int AS n FROM consent_requests`)).toEqual(before);
+  });
+
+  it('stores a phone code as a keyed digest, which a copy of the database cannot reverse by trying every code', async () => {
+    const created = await prepareByEmail('', { nom: 'Santoni', prenom: 'Paul-Antoine', naissance: '17/03/1948' });
+    const match = /class="consent-code">([A-Z0-9]{4}) ([A-Z0-9]{4})</.exec(created.html)!;
+    const code = `${match[1]}${match[2]}`;
+    const requestId = /\/aidant\/consentements\/([0-9a-f-]{36})$/.exec(created.url)![1]!;
+    const [stored]: Array<{ code_hash: string }> = await db.query(`SELECT code_hash FROM consent_requests WHERE id = $1`, [requestId]);
+    expect(stored!.code_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored!.code_hash).not.toBe(createHash('sha256').update(code).digest('hex'));
+
+    const openByCode = async (typed: string) => {
+      const usager = new TestBrowser(FOLLOW_ALL);
+      const form = await usager.get(`${t.url}/consentement`);
+      return usager.post(`${t.url}/consentement`, { _csrf: csrfIn(form), code: typed });
+    };
+    expect(path(await openByCode(code))).toBe('/consentement/demande');
+    // A request stored before the digest was keyed is still found by its plain digest.
+    await db.query(`UPDATE consent_requests SET code_hash = $2 WHERE id = $1`, [requestId, createHash('sha256').update(code).digest('hex')]);
+    expect(path(await openByCode(code))).toBe('/consentement/demande');
   });
 
   it('counts wrong codes per IPv6 /64, not per address: a client cannot escape the lock by changing addresses', async () => {
