@@ -49,10 +49,15 @@ export class ConsentAnswersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `/consentement/<token>`: the request of this link, remembered in the session; the token leaves the address bar. */
+  /**
+   * `/consentement/<token>`: the request of this link, remembered in the
+   * session; the token leaves the address bar. Unknown links count against
+   * the same per-address limit as wrong codes: each refusal is journaled,
+   * and the journal (append-only) must not be an unlimited sink for guesses.
+   */
   async openLink(session: BrowserSession, token: unknown, request: RequestFacts): Promise<string> {
     const now = this.clock.now();
-    const row = isTokenShaped(token) ? await this.transactions.read((m) => repo.findByTokenHash(m, sha256Hex(token))) : null;
+    const row = await this.throttledLookup('link', request, now, (m) => (isTokenShaped(token) ? repo.findByTokenHash(m, sha256Hex(token)) : null));
     await this.refuseIfUnusable(row, 'link', request, now);
     return this.remember(session, row!);
   }
@@ -61,6 +66,25 @@ export class ConsentAnswersService {
   async openCode(session: BrowserSession, typed: unknown, request: RequestFacts): Promise<string> {
     const now = this.clock.now();
     const code = normaliseCode(typed);
+    // The plain SHA-256 finds the requests stored before codes were keyed (they end within 24 hours).
+    const row = await this.throttledLookup('code', request, now, (m) =>
+      code ? repo.findByCodeHash(m, [codeDigest(code, this.config.sessionSecret), sha256Hex(code)]) : null,
+    );
+    await this.refuseIfUnusable(row, 'code', request, now);
+    return this.remember(session, row!);
+  }
+
+  /**
+   * Counts the attempt before the lookup (code-throttle.ts); a link or code
+   * that finds a request takes its count back. Past the limit: refused, the
+   * lock journaled once, nothing looked up.
+   */
+  private async throttledLookup(
+    via: 'link' | 'code',
+    request: RequestFacts,
+    now: Date,
+    lookup: (m: EntityManager) => Promise<ConsentRequest | null> | null,
+  ): Promise<ConsentRequest | null> {
     const outcome = await this.transactions.run(async (m) => {
       const reservation = await reserveCodeAttempt(m, codeThrottleKey(request.ip), now);
       if (!reservation.admitted) {
@@ -70,24 +94,22 @@ export class ConsentAnswersService {
             structureId: null,
             actor: { type: 'usager', id: null },
             request,
-            details: { via: 'code', reason: 'throttled', requestId: null, lockedUntil: reservation.lockedUntil!.toISOString() },
+            details: { via, reason: 'throttled', requestId: null, lockedUntil: reservation.lockedUntil!.toISOString() },
           });
         }
         return { throttled: true as const };
       }
-      // The plain SHA-256 finds the requests stored before codes were keyed (they end within 24 hours).
-      const row = code ? await repo.findByCodeHash(m, [codeDigest(code, this.config.sessionSecret), sha256Hex(code)]) : null;
+      const row = await lookup(m);
       if (row) await settleRightCode(m, reservation);
       return { throttled: false as const, row };
     });
-    if (outcome.throttled) {
-      throw new ConsentCodeThrottledError(
-        'Trop de codes erronés ont été saisis depuis votre connexion. Patientez un quart d’heure avant de réessayer, ou demandez un lien par courriel à l’aidant.',
-        'too many wrong consent codes from this address',
-      );
-    }
-    await this.refuseIfUnusable(outcome.row, 'code', request, now);
-    return this.remember(session, outcome.row!);
+    if (!outcome.throttled) return outcome.row;
+    throw new ConsentCodeThrottledError(
+      via === 'code'
+        ? 'Trop de codes erronés ont été saisis depuis votre connexion. Patientez un quart d’heure avant de réessayer, ou demandez un lien par courriel à l’aidant.'
+        : 'Trop de liens ou de codes erronés ont été présentés depuis votre connexion. Patientez un quart d’heure avant de réessayer.',
+      `too many wrong consent ${via}s from this address`,
+    );
   }
 
   async recapPage(session: BrowserSession) {

@@ -147,6 +147,24 @@ describe('remote consent: security review', () => {
     expect(path(await openByCode(code))).toBe('/consentement/demande');
   });
 
+  it('limits unknown links per address like wrong codes: the journal is not an unlimited sink for guesses', async () => {
+    const ip = '198.51.100.23';
+    const before = (await journalOf(t, 'consent_request.access_refused')).filter((e) => e.details.via === 'link').length;
+    for (let i = 0; i < 10; i += 1) {
+      const res = await browser(t).get(`/consentement/${'g'.repeat(42)}${i}`).set('X-Forwarded-For', ip);
+      expect(res.status).toBe(410);
+    }
+    for (let i = 0; i < 5; i += 1) {
+      const locked = await browser(t).get(`/consentement/${'h'.repeat(42)}${i}`).set('X-Forwarded-For', ip);
+      expect(locked.status).toBe(429);
+      expect(locked.text).toContain('Trop de liens ou de codes erronés');
+    }
+    const after = (await journalOf(t, 'consent_request.access_refused')).filter((e) => e.details.via === 'link');
+    // Ten refusals, then the lock once; the five attempts past the limit write nothing.
+    expect(after.length - before).toBe(11);
+    expect(after.at(-1)!.details).toMatchObject({ reason: 'throttled', requestId: null });
+  });
+
   it('counts wrong codes per IPv6 /64, not per address: a client cannot escape the lock by changing addresses', async () => {
     const attempt = async (ip: string) => {
       const agent = browser(t);
@@ -159,7 +177,7 @@ describe('remote consent: security review', () => {
     expect(locked.text).toContain('Trop de codes erronés');
     // Another /64 is another client.
     expect((await attempt('2001:db8:77:2::1')).status).toBe(410);
-    const throttled = (await journalOf(t, 'consent_request.access_refused')).filter((e) => e.details.reason === 'throttled');
+    const throttled = (await journalOf(t, 'consent_request.access_refused')).filter((e) => e.details.reason === 'throttled' && e.details.via === 'code');
     expect(throttled).toHaveLength(1);
   });
 });
