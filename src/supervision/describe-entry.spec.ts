@@ -93,6 +93,7 @@ const TABLE: Array<[string, Record<string, unknown>, string]> = [
   ],
   ['notice.failed', { noticeId: 'n3', kind: 'use', attempts: 0, smtpCode: null, reason: 'opted_out' }, 'un message sur une utilisation d’un mandat pour Jean Dupont n’a pas été envoyé : la personne ne souhaite plus être prévenue'],
   ['notice.failed', { noticeId: 'n4', kind: 'revocation', attempts: 0, smtpCode: null, reason: 'no_address' }, 'un message sur une révocation pour Jean Dupont n’a pas été envoyé : aucune adresse confirmée n’est plus utilisable'],
+  ['consent_request.access_refused', { via: 'link', reason: 'throttled', requestId: null }, 'trop de liens ou de codes de consentement erronés depuis une même adresse : les essais sont suspendus'],
   ['notice_address.confirmed', { addressHash: 'ab', mode: 'each' }, 'Jean Dupont a confirmé son adresse pour être prévenu'],
   ['consent_request.created', { requestId: 'r1', channel: 'phone', demarches: ['logement'], duration: 'mois' }, 'Marie Curie a préparé une demande de consentement à distance pour un mandat Logement de 31 jours (code à lire par téléphone)'],
   ['consent_request.sent', { requestId: 'r1', channel: 'email', delivery: 'kept' }, 'le lien de la demande de consentement a été envoyé par courriel'],

@@ -206,7 +206,9 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     'la demande de consentement à distance a été refusée : l’identité FranceConnect ne correspond pas à la personne attendue',
   'consent_request.access_refused': ({ d }) =>
     d.reason === 'throttled'
-      ? 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
+      ? d.via === 'link'
+        ? 'trop de liens ou de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
+        : 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
       : `un ${d.via === 'code' ? 'code' : 'lien'} de consentement à distance inutilisable a été présenté`,
   'notice.queued': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été mis en file d’envoi`,
   'notice.sent': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} a été envoyé à ${noticeFor(d, usager, aidant)}`,
