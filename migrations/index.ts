@@ -26,6 +26,7 @@ import { JournalCheckpointNotes1766110001000 } from './1766110001000-journal-che
 import { JournalWitnessCosignatures1766120000000 } from './1766120000000-journal-witness-cosignatures.js';
 import { ConsentRequests1766130000000 } from './1766130000000-consent-requests.js';
 import { JournalTreeV21766140000000 } from './1766140000000-journal-tree-v2.js';
+import { ConsentCodeKeyedDigest1766170000000 } from './1766170000000-consent-code-keyed-digest.js';
 
 /**
  * Every migration, in order. Listed explicitly (not by file glob) so that the
@@ -60,4 +61,5 @@ export const MIGRATIONS = [
   JournalWitnessCosignatures1766120000000,
   ConsentRequests1766130000000,
   JournalTreeV21766140000000,
+  ConsentCodeKeyedDigest1766170000000,
 ];

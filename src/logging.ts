@@ -37,6 +37,16 @@ export const REDACTED_PATHS = [
   '*.sessionSecret',
 ];
 
+/**
+ * A path as a log line may show it. The remote consent link carries its
+ * secret in the path (`/consentement/<token>`, a bearer credential for 24
+ * hours): it is masked, as the query strings are dropped. The fixed pages
+ * under `/consentement/demande` stay readable.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/consentement\/(?!demande(?:\/|$))[^/]+/, '/consentement/[masqué]');
+}
+
 /** Structured JSON logs, one line per request, with its request id. */
 export function loggerParams(config: AppConfig): Params {
   return {
@@ -52,7 +62,7 @@ export function loggerParams(config: AppConfig): Params {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: loggablePath(req.url.split('?')[0] ?? ''),
         }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),

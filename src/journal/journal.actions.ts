@@ -116,7 +116,8 @@ export interface JournalActionDetails {
     attempts: number;
     smtpCode: number | null;
     /** `refused`: this notice got the 5xx; `address_bounced`: dropped, its address having bounced another (absent on older entries: refused). */
-    reason?: 'refused' | 'address_bounced';
+    /** `opted_out`: dropped at send time, the usager chose "none"; `no_address`: dropped, no usable confirmed address left. */
+    reason?: 'refused' | 'address_bounced' | 'opted_out' | 'no_address';
   };
   /** `addressHash`: SHA-256 (hex) of the confirmed address. */
   'notice_address.confirmed': { addressHash: string; mode: 'each' | 'daily' | 'none' };

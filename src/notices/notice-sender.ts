@@ -80,18 +80,52 @@ export class NoticeSender {
         [batch],
       );
       if (due.length === 0) return [];
+      const kept = await this.honourPreferences(m, due.map((d) => d.id));
+      if (kept.length === 0) return [];
       await m.query(
         `UPDATE notices SET status = 'sending', attempts = attempts + 1,
                 lease_until = now() + make_interval(secs => $2::double precision / 1000)
           WHERE id = ANY($1)`,
-        [due.map((d) => d.id), this.options.leaseMs],
+        [kept, this.options.leaseMs],
       );
       return m.query(
         `SELECT id, kind, recipient, digest, facts, attempts, usager_id, aidant_id, structure_id
            FROM notices WHERE id = ANY($1) ORDER BY created_at, id`,
-        [due.map((d) => d.id)],
+        [kept],
       );
     });
+  }
+
+  /**
+   * The usager's choice as it is now, not as it was when the notice was
+   * queued (docs/decisions/0803-notice-preferences-at-send-time.md): a
+   * usager who chose "none" is sent nothing more, and a notice waiting for
+   * an address the usager has since replaced goes to the newly confirmed
+   * one. Notices with no usager (the structure reminders) are left as they
+   * are. Returns the ids still to send; the others are dropped, each with
+   * its `notice.failed`, in the claim's transaction.
+   */
+  private async honourPreferences(m: EntityManager, ids: string[]): Promise<string[]> {
+    const rows: Array<ClaimedRow & { email: string | null; mode: string | null; usable: boolean | null }> = await m.query(
+      `SELECT n.id, n.kind, n.recipient, n.digest, n.facts, n.attempts, n.usager_id, n.aidant_id, n.structure_id,
+              a.email, a.mode, (a.confirmed_at IS NOT NULL AND a.bounced_at IS NULL) AS usable
+         FROM notices n LEFT JOIN notice_addresses a ON a.usager_id = n.usager_id
+        WHERE n.id = ANY($1)`,
+      [ids],
+    );
+    const kept: string[] = [];
+    for (const row of rows) {
+      const verdict = preferenceVerdict(row);
+      if (verdict === 'send') kept.push(row.id);
+      else if (verdict === 'readdress') {
+        await m.query(`UPDATE notices SET recipient = $2 WHERE id = $1`, [row.id, row.email]);
+        kept.push(row.id);
+      } else {
+        await m.query(`UPDATE notices SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1`, [row.id, verdict.replace('_', ' ')]);
+        await this.journalOutcome(m, row, { action: 'notice.failed', smtpCode: null, reason: verdict });
+      }
+    }
+    return kept;
   }
 
   private async deliver(group: ClaimedRow[]): Promise<number> {
@@ -167,7 +201,7 @@ export class NoticeSender {
   private async journalOutcome(
     m: EntityManager,
     row: ClaimedRow,
-    outcome: { action: 'notice.sent' } | { action: 'notice.failed'; smtpCode: number | null; reason: 'refused' | 'address_bounced' },
+    outcome: { action: 'notice.sent' } | { action: 'notice.failed'; smtpCode: number | null; reason: NoticeDropReason },
   ): Promise<void> {
     const base = {
       structureId: row.structure_id,
@@ -184,6 +218,27 @@ export class NoticeSender {
       });
     }
   }
+}
+
+type NoticeDropReason = 'refused' | 'address_bounced' | 'opted_out' | 'no_address';
+
+/**
+ * What the usager's current address says of a notice to them: send it as
+ * queued, send it to the address confirmed since, or drop it because they
+ * chose "none" (`opted_out`) or have no usable address left (`no_address`:
+ * none confirmed, or the confirmed one bounced).
+ */
+export function preferenceVerdict(row: {
+  usager_id: string | null;
+  recipient: string;
+  email: string | null;
+  mode: string | null;
+  usable: boolean | null;
+}): 'send' | 'readdress' | 'opted_out' | 'no_address' {
+  if (!row.usager_id) return 'send';
+  if (row.mode === 'none') return 'opted_out';
+  if (!row.email || !row.usable) return 'no_address';
+  return row.email === row.recipient.toLowerCase() ? 'send' : 'readdress';
 }
 
 function asQueued(row: ClaimedRow): QueuedNotice {

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { EntityManager } from 'typeorm';
 
 /** Wrong codes from one client address within the window before it is locked out. */
@@ -15,8 +16,30 @@ export interface CodeReservation {
   windowStart: Date;
 }
 
+/**
+ * The throttle's key for a client address. An IPv6 client commonly holds a
+ * whole /64 (a home or a mobile line gets one, and picks new addresses in it
+ * at will): counting each address apart would give it 2^64 × 10 guesses per
+ * window. IPv6 addresses are therefore counted by their /64 prefix, and an
+ * IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as the IPv4 address.
+ */
 export function codeThrottleKey(ip: string | null | undefined): string {
-  return `ip:${ip ?? 'unknown'}`;
+  if (!ip) return 'ip:unknown';
+  const address = ip.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return `ip:${mapped[1]}`;
+  if (!isIPv6(address)) return `ip:${address}`;
+  return `ip6:${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, in lower-case hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const [head = '', tail] = address.split('::');
+  const before = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - width(before) - width(after)).fill('0');
+  return [...before, ...zeros, ...after].map((g) => (g.includes('.') ? g : parseInt(g, 16).toString(16)));
 }
 
 /*

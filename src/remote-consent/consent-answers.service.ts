@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AidantsService } from '../aidants/aidants.service.js';
+import type { AppConfig } from '../../config/config.js';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel } from '../demarches/demarches.js';
@@ -12,12 +13,13 @@ import type { RequestFacts } from '../journal/journal.types.js';
 import { MandateOpeningService } from '../mandates/mandate-opening.service.js';
 import { DURATIONS, expiryOf } from '../mandates/mandate-status.js';
 import type { BrowserSession } from '../sessions/browser-session.js';
+import { APP_CONFIG } from '../shared/app-config.module.js';
 import { StructuresService } from '../structures/structures.service.js';
 import { UsagersService } from '../usagers/usagers.service.js';
 import { frenchDateTime } from '../web/french/index.js';
 import { codeThrottleKey, reserveCodeAttempt, settleRightCode } from './code-throttle.js';
 import { lockUsable, noStep, progressOf, RECAP_PATH, refusalOf, RESULT_PATH, unusable } from './consent-answer-steps.js';
-import { isTokenShaped, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
+import { codeDigest, isTokenShaped, normaliseCode, sha256Hex, type ConsentRequest } from './consent-request.js';
 import { consentRequestsRepository as repo } from './consent-requests.repository.js';
 import type { RemoteConsentProgress } from './consent-session.js';
 import { ConsentCodeThrottledError, ConsentStepError } from './remote-consent.errors.js';
@@ -44,12 +46,18 @@ export class ConsentAnswersService {
     private readonly aidants: AidantsService,
     private readonly structures: StructuresService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `/consentement/<token>`: the request of this link, remembered in the session; the token leaves the address bar. */
+  /**
+   * `/consentement/<token>`: the request of this link, remembered in the
+   * session; the token leaves the address bar. Unknown links count against
+   * the same per-address limit as wrong codes: each refusal is journaled,
+   * and the journal (append-only) must not be an unlimited sink for guesses.
+   */
   async openLink(session: BrowserSession, token: unknown, request: RequestFacts): Promise<string> {
     const now = this.clock.now();
-    const row = isTokenShaped(token) ? await this.transactions.read((m) => repo.findByTokenHash(m, sha256Hex(token))) : null;
+    const row = await this.throttledLookup('link', request, now, (m) => (isTokenShaped(token) ? repo.findByTokenHash(m, sha256Hex(token)) : null));
     await this.refuseIfUnusable(row, 'link', request, now);
     return this.remember(session, row!);
   }
@@ -58,6 +66,25 @@ export class ConsentAnswersService {
   async openCode(session: BrowserSession, typed: unknown, request: RequestFacts): Promise<string> {
     const now = this.clock.now();
     const code = normaliseCode(typed);
+    // The plain SHA-256 finds the requests stored before codes were keyed (they end within 24 hours).
+    const row = await this.throttledLookup('code', request, now, (m) =>
+      code ? repo.findByCodeHash(m, [codeDigest(code, this.config.sessionSecret), sha256Hex(code)]) : null,
+    );
+    await this.refuseIfUnusable(row, 'code', request, now);
+    return this.remember(session, row!);
+  }
+
+  /**
+   * Counts the attempt before the lookup (code-throttle.ts); a link or code
+   * that finds a request takes its count back. Past the limit: refused, the
+   * lock journaled once, nothing looked up.
+   */
+  private async throttledLookup(
+    via: 'link' | 'code',
+    request: RequestFacts,
+    now: Date,
+    lookup: (m: EntityManager) => Promise<ConsentRequest | null> | null,
+  ): Promise<ConsentRequest | null> {
     const outcome = await this.transactions.run(async (m) => {
       const reservation = await reserveCodeAttempt(m, codeThrottleKey(request.ip), now);
       if (!reservation.admitted) {
@@ -67,23 +94,22 @@ export class ConsentAnswersService {
             structureId: null,
             actor: { type: 'usager', id: null },
             request,
-            details: { via: 'code', reason: 'throttled', requestId: null, lockedUntil: reservation.lockedUntil!.toISOString() },
+            details: { via, reason: 'throttled', requestId: null, lockedUntil: reservation.lockedUntil!.toISOString() },
           });
         }
         return { throttled: true as const };
       }
-      const row = code ? await repo.findByCodeHash(m, sha256Hex(code)) : null;
+      const row = await lookup(m);
       if (row) await settleRightCode(m, reservation);
       return { throttled: false as const, row };
     });
-    if (outcome.throttled) {
-      throw new ConsentCodeThrottledError(
-        'Trop de codes erronés ont été saisis depuis votre connexion. Patientez un quart d’heure avant de réessayer, ou demandez un lien par courriel à l’aidant.',
-        'too many wrong consent codes from this address',
-      );
-    }
-    await this.refuseIfUnusable(outcome.row, 'code', request, now);
-    return this.remember(session, outcome.row!);
+    if (!outcome.throttled) return outcome.row;
+    throw new ConsentCodeThrottledError(
+      via === 'code'
+        ? 'Trop de codes erronés ont été saisis depuis votre connexion. Patientez un quart d’heure avant de réessayer, ou demandez un lien par courriel à l’aidant.'
+        : 'Trop de liens ou de codes erronés ont été présentés depuis votre connexion. Patientez un quart d’heure avant de réessayer.',
+      `too many wrong consent ${via}s from this address`,
+    );
   }
 
   async recapPage(session: BrowserSession) {

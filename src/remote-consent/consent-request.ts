@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { DemarcheId } from '../demarches/demarches.js';
 import type { Duration } from '../mandates/mandate-status.js';
 import { foldName } from '../usagers/name-fold.js';
@@ -43,6 +43,18 @@ export function effectiveStatus(request: Pick<ConsentRequest, 'status' | 'expire
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * The stored digest of a phone code. A code has only about 36 bits
+ * (22^8): a plain SHA-256 of every possible code takes seconds to compute,
+ * so a copy of the database would give away the pending codes. The digest is
+ * keyed (HMAC-SHA-256 under a key derived from SESSION_SECRET, which never
+ * sits in the database); the link's token, 256 random bits, needs no key.
+ */
+export function codeDigest(code: string, secret: string): string {
+  const key = createHmac('sha256', secret).update('procuration consent code digest').digest();
+  return createHmac('sha256', key).update(code, 'utf8').digest('hex');
 }
 
 /** 256 random bits, base64url (43 characters): the link's secret. */

@@ -119,8 +119,9 @@ export const consentRequestsRepository = {
     return rows[0] ? toRequest(rows[0]) : null;
   },
 
-  async findByCodeHash(manager: EntityManager, codeHash: string): Promise<ConsentRequest | null> {
-    const rows = (await manager.query(`SELECT ${COLUMNS} FROM consent_requests WHERE code_hash = $1`, [codeHash])) as Row[];
+  /** The request whose code digest is one of `codeHashes` (the current digest, and the one used before). */
+  async findByCodeHash(manager: EntityManager, codeHashes: string[]): Promise<ConsentRequest | null> {
+    const rows = (await manager.query(`SELECT ${COLUMNS} FROM consent_requests WHERE code_hash = ANY($1) LIMIT 1`, [codeHashes])) as Row[];
     return rows[0] ? toRequest(rows[0]) : null;
   },
 

@@ -19,6 +19,7 @@ import { FormInput } from '../web/form-input.js';
 import { frenchDateTime } from '../web/french/index.js';
 import {
   CONSENT_REQUEST_LIFETIME_MS,
+  codeDigest,
   effectiveStatus,
   isoDate,
   newCode,
@@ -90,7 +91,7 @@ export class ConsentRequestsService {
     request: RequestFacts,
   ): Promise<{ requestId: string; code: string | null; totpAt: number }> {
     const choice = this.wizard.remoteChoice(state, actor);
-    const form = readRequestForm(body);
+    const form = readRequestForm(body, this.clock.now());
     const totpAt = await this.auth.confirmFreshTotp(actor, form.totp, request);
     const now = this.clock.now();
     const token = form.email ? newToken() : null;
@@ -116,7 +117,7 @@ export class ConsentRequestsService {
           duration: choice.duration,
           channel,
           tokenHash: token && sha256Hex(token),
-          codeHash: code && sha256Hex(code),
+          codeHash: code && codeDigest(code, this.config.sessionSecret),
           totpConfirmedAt: new Date(totpAt),
           createdAt: now,
           expiresAt: new Date(now.getTime() + CONSENT_REQUEST_LIFETIME_MS),
@@ -266,13 +267,20 @@ function notPending(): ConsentRequestUnusableError {
   return new ConsentRequestUnusableError('Cette demande n’est plus en attente : elle a reçu une réponse, expiré ou été annulée.', 'consent request not pending');
 }
 
-function readRequestForm(body: unknown): RequestForm {
+/** Birth dates before this year are taken for typing errors (FranceConnect's registers start in the 19th century). */
+const EARLIEST_BIRTH_YEAR = 1880;
+
+function readRequestForm(body: unknown, now: Date): RequestForm {
   const form = new FormInput(body);
   const familyName = form.text('nom', 'le nom de naissance', { max: 100 });
   const givenName = form.text('prenom', 'le prénom', { max: 100 });
   const typedDate = form.text('naissance', 'la date de naissance', { max: 20 });
   const birthdate = typedDate ? isoDate(typedDate) : '';
   if (typedDate && !birthdate) form.fail('naissance', 'Saisissez une date de naissance valide, par exemple 24/08/1962.');
+  // A date to come, or centuries ago, can only be a typing error: the request could never be answered.
+  else if (birthdate && (birthdate > now.toISOString().slice(0, 10) || Number(birthdate.slice(0, 4)) < EARLIEST_BIRTH_YEAR)) {
+    form.fail('naissance', 'Saisissez une date de naissance passée, par exemple 24/08/1962.');
+  }
   if (familyName && !foldName(familyName)) form.fail('nom', 'Le nom de naissance doit contenir des lettres.');
   if (givenName && !foldName(givenName)) form.fail('prenom', 'Le prénom doit contenir des lettres.');
   const typedEmail = form.text('email', 'l’adresse électronique', { max: 254, required: false });

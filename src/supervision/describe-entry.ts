@@ -208,12 +208,16 @@ const SENTENCES: { [A in JournalAction]: Describer } & Record<string, Describer>
     'la demande de consentement à distance a été refusée : l’identité FranceConnect ne correspond pas à la personne attendue',
   'consent_request.access_refused': ({ d }) =>
     d.reason === 'throttled'
-      ? 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
+      ? d.via === 'link'
+        ? 'trop de liens ou de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
+        : 'trop de codes de consentement erronés depuis une même adresse : les essais sont suspendus'
       : `un ${d.via === 'code' ? 'code' : 'lien'} de consentement à distance inutilisable a été présenté`,
   'notice.queued': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été mis en file d’envoi`,
   'notice.sent': ({ usager, aidant, d }) => `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} a été envoyé à ${noticeFor(d, usager, aidant)}`,
   'notice.failed': ({ usager, aidant, d }) =>
-    d.reason === 'address_bounced'
+    d.reason === 'opted_out' || d.reason === 'no_address'
+      ? `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} n’a pas été envoyé : ${d.reason === 'opted_out' ? 'la personne ne souhaite plus être prévenue' : 'aucune adresse confirmée n’est plus utilisable'}`
+      : d.reason === 'address_bounced'
       ? `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} n’a pas été envoyé : son adresse avait été refusée par sa messagerie`
       : `un message ${NOTICE_KINDS[text(d.kind)] ?? ''} pour ${noticeFor(d, usager, aidant)} a été refusé par sa messagerie`,
   'notice_address.confirmed': ({ usager }) => `${usager} a confirmé son adresse pour être prévenu`,

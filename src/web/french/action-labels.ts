@@ -69,7 +69,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'consent_request.access_refused': 'Lien ou code de consentement refusé',
   'notice.queued': 'Message à la personne mis en file d’envoi',
   'notice.sent': 'Message envoyé',
-  'notice.failed': 'Message refusé par la messagerie',
+  'notice.failed': 'Message non envoyé',
   'notice_address.confirmed': 'Adresse pour être prévenu confirmée',
 };
 
