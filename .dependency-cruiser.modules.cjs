@@ -26,7 +26,7 @@ const FLOORS = [
   { name: 'usagers', folders: ['usagers', 'health', 'fc-simulator'] },
   { name: 'mandates', folders: ['mandates'] },
   { name: 'faces over everything', folders: ['provider', 'supervision', 'notices', 'remote-consent'] },
-  { name: 'assembly', folders: ['cli', 'seed', 'demo-partner', 'witness'], files: ['app.module', 'app.factory', 'main'] },
+  { name: 'assembly', folders: ['cli', 'seed', 'demo-partner', 'witness'], files: ['app.module', 'app.factory', 'main', 'cluster'] },
 ];
 
 /** A path pattern for the rooms of some floors (a root file's unit spec lives on its floor). */

@@ -97,6 +97,13 @@ export const CONFIG_SCHEMA: readonly VariableSpec[] = [
     description: 'Maximum number of database connections of this instance.',
   },
   {
+    name: 'WEB_CONCURRENCY',
+    kind: { type: 'int', min: 1, max: 64 },
+    default: '1',
+    description:
+      'Number of Node.js worker processes serving the HTTP port (one CPU core each at most; see `docs/decisions/0014-worker-processes.md`). Above 1: production with `DATABASE_URL` only; each worker has its own pool of `DATABASE_POOL_SIZE` connections.',
+  },
+  {
     name: 'MIGRATIONS_RUN_AT_START',
     kind: { type: 'boolean' },
     default: 'true',

@@ -113,6 +113,25 @@ describe('configuration', () => {
     expect(config.franceConnect.subKey).toBe('k'.repeat(32));
   });
 
+  it('runs several worker processes only in production on PostgreSQL', () => {
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://procuration.example.fr',
+      SESSION_SECRET: 'x'.repeat(48),
+      FC_ISSUER: 'https://fc.example.fr/api/v2',
+      FC_CLIENT_SECRET: 'a-real-secret-of-enough-length',
+      KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      FC_SUB_KEY: 'k'.repeat(32),
+      TOTP_ENCRYPTION_KEY: 'ab'.repeat(32),
+      PROVIDER_PAIRWISE_KEY: 'p'.repeat(32),
+    };
+    expect(loadConfig({}).webConcurrency).toBe(1);
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://app@db/procuration', WEB_CONCURRENCY: '2' }).webConcurrency).toBe(2);
+    expect(errorOf({ ...production, WEB_CONCURRENCY: '2' }).variables).toEqual(['WEB_CONCURRENCY']);
+    expect(errorOf({ DATABASE_URL: 'postgres://app@db/procuration', WEB_CONCURRENCY: '2' }).variables).toEqual(['WEB_CONCURRENCY']);
+    expect(errorOf({ WEB_CONCURRENCY: '0' }).variables).toEqual(['WEB_CONCURRENCY']);
+  });
+
   it('seeds the demo by default in development only, and never in production', () => {
     expect(loadConfig({}).demoSeed).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test' }).demoSeed).toBe(false);

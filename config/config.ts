@@ -36,6 +36,8 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  /** Worker processes behind the HTTP port (src/cluster.ts); 1 serves from the started process itself. */
+  webConcurrency: number;
   migrationsRunAtStart: boolean;
   sessionSecret: string;
   bodyLimit: string;
@@ -169,6 +171,13 @@ function readRaw(env: Environment, production: boolean): Raw {
   if (production && raw.DEMO_SEED === true) {
     problems.push(new ConfigProblem('DEMO_SEED', 'must not be `true` when NODE_ENV=production'));
   }
+  // Outside production the service starts companions that keep their state in
+  // one process (the FranceConnect simulator, the demo partner, the local
+  // witness), and the embedded database is one process's: each worker would
+  // start its own.
+  if ((raw.WEB_CONCURRENCY as number) > 1 && (!production || raw.DATABASE_URL === undefined)) {
+    problems.push(new ConfigProblem('WEB_CONCURRENCY', 'must be 1 unless NODE_ENV=production and DATABASE_URL is set'));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return raw;
 }
@@ -190,6 +199,7 @@ export function loadConfig(env: Environment): AppConfig {
     databaseUrl: raw.DATABASE_URL as string | undefined,
     dataDir: raw.DATA_DIR as string,
     databasePoolSize: raw.DATABASE_POOL_SIZE as number,
+    webConcurrency: raw.WEB_CONCURRENCY as number,
     migrationsRunAtStart: raw.MIGRATIONS_RUN_AT_START as boolean,
     sessionSecret: raw.SESSION_SECRET as string,
     bodyLimit: raw.BODY_LIMIT as string,

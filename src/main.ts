@@ -1,10 +1,22 @@
+import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfigFromProcess } from '../config/config.js';
+import { pino } from 'pino';
+import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/config.js';
+import { startWorkers } from './cluster.js';
 import { assertDataDirectoryFree } from './database/database-url.js';
+
+/** WEB_CONCURRENCY > 1: this process only starts and watches the workers, which run main() below. */
+async function primary(config: AppConfig): Promise<void> {
+  const logger = pino({ level: config.logLevel }).child({ context: 'Cluster' });
+  logger.info(`starting ${config.webConcurrency} worker processes`);
+  await startWorkers(config.webConcurrency, logger);
+  process.stdout.write(`\nProcuration est prête : ${config.publicUrl} (${config.webConcurrency} processus)\n\n`);
+}
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
   assertDataDirectoryFree(config);
+  if (config.webConcurrency > 1 && cluster.isPrimary) return primary(config);
   // The rest is loaded only once the configuration is valid, so that a bad
   // configuration prints its one line and nothing else (libraries such as
   // oidc-provider print warnings when they load).
@@ -20,6 +32,8 @@ async function main(): Promise<void> {
   await running.app.listen(config.port, config.host);
   const logger = new Logger('Procuration');
   logger.log(`listening on ${config.host}:${config.port}`);
+  // The primary announces the service once all its workers listen.
+  if (cluster.isWorker) return installStop(running, logger);
   // A plain line for the person who just typed `npm start`.
   process.stdout.write(`\nProcuration est prête : ${config.publicUrl}\n`);
   if (running.simulator) {
@@ -30,7 +44,10 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n');
   if (config.demoSeed) process.stdout.write(`${demoCredentialsText(config.publicUrl)}\n\n`);
+  installStop(running, logger);
+}
 
+function installStop(running: { close(): Promise<void> }, logger: Logger): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -47,7 +64,7 @@ main().catch((error: unknown) => {
   // Errors a person can fix print one line; anything else, its stack.
   const expected =
     error instanceof ConfigError ||
-    ['FcSimulatorStartError', 'FranceConnectStartupError', 'DataDirectoryInUseError'].includes((error as Error)?.name);
+    ['FcSimulatorStartError', 'FranceConnectStartupError', 'DataDirectoryInUseError', 'WorkerStartError'].includes((error as Error)?.name);
   if (expected) {
     process.stderr.write(`${(error as Error).message}\n`);
   } else {

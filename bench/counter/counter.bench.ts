@@ -19,12 +19,13 @@
  *      `--seconds`, a mix weighted like a counter; every request's latency
  *      counted under its route.
  *
- *   npm run bench:counter [-- --seconds 60 --clients 200 --think 2 --keep-database]
+ *   npm run bench:counter [-- --seconds 60 --clients 200 --think 2 --workers 2 --keep-database]
  *   npm run bench:counter -- --reuse procuration_counter_bench_<time> --seconds 10
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,7 @@ import { loadConfig } from '../../config/config.js';
 import { createApp, type RunningApp } from '../../src/app.factory.js';
 import { codeAtStep, TOTP_WINDOW } from '../../src/aidants/totp.js';
 import { TransactionRunner } from '../../src/database/transaction-runner.js';
+import { JournalService } from '../../src/journal/journal.service.js';
 import { simulatorClientFrom, startFcSimulator, type FcSimulator } from '../../src/fc-simulator/fc-simulator.js';
 import { KnownAccounts } from '../../src/seed/accounts.js';
 import { adminQuery } from '../../src/shared/admin-query.js';
@@ -59,6 +61,8 @@ const { values } = parseArgs({
     live: { type: 'string', default: '2000' },
     usagers: { type: 'string', default: '8000' },
     entries: { type: 'string', default: '1000000' },
+    /** The service's worker processes (WEB_CONCURRENCY); 1 serves from one process. */
+    workers: { type: 'string', default: '2' },
     /** Only these visits (comma-separated names, e.g. `dashboard,structure journal`), in both measurements. */
     only: { type: 'string' },
     /** Write a V8 CPU profile of the application's process into this directory (`--cpu-prof`), e.g. to see what a page costs. */
@@ -72,6 +76,7 @@ const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 const THINK_MS = Number(values.think) * 1000;
 const SOLO = Number(values.solo);
+const WORKERS = Number(values.workers);
 const AIDANTS = Number(values.aidants);
 const REFERENTS = Math.min(AIDANTS, Number(values.referents));
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -105,6 +110,7 @@ function appEnvironment(name: string, databaseUrl: string, port: number, issuer:
     LOG_LEVEL: 'warn',
     PORT: String(port),
     HOST: '127.0.0.1',
+    WEB_CONCURRENCY: String(WORKERS),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: databaseUrl,
     FC_ISSUER: issuer,
@@ -118,6 +124,17 @@ function appEnvironment(name: string, databaseUrl: string, port: number, issuer:
 /** CPU seconds of a process of this machine; 0 once it has gone. */
 function processCpu(pid: number): number {
   return processCpuSeconds(pid) ?? 0;
+}
+
+/** CPU seconds of the application: its process and, with WEB_CONCURRENCY > 1, its worker processes. */
+function applicationCpu(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Not Linux, or the process has gone: its own time only.
+  }
+  return children.reduce((sum, child) => sum + processCpu(child), processCpu(pid));
 }
 
 interface Reading {
@@ -158,7 +175,7 @@ class Meter {
       [this.database],
     );
     const backends = new Map(rows.map(({ pid }) => [pid, processCpu(pid)]));
-    return { app: processCpu(this.child.pid!), backends, statements: await this.statements(), at: performance.now() };
+    return { app: applicationCpu(this.child.pid!), backends, statements: await this.statements(), at: performance.now() };
   }
 
   /** The application's connections by state (`active`, `idle in transaction`, `idle`), waiting ones apart. */
@@ -374,6 +391,7 @@ async function main() {
     });
     const environment = appEnvironment(name, url.toString(), port, simulator.issuer);
     if (!values.reuse) await seedAndGenerate(environment, url.toString());
+    await settleJournal(environment, url.toString());
 
     // The built application in its own process, as it runs in service.
     const started = performance.now();
@@ -391,7 +409,7 @@ async function main() {
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`the application stopped (exit ${code})`))));
     exited.catch(() => undefined);
     while (!ready) await Promise.race([sleep(200), exited]);
-    out(`application started as process ${child.pid} in ${((performance.now() - started) / 1000).toFixed(1)} s (production mode, templates compiled once)`);
+    out(`application started as process ${child.pid} with ${WORKERS === 1 ? 'no worker process (WEB_CONCURRENCY=1)' : `${WORKERS} worker processes (WEB_CONCURRENCY=${WORKERS})`} in ${((performance.now() - started) / 1000).toFixed(1)} s (production mode, templates compiled once)`);
     await monitor.connect();
     monitoring = true;
     const [counts] = (await monitor.query<{ mandates: string; live: string; entries: string; aidants: string }>(
@@ -452,6 +470,28 @@ async function seedAndGenerate(environment: Record<string, string>, databaseUrl:
     await client.end();
   }
   out(`data generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * The generator writes the structure's entries straight into the journal,
+ * without the chain's row nor its Merkle tree; the sequencer needs both
+ * (without them each of its batches failed, and nothing appended during a
+ * run was ever sealed). The chain's row is added here, then the sequencer
+ * of an application in this process builds the tree (once: a no-op on a
+ * database that has it) and seals what is pending, so that every
+ * measurement starts with an empty queue and counts its own sealing.
+ */
+async function settleJournal(environment: Record<string, string>, databaseUrl: string): Promise<void> {
+  const started = performance.now();
+  await adminQuery(databaseUrl, `INSERT INTO journal_chains (chain)
+    SELECT s.id::text FROM structures s WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.chain = s.id::text) ON CONFLICT DO NOTHING`);
+  const running = await createApp(loadConfig({ ...environment, LOG_LEVEL: 'silent' }));
+  try {
+    await running.app.get(JournalService).flush();
+  } finally {
+    await running.close();
+  }
+  out(`journal sealed (its Merkle tree built if missing) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function measure(base: string, meter: Meter): Promise<void> {

@@ -233,7 +233,7 @@ async function measure(running: RunningApp, base: string, dataSource: DataSource
   const cookie = await signIn(base, 'aidant0@bench.test');
   const actor: AidantActor = {
     aidantId: aidants[0]!, structureId: structure.id, structureName: structure.name, roles: ['aidant', 'referent'],
-    canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(),
+    canOpenMandates: true, isReferent: true, givenName: 'Aidant', familyName: 'N0', totpAt: Date.now(), usableStructures: 1,
   };
   const journal = running.app.get(SupervisionJournalService);
   const templates = values['recompile-templates'] ? 'templates recompiled on every request as NODE_ENV=test does' : 'templates cached as in production';

@@ -18,6 +18,8 @@ export interface AidantActor {
   familyName: string;
   /** When the last TOTP code was accepted (ms since epoch). */
   totpAt: number;
+  /** Structures the aidant may act in now (active, membership not suspended), the current one included. */
+  usableStructures: number;
 }
 
 declare module 'express' {

@@ -83,6 +83,7 @@ export class SignedInAidantGuard implements CanActivate {
       givenName: allowed.aidant.givenName,
       familyName: allowed.aidant.familyName,
       totpAt: auth.totpAt,
+      usableStructures: allowed.usable,
     };
     return true;
   }
@@ -96,7 +97,7 @@ export class SignedInAidantGuard implements CanActivate {
     if (!access || access.aidant.habilitationStatus !== 'habilitated') return null;
     const memberships = access.memberships.filter((ms) => ms.structure.active && !ms.suspended);
     if (memberships.length === 0) return null;
-    return { aidant: access.aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null };
+    return { aidant: access.aidant, current: memberships.find((ms) => ms.structure.id === auth.structureId) ?? null, usable: memberships.length };
   }
 
   private async end(req: Request, auth: AidantSession, reason: Ending): Promise<never> {

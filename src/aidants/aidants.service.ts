@@ -29,6 +29,16 @@ export interface MembershipView {
 }
 
 /** What the aidant guard re-reads on every request: the account and its memberships. */
+/** A member of a structure as the référent pages list it (no account secrets, no entity). */
+export interface MemberSummary {
+  id: string;
+  givenName: string;
+  familyName: string;
+  habilitationStatus: HabilitationStatus;
+  suspendedAt: Date | null;
+  lastSignedInAt: Date | null;
+}
+
 export interface AidantAccess {
   aidant: { id: string; givenName: string; familyName: string; habilitationStatus: HabilitationStatus };
   memberships: MembershipView[];
@@ -337,6 +347,29 @@ export class AidantsService {
     const aidants = ids.length > 0 ? await manager.findBy(Aidant, { id: In(ids) }) : [];
     const byId = new Map(aidants.map((a) => [a.id, a]));
     return memberships.map((m) => ({ membership: m, aidant: byId.get(m.aidantId)! }));
+  }
+
+  /**
+   * The members the référent pages list, oldest membership first, in one
+   * read of plain rows: building the two entities of each of a structure's
+   * hundreds of members cost those pages most of their CPU.
+   */
+  async memberSummaries(manager: EntityManager, structureId: string): Promise<MemberSummary[]> {
+    const rows: Array<{ id: string; given_name: string; family_name: string; habilitation_status: HabilitationStatus; suspended_at: Date | null; last_signed_in_at: Date | null }> =
+      await manager.query(
+        `SELECT a.id, a.given_name, a.family_name, a.habilitation_status, m.suspended_at, m.last_signed_in_at
+           FROM memberships m JOIN aidants a ON a.id = m.aidant_id
+          WHERE m.structure_id = $1 ORDER BY m.created_at, m.id`,
+        [structureId],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      givenName: r.given_name,
+      familyName: r.family_name,
+      habilitationStatus: r.habilitation_status,
+      suspendedAt: r.suspended_at,
+      lastSignedInAt: r.last_signed_in_at,
+    }));
   }
 
   async recordSignIn(manager: EntityManager, aidantId: string, structureId: string | null): Promise<void> {

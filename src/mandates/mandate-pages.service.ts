@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AidantActor } from '../aidants/aidant-actor.js';
-import { AidantAuthService } from '../aidants/aidant-auth.service.js';
 import { AidantsService } from '../aidants/aidants.service.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { demarcheLabel, isDemarcheId } from '../demarches/demarches.js';
@@ -58,7 +57,6 @@ export class MandatePagesService {
     private readonly verifications: AttestationVerificationsService,
     private readonly usagers: UsagersService,
     private readonly aidants: AidantsService,
-    private readonly auth: AidantAuthService,
     private readonly journal: JournalQueries,
   ) {}
 
@@ -73,11 +71,11 @@ export class MandatePagesService {
     const typed = typeof query.naissance === 'string' ? query.naissance.trim().slice(0, 20) : '';
     const naissance = isoDateOf(typed);
     const naissanceError = typed && !naissance ? 'Saisissez une date de naissance valide, par exemple 24/08/1962.' : '';
-    const memberships = await this.auth.usableMemberships(actor.aidantId);
     const common = {
       pageTitle: 'Espace aidant',
       actor,
-      multiple: memberships.length > 1,
+      // Counted by the guard from what it read for this request: no second read of the memberships.
+      multiple: actor.usableStructures > 1,
       search: { nom, naissance: naissance || typed, error: naissanceError },
     };
     if (nom || naissance) return { ...common, searching: true, ...(await this.searchResults(actor, nom, naissance || null)) };

@@ -43,11 +43,11 @@ export class DashboardService {
     const months = lastMonths(now, 12);
     const since = new Date(`${months[0]}-01T00:00:00.000Z`);
 
-    const members = await this.aidants.listForStructure(manager, structureId);
-    const activity = await this.queries.lastActivity(manager, chain, 'aidant', members.map((m) => m.aidant.id));
-    const aidants = members.map(({ aidant, membership }) => {
-      const suspended = membership.suspendedAt !== null || aidant.habilitationStatus === 'suspended';
-      const last = activity.get(aidant.id) ?? membership.lastSignedInAt?.toISOString() ?? null;
+    const members = await this.aidants.memberSummaries(manager, structureId);
+    const activity = await this.queries.lastActivity(manager, chain, 'aidant', members.map((m) => m.id));
+    const aidants = members.map((aidant) => {
+      const suspended = aidant.suspendedAt !== null || aidant.habilitationStatus === 'suspended';
+      const last = activity.get(aidant.id) ?? aidant.lastSignedInAt?.toISOString() ?? null;
       return {
         name: `${aidant.givenName} ${aidant.familyName}`,
         active: !suspended && aidant.habilitationStatus === 'habilitated',

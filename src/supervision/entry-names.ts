@@ -39,8 +39,8 @@ export class EntryNamesService {
   ) {}
 
   async members(manager: EntityManager, structureId: string): Promise<MemberName[]> {
-    const rows = await this.aidants.listForStructure(manager, structureId);
-    return rows.map(({ aidant }) => ({ id: aidant.id, name: `${aidant.givenName} ${aidant.familyName}` }));
+    const rows = await this.aidants.memberSummaries(manager, structureId);
+    return rows.map((aidant) => ({ id: aidant.id, name: `${aidant.givenName} ${aidant.familyName}` }));
   }
 
   /** Names for these entries; aidants named by the structure's member list (or `members` given). */

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/clock/clock.js';
 import { TestBrowser, type Page } from '../franceconnect/support/browser.js';
 import { seedAidant, seedStructure } from '../support/aidants.js';
-import { backdateMandate, openMandate, seedUsager, signInAtCounter } from '../support/mandates.js';
+import { backdateMandate, csrfIn, openMandate, postEntries, seedUsager, signInAtCounter } from '../support/mandates.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { FOLLOW_ALL } from '../support/usagers.js';
 
@@ -80,6 +80,23 @@ describe('the aidant dashboard, a page at a time', () => {
     // No ended mandate among the live ones: they have their own pages, linked with their count.
     for (const page of [first, second]) for (const id of ended) expect(page.html).not.toContain(id);
     expect(first.html).toContain('href="/aidant/mandats-termines"');
+  });
+
+  it('offers to change structure only to an aidant who may act in another one now', async () => {
+    expect((await (await aidant()).get(`${t.url}/aidant`)).html).not.toContain('Changer de structure');
+    const gray = (await t.app.get(DataSource).query(`SELECT id FROM structures WHERE siret = '21700294000013'`))[0].id as string;
+    await seedAidant(t, { email: 'nadia@example.fr', givenName: 'Nadia', memberships: [{ structureId: vesoul, roles: ['aidant'] }, { structureId: gray, roles: ['aidant'] }] });
+    const browser = new TestBrowser(FOLLOW_ALL);
+    clock.advance(30_000);
+    const choice = await signInAtCounter(t, browser, clock, 'nadia@example.fr');
+    expect(path(choice)).toBe('/aidant/structure');
+    expect(path(await postEntries(browser, `${t.url}/aidant/structure`, [['_csrf', csrfIn(choice)], ['structure', vesoul]]))).toBe('/aidant');
+    expect((await browser.get(`${t.url}/aidant`)).html).toContain('Changer de structure');
+    // A suspended membership is not a structure one may act in.
+    await t.app.get(DataSource).query(`UPDATE memberships SET suspended_at = now() WHERE structure_id = $1 AND aidant_id = (SELECT id FROM aidants WHERE email = 'nadia@example.fr')`, [gray]);
+    const after = await browser.get(`${t.url}/aidant`);
+    expect(after.status).toBe(200);
+    expect(after.html).not.toContain('Changer de structure');
   });
 
   it('shows the first page for a page number it cannot read and the last one past the end, never an error', async () => {
