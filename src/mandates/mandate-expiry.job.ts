@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { BatchJob } from '../database/batch-job.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { JournalService } from '../journal/journal.service.js';
 import { mandatesRepository as repo } from './mandates.repository.js';
@@ -17,47 +18,20 @@ const BATCH = 100;
 @Injectable()
 export class MandateExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MandateExpiryJob.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly job: BatchJob;
 
-  constructor(
-    private readonly transactions: TransactionRunner,
-    private readonly journal: JournalService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), EXPIRY_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    try {
-      await this.runOnce();
-    } catch (error) {
-      this.logger.error({ err: error }, 'expiry run failed');
-    }
-  }
-
-  /** Journals every expiry not journaled yet; returns how many. */
-  runOnce(): Promise<number> {
-    this.running ??= this.drain().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const count = await this.transactions.run(async (m) => {
+  constructor(transactions: TransactionRunner, journal: JournalService) {
+    this.job = new BatchJob({
+      transactions,
+      logger: this.logger,
+      intervalMs: EXPIRY_INTERVAL_MS,
+      batchSize: BATCH,
+      failure: 'expiry run failed',
+      handled: (total) => this.logger.log(`journaled the expiry of ${total} mandate(s)`),
+      batch: async (m) => {
         const expired = await repo.claimExpired(m, BATCH);
         for (const mandate of expired) {
-          await this.journal.append(m, {
+          await journal.append(m, {
             action: 'mandate.expired',
             structureId: mandate.structureId,
             actor: { type: 'system', id: null },
@@ -66,11 +40,20 @@ export class MandateExpiryJob implements OnApplicationBootstrap, OnApplicationSh
           });
         }
         return expired.length;
-      });
-      total += count;
-      if (count < BATCH) break;
-    }
-    if (total > 0) this.logger.log(`journaled the expiry of ${total} mandate(s)`);
-    return total;
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
+  }
+
+  /** Journals every expiry not journaled yet; returns how many. */
+  runOnce(): Promise<number> {
+    return this.job.runOnce();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
+import { BatchJob } from '../database/batch-job.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { consentRequestsRepository as repo } from './consent-requests.repository.js';
 import { ConsentRequestsService } from './consent-requests.service.js';
@@ -16,54 +17,34 @@ const BATCH = 100;
  */
 @Injectable()
 export class ConsentExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ConsentExpiryJob.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly job: BatchJob;
 
-  constructor(
-    private readonly transactions: TransactionRunner,
-    private readonly requests: ConsentRequestsService,
-    private readonly clock: Clock,
-  ) {}
+  constructor(transactions: TransactionRunner, requests: ConsentRequestsService, clock: Clock) {
+    this.job = new BatchJob({
+      transactions,
+      logger: new Logger(ConsentExpiryJob.name),
+      intervalMs: CONSENT_EXPIRY_INTERVAL_MS,
+      batchSize: BATCH,
+      failure: 'consent request expiry run failed',
+      batch: async (m) => {
+        const now = clock.now();
+        const lapsed = await repo.claimLapsed(m, now, BATCH);
+        for (const row of lapsed) await requests.markExpired(m, row, now);
+        return lapsed.length;
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), CONSENT_EXPIRY_INTERVAL_MS);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    try {
-      await this.runOnce();
-    } catch (error) {
-      this.logger.error({ err: error }, 'consent request expiry run failed');
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Marks every lapsed pending request; returns how many. */
   runOnce(): Promise<number> {
-    this.running ??= this.drain().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const now = this.clock.now();
-      const count = await this.transactions.run(async (m) => {
-        const lapsed = await repo.claimLapsed(m, now, BATCH);
-        for (const row of lapsed) await this.requests.markExpired(m, row, now);
-        return lapsed.length;
-      });
-      total += count;
-      if (count < BATCH) break;
-    }
-    return total;
+    return this.job.runOnce();
   }
 }
