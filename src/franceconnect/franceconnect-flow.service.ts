@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.js';
+import { sha256Hex } from '../shared/digests.js';
 import { Clock } from '../clock/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { JournalActionDetails } from '../journal/journal.actions.js';
@@ -42,10 +43,6 @@ type FailureReason = FailureDetails['reason'];
 /** How long FranceConnect has to send the browser back after logout. */
 const LOGOUT_RETURN_MS = 10 * 60 * 1000;
 const MAX_STATE_LENGTH = 512;
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
 
 /** Only a local path is followed after a round trip (no open redirect). */
 export function isLocalPath(value: unknown): value is string {

@@ -7,7 +7,7 @@ import { JournalService } from '../journal/journal.service.js';
 import { Mailer } from '../mail/mailer.js';
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { DomainError, ValidationError } from '../shared/domain-error.js';
-import { addressHash } from './notice-sender.js';
+import { addressHash } from '../shared/digests.js';
 
 export type NoticeMode = 'each' | 'daily' | 'none';
 export const NOTICE_MODES: readonly NoticeMode[] = ['each', 'daily', 'none'];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TransactionRunner } from '../database/transaction-runner.js';
@@ -36,10 +35,6 @@ export function backoffSeconds(attempts: number): number {
 export function smtpPermanentCode(error: unknown): number | null {
   const code = (error as { responseCode?: unknown } | null)?.responseCode;
   return typeof code === 'number' && code >= 500 && code < 600 ? code : null;
-}
-
-export function addressHash(email: string): string {
-  return createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { DemarcheId } from '../demarches/demarches.js';
 import type { Duration } from '../mandates/mandate-status.js';
 import { foldName } from '../usagers/name-fold.js';
@@ -39,10 +39,6 @@ export interface ConsentRequest {
 /** The status a person sees: a pending request past its end is expired, whether or not a write marked it yet. */
 export function effectiveStatus(request: Pick<ConsentRequest, 'status' | 'expiresAt'>, now: Date): ConsentRequestStatus {
   return request.status === 'pending' && request.expiresAt.getTime() <= now.getTime() ? 'expired' : request.status;
-}
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 /**

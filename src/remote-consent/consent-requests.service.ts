@@ -16,6 +16,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../shared/domain
 import { APP_CONFIG } from '../shared/app-config.module.js';
 import { foldName } from '../usagers/name-fold.js';
 import { FormInput } from '../web/form-input.js';
+import { addressHash, sha256Hex } from '../shared/digests.js';
 import { frenchDateTime } from '../web/french/index.js';
 import {
   CONSENT_REQUEST_LIFETIME_MS,
@@ -24,7 +25,6 @@ import {
   isoDate,
   newCode,
   newToken,
-  sha256Hex,
   spacedCode,
   type ConsentRequest,
   type ConsentRequestStatus,
@@ -139,7 +139,7 @@ export class ConsentRequestsService {
         this.journal.append(m, {
           ...event,
           action: 'consent_request.sent',
-          details: { requestId: created.id, channel, delivery, addressHash: sha256Hex(form.email!) },
+          details: { requestId: created.id, channel, delivery, addressHash: addressHash(form.email!) },
         }),
       );
     }
